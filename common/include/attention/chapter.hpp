@@ -1,0 +1,87 @@
+/// \file chapter.hpp
+/// \brief What every chapter program shares: its options, its printing, `--load` and `--dump`.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attention/npy.hpp"
+#include "attention/show.hpp"
+#include "attention/types.hpp"
+
+namespace attn {
+
+/// A command-line option a chapter takes besides `--load`, `--dump` and `--help`.
+struct Option {
+    std::string flag;     ///< e.g. "--heads"
+    std::string metavar;  ///< e.g. "H"; empty for a switch that takes no value
+    std::string help;     ///< one line for `--help`
+};
+
+/// What a chapter says about itself: its slug, title, and the files `--load` reads.
+struct ChapterInfo {
+    std::string slug;                ///< e.g. "06_self_attention"
+    std::string title;               ///< e.g. "Self-attention, the whole of it"
+    std::string load_help;           ///< the files `--load DIR` reads; empty = no `--load`
+    std::vector<Option> options{};   ///< extra options
+};
+
+/// The running chapter: parsed options, and the printer that also dumps.
+class Chapter {
+public:
+    /// Parses argv. Throws InputError on an unknown option or a missing value.
+    Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& out);
+
+    /// Prints the chapter's title banner.
+    void title();
+    /// Prints a step heading, e.g. step("1) scores").
+    void step(const std::string& heading);
+    /// Prints a paragraph of explanation, wrapped at 80 columns.
+    void say(const std::string& text);
+    /// Prints a matrix with its name and shape; with `--dump DIR` also writes DIR/name.npy.
+    void show(const std::string& name, const Matrix& m, const Labels& labels = {},
+              const std::string& caption = "");
+    /// Prints a vector; dumps it too.
+    void show(const std::string& name, const Vector& v, const std::string& caption = "");
+    /// Prints a stack of matrices (e.g. one per head); dumps it as one 3-D array.
+    void show(const std::string& name, const Tensor3& t, const Labels& labels = {},
+              const std::string& caption = "");
+    /// Writes an array to DIR/name.npy when `--dump DIR` was given (without printing it).
+    void dump(const std::string& name, const xt::xarray<double>& a);
+
+    /// The stream the chapter prints to.
+    std::ostream& out() { return out_; }
+    /// True when the user passed `--load DIR`.
+    bool loading() const { return !load_dir_.empty(); }
+    /// DIR/file, for a file the chapter reads with `--load`.
+    std::string load_path(const std::string& file) const;
+    /// True when DIR/file exists.
+    bool has_file(const std::string& file) const;
+    /// Reads DIR/file as a 2-D float matrix (see load_npy_matrix).
+    Matrix load_matrix(const std::string& file, const std::string& what = "(rows, cols)") const;
+
+    /// The value given for an extra option, if any.
+    std::optional<std::string> option(const std::string& flag) const;
+    /// An extra option parsed as a positive whole number, or `fallback` when absent.
+    std::size_t option_count(const std::string& flag, std::size_t fallback) const;
+    /// True when a switch (an option without a value) was given.
+    bool flag(const std::string& flag) const { return option(flag).has_value(); }
+
+private:
+    ChapterInfo info_;
+    std::ostream& out_;
+    std::string load_dir_;
+    std::string dump_dir_;
+    std::map<std::string, std::string> options_;
+};
+
+/// Runs a chapter's body. Returns the exit status: 0 on success, 2 on bad input
+/// (one line on stderr: `<slug>: error: …`), 0 after `--help`.
+int run_chapter(const ChapterInfo& info, int argc, char** argv,
+                const std::function<void(Chapter&)>& body);
+
+}  // namespace attn

@@ -1,0 +1,36 @@
+/// \file npy.hpp
+/// \brief Reading and writing `.npy` files (xtensor's xnpy), float32 or float64 in.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+
+#include "attention/types.hpp"
+
+namespace attn {
+
+/// The contents of a `.npy` file, converted to double, with the dtype it had.
+struct NpyArray {
+    std::string dtype;           ///< "float32", "float64", "bool", "int64", …
+    xt::xarray<double> data;     ///< the values, row-major (bool becomes 0.0 / 1.0)
+    bool is_bool() const { return dtype == "bool"; }
+};
+
+/// Reads a `.npy` file of float32, float64, float16 is refused; bool and integer
+/// types are read too (for masks). Throws InputError naming the file on anything
+/// wrong: missing, not an npy file, truncated, big-endian, an unknown dtype.
+NpyArray load_npy(const std::string& path);
+
+/// Reads a 2-D float `.npy` file (L, d) and checks it holds no NaN or infinity.
+/// `what` describes the expected shape for the error message, e.g. "(L, E)".
+Matrix load_npy_matrix(const std::string& path, const std::string& what = "(rows, cols)");
+
+/// Throws InputError naming `path` if the array has a NaN or an infinity.
+void check_finite(const std::string& path, const xt::xarray<double>& a);
+
+/// Writes an array as a float64 `.npy` file; throws InputError if it cannot.
+void dump_npy(const std::string& path, const xt::xarray<double>& a);
+
+}  // namespace attn

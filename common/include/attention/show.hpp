@@ -1,0 +1,49 @@
+/// \file show.hpp
+/// \brief Printing matrices the way the chapters show them: name, shape, 4 decimals.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "attention/types.hpp"
+
+namespace attn {
+
+/// Token labels for the rows and/or columns of a printed matrix (either may be empty).
+struct Labels {
+    std::vector<std::string> rows;  ///< one label per row, e.g. the query tokens
+    std::vector<std::string> cols;  ///< one label per column, e.g. the key tokens
+};
+
+/// One number with `decimals` decimals, as PyTorch prints it ("0.4223", "-1.0000", "inf").
+std::string format_number(double x, int decimals = 4);
+
+/// The body of a matrix (no name): bracketed rows as numpy prints them, or, when
+/// labels are given, a table with the labels on its left and on top.
+/// m is (rows, cols).
+std::string format_matrix(const Matrix& m, const Labels& labels = {}, int decimals = 4);
+
+/// Exactly what PyTorch's `print(tensor)` writes for a 2-D float tensor whose values
+/// print with 4 decimals: `tensor([[0.4223, 0.1554], [...]])` over several lines.
+std::string torch_format(const Matrix& m);
+
+/// Prints `name  (rows, cols)  caption`, then the matrix, then a blank line.
+void show(std::ostream& out, const std::string& name, const Matrix& m,
+          const Labels& labels = {}, const std::string& caption = "");
+/// Prints a vector as one row: `name  (n,)  caption`, then `[a, b, c]`.
+void show(std::ostream& out, const std::string& name, const Vector& v,
+          const std::string& caption = "");
+/// Prints a stack (n, rows, cols) as n matrices named `name[0]`, `name[1]`, ….
+void show(std::ostream& out, const std::string& name, const Tensor3& t,
+          const Labels& labels = {}, const std::string& caption = "");
+
+}  // namespace attn
+
+namespace attn {
+
+/// The largest absolute difference between two arrays of the same shape, in words that
+/// do not depend on the machine: "below 1e-12 (they agree)", or the value itself.
+std::string describe_difference(const Matrix& a, const Matrix& b);
+
+}  // namespace attn

@@ -1,0 +1,135 @@
+// Printing matrices: name, shape, 4 decimals (see show.hpp).
+#include "attention/show.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+
+namespace attn {
+
+std::string format_number(double x, int decimals) {
+    if (std::isnan(x)) return "nan";
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+    return buf;
+}
+
+namespace {
+
+// Every entry of m formatted, and the widest one's width.
+std::vector<std::string> format_all(const Matrix& m, int decimals, std::size_t& width) {
+    std::vector<std::string> cells;
+    width = 0;
+    for (double x : m) {
+        cells.push_back(format_number(x, decimals));
+        width = std::max(width, cells.back().size());
+    }
+    return cells;
+}
+
+std::string pad_left(const std::string& s, std::size_t width) {
+    return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
+}
+
+std::string pad_right(const std::string& s, std::size_t width) {
+    return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
+}
+
+// Rows in brackets, entries right-aligned to one width: "[[a, b],\n<indent>[c, d]]".
+std::string bracketed(const Matrix& m, int decimals, const std::string& indent) {
+    std::size_t width = 0;
+    const auto cells = format_all(m, decimals, width);
+    const std::size_t rows = m.shape(0), cols = m.shape(1);
+    std::string s = "[";
+    for (std::size_t i = 0; i < rows; ++i) {
+        s += (i ? ",\n" + indent + " [" : "[");
+        for (std::size_t j = 0; j < cols; ++j) {
+            s += (j ? ", " : "") + pad_left(cells[i * cols + j], width);
+        }
+        s += "]";
+    }
+    return s + "]";
+}
+
+// A table with row labels on the left and column labels on top.
+std::string labelled(const Matrix& m, const Labels& labels, int decimals) {
+    std::size_t width = 0;
+    const auto cells = format_all(m, decimals, width);
+    const std::size_t rows = m.shape(0), cols = m.shape(1);
+    for (const auto& c : labels.cols) width = std::max(width, c.size());
+    std::size_t label_width = 0;
+    for (const auto& r : labels.rows) label_width = std::max(label_width, r.size());
+
+    std::string s;
+    if (!labels.cols.empty()) {
+        s += std::string(label_width, ' ');
+        for (std::size_t j = 0; j < cols; ++j) {
+            s += "  " + pad_left(j < labels.cols.size() ? labels.cols[j] : "", width);
+        }
+        s += "\n";
+    }
+    for (std::size_t i = 0; i < rows; ++i) {
+        s += pad_right(i < labels.rows.size() ? labels.rows[i] : "", label_width);
+        for (std::size_t j = 0; j < cols; ++j) s += "  " + pad_left(cells[i * cols + j], width);
+        s += (i + 1 < rows ? "\n" : "");
+    }
+    return s;
+}
+
+}  // namespace
+
+std::string format_matrix(const Matrix& m, const Labels& labels, int decimals) {
+    if (m.size() == 0) return "[]";
+    if (labels.rows.empty() && labels.cols.empty()) return bracketed(m, decimals, "");
+    return labelled(m, labels, decimals);
+}
+
+std::string torch_format(const Matrix& m) {
+    return "tensor(" + bracketed(m, 4, std::string(7, ' ')) + ")";
+}
+
+void show(std::ostream& out, const std::string& name, const Matrix& m, const Labels& labels,
+          const std::string& caption) {
+    out << name << "  " << shape_str(m.shape()) << (caption.empty() ? "" : "  " + caption)
+        << "\n" << format_matrix(m, labels) << "\n\n";
+}
+
+void show(std::ostream& out, const std::string& name, const Vector& v,
+          const std::string& caption) {
+    Matrix row = xt::empty<double>({std::size_t{1}, v.size()});
+    std::copy(v.begin(), v.end(), row.begin());
+    const std::string body = bracketed(row, 4, "");
+    out << name << "  " << shape_str(v.shape()) << (caption.empty() ? "" : "  " + caption)
+        << "\n" << body.substr(1, body.size() - 2) << "\n\n";
+}
+
+void show(std::ostream& out, const std::string& name, const Tensor3& t, const Labels& labels,
+          const std::string& caption) {
+    out << name << "  " << shape_str(t.shape()) << (caption.empty() ? "" : "  " + caption)
+        << "\n";
+    for (std::size_t h = 0; h < t.shape(0); ++h) {
+        const Matrix slice = xt::view(t, h, xt::all(), xt::all());
+        out << name << "[" << h << "]\n" << format_matrix(slice, labels) << "\n";
+    }
+    out << "\n";
+}
+
+}  // namespace attn
+
+namespace attn {
+
+std::string describe_difference(const Matrix& a, const Matrix& b) {
+    double worst = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double d = std::abs(a.flat(i) - b.flat(i));
+        worst = std::isnan(d) ? d : std::max(worst, d);
+    }
+    if (worst < 1e-12) return "below 1e-12 (they agree)";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2e", worst);
+    return buf;
+}
+
+}  // namespace attn
