@@ -11,6 +11,7 @@
 #include <limits>
 
 #include <xtensor/xadapt.hpp>
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xnpy.hpp>
 
 namespace attn {
@@ -124,8 +125,9 @@ NpyArray load_npy(const std::string& path) {
     NpyArray result;
     result.dtype = dtype_name(descr);
     if (fortran_order) {
-        // Column-major on disk: adapt with column-major strides, then copy row-major.
-        result.data = xt::adapt(values, shape, xt::layout_type::column_major);
+        // Column-major (a, b, c) on disk is row-major (c, b, a) transposed.
+        const std::vector<std::size_t> reversed(shape.rbegin(), shape.rend());
+        result.data = xt::transpose(xt::adapt(values, reversed));
     } else {
         result.data = xt::adapt(values, shape);
     }

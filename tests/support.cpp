@@ -1,0 +1,179 @@
+// What the tests share (see support.hpp).
+#include "support.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <xtensor/xnpy.hpp>
+
+#include <attention/npy.hpp>
+#include <attention/show.hpp>
+
+namespace fs = std::filesystem;
+
+namespace wbtest {
+
+namespace {
+
+std::string read_all(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+}  // namespace
+
+Run run_chapter(const std::string& slug, const std::vector<std::string>& args) {
+    static int counter = 0;
+    const std::string base = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/" + slug + "." +
+                             std::to_string(::getpid()) + "." + std::to_string(counter++);
+    fs::create_directories(fs::path(base).parent_path());
+    std::string cmd = quote(std::string(WORKBOOK_BINARY_DIR) + "/bin/" + slug);
+    for (const auto& a : args) cmd += " " + quote(a);
+    cmd += " >" + quote(base + ".out") + " 2>" + quote(base + ".err") + " </dev/null";
+    const int raw = std::system(cmd.c_str());
+    Run r;
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    r.out = read_all(base + ".out");
+    r.err = read_all(base + ".err");
+    fs::remove(base + ".out");
+    fs::remove(base + ".err");
+    return r;
+}
+
+std::string source_file(const std::string& relative) {
+    const std::string path = std::string(WORKBOOK_SOURCE_DIR) + "/" + relative;
+    if (!fs::exists(path)) FAIL("missing file " << path);
+    return read_all(path);
+}
+
+std::string fixture_path(const std::string& relative) {
+    return std::string(WORKBOOK_SOURCE_DIR) + "/tests/fixtures/" + relative;
+}
+
+xt::xarray<double> fixture(const std::string& relative) {
+    return attn::load_npy(fixture_path(relative)).data;
+}
+
+attn::Matrix fixture_matrix(const std::string& relative) {
+    const xt::xarray<double> a = fixture(relative);
+    REQUIRE(a.dimension() == 2);
+    return a;
+}
+
+TempDir::TempDir(const std::string& name) {
+    path_ = std::string(WORKBOOK_BINARY_DIR) + "/test-tmp/" + name + "." + std::to_string(::getpid());
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out << bytes;
+}
+
+void write_npy_f32(const std::string& path, const xt::xarray<double>& a) {
+    const xt::xarray<float> f = xt::cast<float>(a);
+    xt::dump_npy(path, f);
+}
+
+bool NearMatcher::match(const xt::xarray<double>& actual) const {
+    if (actual.shape() != expected_.shape()) {
+        why_ = "shape " + attn::shape_str(actual.shape()) + ", expected " +
+               attn::shape_str(expected_.shape());
+        return false;
+    }
+    double worst = -1.0;
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+        const double e = expected_.flat(i), a = actual.flat(i);
+        const bool same_nonfinite = (std::isnan(e) && std::isnan(a)) || (std::isinf(e) && e == a);
+        const double d = same_nonfinite ? 0.0 : std::abs(a - e);
+        if (std::isnan(d) || d > worst) {
+            worst = std::isnan(d) ? INFINITY : d;
+            at = i;
+        }
+    }
+    if (worst <= tol_) return true;
+    std::ostringstream s;
+    s << "largest difference " << worst << " > " << tol_ << " at flat index " << at
+      << ": got " << actual.flat(at) << ", expected " << expected_.flat(at);
+    why_ = s.str();
+    return false;
+}
+
+std::string NearMatcher::describe() const {
+    return "is within " + std::to_string(tol_) + " of the expected array (" + why_ + ")";
+}
+
+std::string first_difference(const std::string& expected, const std::string& actual) {
+    std::istringstream e(expected), a(actual);
+    std::string le, la;
+    for (int line = 1;; ++line) {
+        const bool he = static_cast<bool>(std::getline(e, le));
+        const bool ha = static_cast<bool>(std::getline(a, la));
+        if (!he && !ha) return "";
+        if (he != ha || le != la) {
+            return "line " + std::to_string(line) + ":\n  expected: " + (he ? le : "<end>") +
+                   "\n  actual:   " + (ha ? la : "<end>");
+        }
+    }
+}
+
+std::size_t line_count(const std::string& text) {
+    std::size_t n = 0;
+    for (char c : text) n += (c == '\n');
+    return n + (!text.empty() && text.back() != '\n');
+}
+
+}  // namespace wbtest
+
+std::string Catch::StringMaker<xt::xarray<double>>::convert(const xt::xarray<double>& a) {
+    if (a.dimension() == 2 && a.size() <= 64) return "\n" + attn::format_matrix(a) + "\n";
+    return "array of shape " + attn::shape_str(a.shape());
+}
+
+namespace wbtest {
+
+void check_recorded_output(const std::string& slug) {
+    const Run r = run_chapter(slug);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    const std::string diff =
+        first_difference(source_file("chapters/" + slug + "/expected.txt"), r.out);
+    INFO("the output differs from chapters/" << slug << "/expected.txt at " << diff);
+    CHECK(diff.empty());
+}
+
+void check_bad_input(const std::string& slug, const std::vector<std::string>& args,
+                     const std::vector<std::string>& mentions) {
+    const Run r = run_chapter(slug, args);
+    INFO("stderr: " << r.err);
+    CHECK(r.status == 2);
+    CHECK(line_count(r.err) == 1);
+    CHECK(r.err.rfind(slug + ": error: ", 0) == 0);
+    for (const auto& m : mentions) {
+        INFO("should mention: " << m);
+        CHECK(r.err.find(m) != std::string::npos);
+    }
+}
+
+}  // namespace wbtest

@@ -1,0 +1,94 @@
+// What the tests share: running a chapter program, reading fixtures, comparing matrices.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <xtensor/xarray.hpp>
+
+#include <attention/types.hpp>
+
+namespace wbtest {
+
+/// What a program printed and how it ended.
+struct Run {
+    int status = -1;      ///< exit status
+    std::string out;      ///< stdout
+    std::string err;      ///< stderr
+};
+
+/// Runs build/<preset>/bin/<slug> with the arguments (each one shell-quoted).
+Run run_chapter(const std::string& slug, const std::vector<std::string>& args = {});
+
+/// The text of a file in the source tree, e.g. "chapters/06_self_attention/expected.txt".
+std::string source_file(const std::string& relative);
+/// Path of a fixture file, e.g. fixture_path("part1/seed/weights.npy").
+std::string fixture_path(const std::string& relative);
+/// A fixture as doubles (any rank).
+xt::xarray<double> fixture(const std::string& relative);
+/// A 2-D fixture.
+attn::Matrix fixture_matrix(const std::string& relative);
+
+/// A fresh empty folder under the build tree, removed when the test ends.
+class TempDir {
+public:
+    explicit TempDir(const std::string& name);
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& file) const { return path_ + "/" + file; }
+
+private:
+    std::string path_;
+};
+
+/// Writes raw bytes to a file (for malformed .npy files).
+void write_bytes(const std::string& path, const std::string& bytes);
+/// Writes an array as float32 .npy.
+void write_npy_f32(const std::string& path, const xt::xarray<double>& a);
+
+/// Compares two arrays entry by entry within an absolute tolerance; on failure the
+/// description names the shapes, the worst entry and its index.
+class NearMatcher : public Catch::MatcherBase<xt::xarray<double>> {
+public:
+    NearMatcher(xt::xarray<double> expected, double tol) : expected_(std::move(expected)), tol_(tol) {}
+    bool match(const xt::xarray<double>& actual) const override;
+    std::string describe() const override;
+
+private:
+    xt::xarray<double> expected_;
+    double tol_;
+    mutable std::string why_;
+};
+
+/// CHECK_THAT(actual, Near(expected, 1e-12))
+inline NearMatcher Near(const xt::xarray<double>& expected, double tol) { return {expected, tol}; }
+
+/// The first line where two texts differ, shown side by side, or "" when equal.
+std::string first_difference(const std::string& expected, const std::string& actual);
+
+/// Number of lines in a text (a final line without '\n' counts).
+std::size_t line_count(const std::string& text);
+
+}  // namespace wbtest
+
+namespace Catch {
+/// Short form of an array for Catch's messages (the NearMatcher explains the rest).
+template <>
+struct StringMaker<xt::xarray<double>> {
+    static std::string convert(const xt::xarray<double>& a);
+};
+}  // namespace Catch
+
+namespace wbtest {
+
+/// The chapter, run with no arguments, prints exactly chapters/<slug>/expected.txt
+/// (re-record with `./workbook record NN` after an intended change).
+void check_recorded_output(const std::string& slug);
+
+/// The chapter, run with these arguments, fails cleanly: exit status 2, nothing but one
+/// line on stderr, starting "<slug>: error: " and containing every one of `mentions`.
+void check_bad_input(const std::string& slug, const std::vector<std::string>& args,
+                     const std::vector<std::string>& mentions);
+
+}  // namespace wbtest

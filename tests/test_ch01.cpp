@@ -1,0 +1,40 @@
+// Chapter 01 — words become vectors.
+#include "support.hpp"
+
+#include <attention/examples.hpp>
+#include <attention/npy.hpp>
+
+using attn::Matrix;
+
+TEST_CASE("the seed's tokens are 3 tokens by 4 dims", "[ch01]") {
+    const Matrix tokens = attn::seed_tokens();
+    REQUIRE(tokens.shape(0) == 3);
+    REQUIRE(tokens.shape(1) == 4);
+    // Typed in from the seed: [[1,0,1,0],[0,2,0,2],[1,1,1,1]].
+    const double seed[3][4] = {{1, 0, 1, 0}, {0, 2, 0, 2}, {1, 1, 1, 1}};
+    for (std::size_t i = 0; i < 3; ++i)
+        for (std::size_t j = 0; j < 4; ++j) CHECK(tokens(i, j) == seed[i][j]);
+}
+
+TEST_CASE("chapter 01 prints its recorded output", "[ch01]") {
+    wbtest::check_recorded_output("01_tokens");
+}
+
+TEST_CASE("chapter 01 shows a loaded token matrix and dumps what it prints", "[ch01]") {
+    wbtest::TempDir in("ch01_in"), out("ch01_out");
+    const Matrix mine = {{0.5, -1.0}, {2.0, 3.0}, {4.0, 5.0}, {-6.0, 7.25}};
+    wbtest::write_npy_f32(in / "query.npy", mine);
+    const auto r = wbtest::run_chapter("01_tokens", {"--load", in.path(), "--dump", out.path()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("tokens  (4, 2)") != std::string::npos);
+    CHECK_THAT(attn::load_npy(out / "tokens.npy").data, wbtest::Near(mine, 0));
+    CHECK_THAT(attn::load_npy(out / "tokens_row_1.npy").data, wbtest::Near(xt::xarray<double>{2.0, 3.0}, 0));
+}
+
+TEST_CASE("chapter 01 rejects bad input with one line and status 2", "[ch01]") {
+    wbtest::TempDir in("ch01_bad");
+    wbtest::check_bad_input("01_tokens", {"--load", in.path()}, {"query.npy", "no such file"});
+    wbtest::check_bad_input("01_tokens", {"--bogus"}, {"unknown option '--bogus'"});
+    wbtest::check_bad_input("01_tokens", {"--load"}, {"--load needs a value"});
+}
