@@ -1,0 +1,2 @@
+// Part II: multi-head attention (see mha.hpp). Implementation in progress.
+#include "attention/mha.hpp"

@@ -1,0 +1,2 @@
+// Multi-head attention module against PyTorch fixtures ([mha]).
+#include "support.hpp"
