@@ -177,3 +177,22 @@ void check_bad_input(const std::string& slug, const std::vector<std::string>& ar
 }
 
 }  // namespace wbtest
+
+namespace wbtest {
+
+void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
+                        const std::vector<std::string>& names, double tol) {
+    std::string tmp_name = slug + "_" + fixture_dir;
+    for (char& c : tmp_name) c = (c == '/') ? '_' : c;
+    TempDir out(tmp_name);
+    const Run r = run_chapter(slug, {"--load", fixture_path(fixture_dir), "--dump", out.path()});
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    for (const auto& name : names) {
+        INFO("dumped " << name << ".npy vs fixture " << fixture_dir << "/" << name << ".npy");
+        CHECK_THAT(attn::load_npy(out / (name + ".npy")).data,
+                   Near(fixture(fixture_dir + "/" + name + ".npy"), tol));
+    }
+}
+
+}  // namespace wbtest

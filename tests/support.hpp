@@ -92,3 +92,12 @@ void check_bad_input(const std::string& slug, const std::vector<std::string>& ar
                      const std::vector<std::string>& mentions);
 
 }  // namespace wbtest
+
+namespace wbtest {
+
+/// Runs the chapter with `--load tests/fixtures/<fixture_dir> --dump <tmp>` and checks
+/// that each dumped <name>.npy equals the fixture's <name>.npy within `tol`.
+void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
+                        const std::vector<std::string>& names, double tol);
+
+}  // namespace wbtest

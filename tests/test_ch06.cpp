@@ -89,17 +89,8 @@ TEST_CASE("chapter 06 prints its recorded output", "[ch06]") {
 TEST_CASE("chapter 06 --load/--dump replays PyTorch's cases", "[ch06]") {
     for (const std::string c : {"cross", "large", "one"}) {
         SECTION(c) {
-            wbtest::TempDir out("ch06_" + c);
-            const auto r = wbtest::run_chapter(
-                "06_self_attention",
-                {"--load", wbtest::fixture_path("part1/" + c), "--dump", out.path()});
-            INFO(r.err);
-            REQUIRE(r.status == 0);
-            for (const std::string name : {"scores", "scaled_scores", "weights", "output"}) {
-                INFO(name);
-                CHECK_THAT(attn::load_npy(out / (name + ".npy")).data,
-                           Near(wbtest::fixture("part1/" + c + "/" + name + ".npy"), 1e-9));
-            }
+            wbtest::check_dump_matches("06_self_attention", "part1/" + c,
+                                       {"scores", "scaled_scores", "weights", "output"}, 1e-9);
         }
     }
 }

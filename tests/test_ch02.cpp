@@ -1,0 +1,55 @@
+// Chapter 02 — scores: every query's dot product with every key.
+#include "support.hpp"
+
+#include <attention/attention.hpp>
+#include <attention/examples.hpp>
+#include <attention/random.hpp>
+
+using attn::Matrix;
+using wbtest::Near;
+
+TEST_CASE("scores of the seed's tokens, by hand", "[ch02]") {
+    // t0 = [1,0,1,0], t1 = [0,2,0,2], t2 = [1,1,1,1]:
+    // t0·t0 = 2, t0·t1 = 0, t0·t2 = 2, t1·t1 = 8, t1·t2 = 4, t2·t2 = 4.
+    const Matrix expected = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};
+    const Matrix X = attn::seed_tokens();
+    CHECK_THAT(attn::scores(X, X), Near(expected, 0));
+    CHECK_THAT(attn::scores_loop(X, X), Near(expected, 0));
+}
+
+TEST_CASE("scores of a cross-attention case (L != S) match PyTorch", "[ch02]") {
+    const Matrix Q = wbtest::fixture_matrix("part1/cross/query.npy");
+    const Matrix K = wbtest::fixture_matrix("part1/cross/key.npy");
+    const auto expected = wbtest::fixture("part1/cross/scores.npy");  // (4, 6)
+    CHECK_THAT(attn::scores(Q, K), Near(expected, 1e-12));
+    CHECK_THAT(attn::scores_loop(Q, K), Near(expected, 1e-12));
+}
+
+TEST_CASE("loops and Q·Kᵀ agree on random shapes", "[ch02]") {
+    attn::Random rng(2);
+    for (int trial = 0; trial < 10; ++trial) {
+        const std::size_t L = rng.integer(1, 9), S = rng.integer(1, 9), d = rng.integer(1, 17);
+        const Matrix Q = rng.normal_matrix(L, d), K = rng.normal_matrix(S, d);
+        const Matrix s = attn::scores(Q, K);
+        REQUIRE(s.shape(0) == L);
+        REQUIRE(s.shape(1) == S);
+        CHECK_THAT(attn::scores_loop(Q, K), Near(s, 1e-12));
+    }
+}
+
+TEST_CASE("chapter 02 prints its recorded output", "[ch02]") {
+    wbtest::check_recorded_output("02_dot_product_scores");
+}
+
+TEST_CASE("chapter 02 --load/--dump gives PyTorch's scores", "[ch02]") {
+    wbtest::check_dump_matches("02_dot_product_scores", "part1/cross", {"scores"}, 1e-12);
+    wbtest::check_dump_matches("02_dot_product_scores", "part1/one", {"scores"}, 1e-12);
+}
+
+TEST_CASE("chapter 02 rejects keys of another width", "[ch02]") {
+    wbtest::TempDir dir("ch02_bad");
+    wbtest::write_npy_f32(dir / "query.npy", Matrix{{1, 2, 3}});
+    wbtest::write_npy_f32(dir / "key.npy", Matrix{{1, 2}});
+    wbtest::check_bad_input("02_dot_product_scores", {"--load", dir.path()},
+                            {"key.npy", "(1, 2)", "d_k = 3"});
+}
