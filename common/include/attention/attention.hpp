@@ -10,25 +10,17 @@
 
 namespace attn {
 
-/// \name Step 1) scores
-/// @{
-/// Every query's dot product with every key.
+/// Step 1) scores: Every query's dot product with every key.
 /// Q is (L, d_k), K is (S, d_k); returns scores (L, S) with scores(i, j) = q_i · k_j.
 Matrix scores(const Matrix& Q, const Matrix& K);
 /// The same with three nested loops.
 Matrix scores_loop(const Matrix& Q, const Matrix& K);
-/// @}
 
-/// \name Step 2) scale
-/// @{
-/// Divides every score by √d_k so their spread does not grow with d_k.
+/// Step 2) scale: Divides every score by √d_k so their spread does not grow with d_k.
 /// scores is (L, S); returns (L, S).
 Matrix scale(const Matrix& scores, std::size_t d_k);
-/// @}
 
-/// \name Step 3) softmax
-/// @{
-/// Numerically stable row-wise softmax: subtracts each row's max before exp.
+/// Step 3) softmax: Numerically stable row-wise softmax: subtracts each row's max before exp.
 /// x is (L, S); returns (L, S), each row non-negative and summing to 1.
 /// A row that is entirely −∞ (every key masked) becomes NaN, as in PyTorch.
 Matrix softmax(const Matrix& x);
@@ -37,16 +29,12 @@ Matrix softmax(const Matrix& x);
 Matrix softmax_naive(const Matrix& x);
 /// The stable softmax with plain loops.
 Matrix softmax_loop(const Matrix& x);
-/// @}
 
-/// \name Step 4) weighted sum
-/// @{
-/// Each output row is the weighted average of the value rows.
+/// Step 4) weighted sum: Each output row is the weighted average of the value rows.
 /// weights is (L, S), V is (S, d_v); returns (L, d_v).
 Matrix weighted_sum(const Matrix& weights, const Matrix& V);
 /// The same with three nested loops.
 Matrix weighted_sum_loop(const Matrix& weights, const Matrix& V);
-/// @}
 
 /// Every intermediate of one attention call, named as in the chapters.
 struct Attention {

@@ -82,8 +82,12 @@ xt::xarray<double> additive_mask(const NpyArray& mask);
 
 /// Every intermediate of one forward pass on one sequence.
 struct MhaForward {
-    Matrix Q, K, V;          ///< (L, E), (S, E), (S, E) step 1: projected inputs
-    Tensor3 Qh, Kh, Vh;      ///< (H, L, d), (H, S, d), (H, S, d) step 2: split into heads
+    Matrix Q;                ///< (L, E) step 1: projected queries, query·W_qᵀ + b_q
+    Matrix K;                ///< (S, E) step 1: projected keys, key·W_kᵀ + b_k
+    Matrix V;                ///< (S, E) step 1: projected values, value·W_vᵀ + b_v
+    Tensor3 Qh;              ///< (H, L, d_head) step 2: queries split into heads
+    Tensor3 Kh;              ///< (H, S, d_head) step 2: keys split into heads
+    Tensor3 Vh;              ///< (H, S, d_head) step 2: values split into heads
     HeadsAttention heads;    ///< step 3: per-head scores, weights (H, L, S), outputs (H, L, d)
     Matrix concat;           ///< (L, E) step 4: heads merged
     Matrix output;           ///< (L, E) step 5: concat·W_oᵀ + b_o
