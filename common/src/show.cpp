@@ -37,16 +37,37 @@ std::string pad_right(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
-// Rows in brackets, entries right-aligned to one width: "[[a, b],\n<indent>[c, d]]".
+// Which rows or columns to print: all of them up to 10, else the first 3 and the last 3
+// (as numpy and PyTorch summarise), with kSkip marking the gap.
+constexpr std::size_t kSkip = static_cast<std::size_t>(-1);
+std::vector<std::size_t> shown(std::size_t n) {
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (n <= 10 || i < 3 || i >= n - 3) idx.push_back(i);
+        else if (i == 3) idx.push_back(kSkip);
+    }
+    return idx;
+}
+
+// Rows in brackets, entries right-aligned to one width: "[[a, b],\n<indent> [c, d]]".
 std::string bracketed(const Matrix& m, int decimals, const std::string& indent) {
     std::size_t width = 0;
     const auto cells = format_all(m, decimals, width);
-    const std::size_t rows = m.shape(0), cols = m.shape(1);
+    const std::size_t cols = m.shape(1);
     std::string s = "[";
-    for (std::size_t i = 0; i < rows; ++i) {
-        s += (i ? ",\n" + indent + " [" : "[");
-        for (std::size_t j = 0; j < cols; ++j) {
-            s += (j ? ", " : "") + pad_left(cells[i * cols + j], width);
+    bool first_row = true;
+    for (std::size_t i : shown(m.shape(0))) {
+        s += first_row ? "[" : ",\n" + indent + " [";
+        first_row = false;
+        if (i == kSkip) {
+            s += "...]";
+            continue;
+        }
+        bool first = true;
+        for (std::size_t j : shown(cols)) {
+            s += (first ? "" : ", ") +
+                 (j == kSkip ? std::string("...") : pad_left(cells[i * cols + j], width));
+            first = false;
         }
         s += "]";
     }
@@ -57,24 +78,29 @@ std::string bracketed(const Matrix& m, int decimals, const std::string& indent) 
 std::string labelled(const Matrix& m, const Labels& labels, int decimals) {
     std::size_t width = 0;
     const auto cells = format_all(m, decimals, width);
-    const std::size_t rows = m.shape(0), cols = m.shape(1);
+    const std::size_t cols = m.shape(1);
     for (const auto& c : labels.cols) width = std::max(width, c.size());
     std::size_t label_width = 0;
     for (const auto& r : labels.rows) label_width = std::max(label_width, r.size());
+    auto label = [](const std::vector<std::string>& names, std::size_t i) {
+        return i == kSkip ? std::string("...") : i < names.size() ? names[i] : std::string();
+    };
 
     std::string s;
     if (!labels.cols.empty()) {
         s += std::string(label_width, ' ');
-        for (std::size_t j = 0; j < cols; ++j) {
-            s += "  " + pad_left(j < labels.cols.size() ? labels.cols[j] : "", width);
+        for (std::size_t j : shown(cols)) s += "  " + pad_left(label(labels.cols, j), width);
+        s += "\n";
+    }
+    for (std::size_t i : shown(m.shape(0))) {
+        s += pad_right(label(labels.rows, i), label_width);
+        for (std::size_t j : shown(cols)) {
+            const bool gap = (i == kSkip || j == kSkip);
+            s += "  " + pad_left(gap ? "..." : cells[i * cols + j], width);
         }
         s += "\n";
     }
-    for (std::size_t i = 0; i < rows; ++i) {
-        s += pad_right(i < labels.rows.size() ? labels.rows[i] : "", label_width);
-        for (std::size_t j = 0; j < cols; ++j) s += "  " + pad_left(cells[i * cols + j], width);
-        s += (i + 1 < rows ? "\n" : "");
-    }
+    s.pop_back();
     return s;
 }
 
