@@ -132,15 +132,15 @@ TEST_CASE("random: reproducible, and normal draws have mean 0 and variance 1", "
 }
 
 TEST_CASE("show: wide and tall matrices print their corners", "[common][show]") {
-    Matrix m = xt::zeros<double>({std::size_t{12}, std::size_t{11}});
-    m(0, 10) = 1.0;   // last column of the first row: shown
+    Matrix m = xt::zeros<double>({std::size_t{14}, std::size_t{13}});
+    m(0, 12) = 1.0;   // last column of the first row: shown
     m(5, 5) = 9.0;    // in the middle: elided
     const std::string s = attn::format_matrix(m);
     CHECK(s.rfind("[[0.0000, 0.0000, 0.0000, ..., 0.0000, 0.0000, 1.0000],\n", 0) == 0);
     CHECK(s.find("9.0000") == std::string::npos);
     CHECK(s.find(" [...],\n") != std::string::npos);
-    CHECK(std::count(s.begin(), s.end(), '\n') == 6);  // rows 0-2, "...", rows 9-11
-    const std::string t = attn::format_matrix(m, {attn::token_labels(12), {}});
-    CHECK(t.find("t11") != std::string::npos);
+    CHECK(std::count(s.begin(), s.end(), '\n') == 6);  // rows 0-2, "...", rows 11-13
+    const std::string t = attn::format_matrix(m, {attn::token_labels(14), {}});
+    CHECK(t.find("t13") != std::string::npos);
     CHECK(t.find("t5") == std::string::npos);
 }

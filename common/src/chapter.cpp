@@ -17,9 +17,9 @@ std::string usage(const ChapterInfo& info) {
     u << "usage: " << info.slug << " [options]\n\n" << info.title << "\n\noptions:\n";
     if (!info.load_help.empty()) {
         u << "  --load DIR   read the inputs from .npy files in DIR (float32 or float64):\n"
-          << "               " << info.load_help << "\n"
-          << "  --dump DIR   write every matrix the chapter prints as DIR/<name>.npy\n";
+          << "               " << info.load_help << "\n";
     }
+    u << "  --dump DIR   write every matrix the chapter prints as DIR/<name>.npy\n";
     for (const Option& o : info.options) {
         std::string lhs = o.flag + (o.metavar.empty() ? "" : " " + o.metavar);
         u << "  " << lhs << std::string(lhs.size() < 12 ? 13 - lhs.size() : 1, ' ') << o.help
@@ -36,7 +36,7 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") throw HelpRequested{};
-        const bool io = !info_.load_help.empty() && (arg == "--load" || arg == "--dump");
+        const bool io = (arg == "--load" && !info_.load_help.empty()) || arg == "--dump";
         const Option* extra = nullptr;
         for (const Option& o : info_.options) {
             if (o.flag == arg) extra = &o;

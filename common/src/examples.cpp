@@ -1,7 +1,12 @@
 // The examples carried through every chapter (see examples.hpp).
 #include "attention/examples.hpp"
 
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
 #include "attention/chapter.hpp"
+#include "attention/random.hpp"
 
 namespace attn {
 
@@ -27,12 +32,17 @@ QKV load_qkv(const Chapter& chapter) {
     const bool has_key = chapter.has_file("key.npy");
     const bool has_value = chapter.has_file("value.npy");
     in.K = has_key ? chapter.load_matrix("key.npy", "(S, d_k)") : in.Q;
-    in.V = has_value ? chapter.load_matrix("value.npy", "(S, d_v)") : in.K;
+    in.V = has_value ? chapter.load_matrix("value.npy", "(S, d_v)") : in.Q;
     // A defaulted key or value fits by construction; only a loaded one can disagree.
     if (in.K.shape(1) != in.Q.shape(1)) {
         throw InputError(chapter.load_path("key.npy") + ": expected (S, d_k) with d_k = " +
                          std::to_string(in.Q.shape(1)) + " as in query.npy " +
                          shape_str(in.Q.shape()) + ", got " + shape_str(in.K.shape()));
+    }
+    if (in.V.shape(0) != in.K.shape(0) && !has_value) {
+        throw InputError(chapter.load_path("value.npy") + ": missing, and the default (the "
+                         "queries, " + shape_str(in.Q.shape()) + ") does not fit the " +
+                         std::to_string(in.K.shape(0)) + " keys of key.npy; give value.npy (S, d_v)");
     }
     if (in.V.shape(0) != in.K.shape(0)) {
         throw InputError(chapter.load_path("value.npy") + ": expected (S, d_v) with S = " +
@@ -40,6 +50,95 @@ QKV load_qkv(const Chapter& chapter) {
                          shape_str(in.K.shape()) + ", got " + shape_str(in.V.shape()));
     }
     return in;
+}
+
+std::size_t heads_option(const Chapter& chapter, std::size_t fallback) {
+    if (chapter.option("--heads")) return chapter.option_count("--heads", fallback);
+    if (chapter.has_file("num_heads.txt")) {
+        std::ifstream in(chapter.load_path("num_heads.txt"));
+        long long H = 0;
+        if (in >> H && H > 0) return static_cast<std::size_t>(H);
+        throw InputError(chapter.load_path("num_heads.txt") + ": expected a positive whole number");
+    }
+    if (fallback == 0) {
+        throw InputError("--heads H is needed with --load (a state_dict does not record num_heads)");
+    }
+    return fallback;
+}
+
+MhaExample load_mha_example(const Chapter& chapter) {
+    if (!chapter.loading()) {
+        Random rng(7);
+        const Matrix tokens = seed_tokens();
+        return {random_mha_params(4, 2, rng), tokens, tokens, tokens};
+    }
+    const std::size_t H = heads_option(chapter, 0);
+    MhaExample ex{load_mha_params(chapter.load_path(""), H), {}, {}, {}};
+    const QKV in = load_qkv(chapter);
+    ex.query = in.Q;
+    ex.key = in.K;
+    ex.value = in.V;
+    return ex;
+}
+
+namespace {
+
+// DIR/file as a float (L, E) or (B, L, E) array, returned as (B, L, E).
+Tensor3 load_sequence(const std::string& path, const std::string& what, bool& batched) {
+    const NpyArray a = load_npy(path);
+    if (a.is_bool()) throw InputError(path + ": expected float32 or float64, got bool");
+    check_finite(path, a.data);
+    if (a.data.dimension() == 2) {
+        batched = false;
+        Tensor3 t = xt::empty<double>({std::size_t{1}, a.data.shape(0), a.data.shape(1)});
+        std::copy(a.data.begin(), a.data.end(), t.begin());
+        return t;
+    }
+    if (a.data.dimension() == 3) {
+        batched = true;
+        return a.data;
+    }
+    throw InputError(path + ": expected " + what + ", got shape " + shape_str(a.data.shape()));
+}
+
+std::optional<xt::xarray<double>> load_mask(const std::string& path) {
+    if (!std::filesystem::exists(path)) return std::nullopt;
+    const NpyArray m = load_npy(path);
+    if (!m.is_bool()) {
+        for (double x : m.data) {
+            if (std::isnan(x)) throw InputError(path + ": holds NaN; a float mask may hold -inf but not NaN");
+        }
+    }
+    return additive_mask(m);
+}
+
+}  // namespace
+
+MhaCase load_mha_case(const std::string& dir, std::size_t H) {
+    const auto path = [&](const std::string& f) { return (std::filesystem::path(dir) / f).string(); };
+    MhaCase c;
+    c.params = load_mha_params(dir, H);
+    c.query = load_sequence(path("query.npy"), "(L, E) or (B, L, E)", c.batched);
+    // key and value default to query, as DESIGN.md's --load contract says.
+    const auto load_like_query = [&](const std::string& name) {
+        if (!std::filesystem::exists(path(name))) return c.query;
+        bool batched = false;
+        Tensor3 t = load_sequence(path(name), c.batched ? "(B, S, E)" : "(S, E)", batched);
+        if (batched != c.batched) {
+            throw InputError(path(name) + ": expected " + (c.batched ? "(B, S, E)" : "(S, E)") +
+                             " like query.npy " + (c.batched ? "(B, L, E)" : "(L, E)") +
+                             ", got shape " + shape_str(t.shape()));
+        }
+        return t;
+    };
+    c.key = load_like_query("key.npy");
+    c.value = load_like_query("value.npy");
+    c.attn_mask = load_mask(path("attn_mask.npy"));
+    c.key_padding_mask = load_mask(path("key_padding_mask.npy"));
+    if (c.key_padding_mask && !c.batched && c.key_padding_mask->dimension() == 1) {
+        c.key_padding_mask->reshape({1, c.key_padding_mask->shape(0)});  // (S,) → (1, S)
+    }
+    return c;
 }
 
 }  // namespace attn

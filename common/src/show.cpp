@@ -37,13 +37,13 @@ std::string pad_right(const std::string& s, std::size_t width) {
     return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
 
-// Which rows or columns to print: all of them up to 10, else the first 3 and the last 3
+// Which rows or columns to print: all of them up to 12, else the first 3 and the last 3
 // (as numpy and PyTorch summarise), with kSkip marking the gap.
 constexpr std::size_t kSkip = static_cast<std::size_t>(-1);
 std::vector<std::size_t> shown(std::size_t n) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < n; ++i) {
-        if (n <= 10 || i < 3 || i >= n - 3) idx.push_back(i);
+        if (n <= 12 || i < 3 || i >= n - 3) idx.push_back(i);
         else if (i == 3) idx.push_back(kSkip);
     }
     return idx;

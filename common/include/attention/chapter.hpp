@@ -27,6 +27,7 @@ struct ChapterInfo {
     std::string slug;                ///< e.g. "06_self_attention"
     std::string title;               ///< e.g. "Self-attention, the whole of it"
     std::string load_help;           ///< the files `--load DIR` reads; empty = no `--load`
+                                     ///< (`--dump DIR` is always there)
     std::vector<Option> options{};   ///< extra options
 };
 

@@ -2,9 +2,11 @@
 /// \brief The examples carried through every chapter, and loading their `--load` replacements.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "attention/mha.hpp"
 #include "attention/types.hpp"
 
 namespace attn {
@@ -27,8 +29,42 @@ struct QKV {
 
 /// Self-attention on the seed's tokens (Q = K = V = tokens) or, with `--load DIR`,
 /// DIR/query.npy (L, d_k), DIR/key.npy (S, d_k) and DIR/value.npy (S, d_v); key
-/// defaults to query and value to key, as in PyTorch. Throws InputError naming the
+/// and value default to query. Throws InputError naming the
 /// files when the shapes do not fit together.
 QKV load_qkv(const Chapter& chapter);
+
+/// The number of heads: `--heads H`, else the first number in DIR/num_heads.txt (written
+/// by tools/export_torch_mha.py), else `fallback`; 0 as fallback makes it required.
+std::size_t heads_option(const Chapter& chapter, std::size_t fallback);
+
+/// One sequence and a multi-head module: what chapters 07-10 work on.
+struct MhaExample {
+    MhaParams params;  ///< W_q, W_k, W_v, W_o and biases, as PyTorch stores them
+    Matrix query;      ///< (L, E)
+    Matrix key;        ///< (S, E)
+    Matrix value;      ///< (S, E)
+};
+
+/// The small example of chapters 07-10: the seed's tokens as query, key and value
+/// (L = S = 3, E = 4) and H = 2 heads whose parameters are drawn from Random(7). With
+/// `--load DIR`: DIR/query.npy (L, E), key.npy and value.npy (S, E; default query), the
+/// nn.MultiheadAttention parameter files, and H from heads_option().
+MhaExample load_mha_example(const Chapter& chapter);
+
+/// A whole nn.MultiheadAttention call read from a folder, as chapter 11 replays it.
+struct MhaCase {
+    MhaParams params;     ///< the module's state_dict
+    Tensor3 query;        ///< (B, L, E); B = 1 when the file is (L, E)
+    Tensor3 key;          ///< (B, S, E), default query
+    Tensor3 value;        ///< (B, S, E), default query
+    bool batched = false; ///< query.npy was 3-D
+    std::optional<xt::xarray<double>> attn_mask;         ///< additive (L, S) or (B·H, L, S)
+    std::optional<xt::xarray<double>> key_padding_mask;  ///< additive (B, S)
+};
+
+/// Reads DIR/query.npy (L, E) or (B, L, E), key.npy and value.npy (default: query),
+/// the parameter files, attn_mask.npy and key_padding_mask.npy (bool: True = not
+/// allowed, or float: added), for H heads. Throws InputError naming file and shapes.
+MhaCase load_mha_case(const std::string& dir, std::size_t H);
 
 }  // namespace attn

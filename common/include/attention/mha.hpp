@@ -80,6 +80,13 @@ HeadsAttention attend_heads_loop(const Tensor3& Qh, const Tensor3& Kh, const Ten
 /// False → 0; a float mask is returned as it is (it is added to the scores).
 xt::xarray<double> additive_mask(const NpyArray& mask);
 
+/// A key_padding_mask turned into the additive form the way PyTorch 1.13 merges it with
+/// `attn_mask`: bool True (padding) → −∞; a float mask is added, except beside a bool
+/// attn_mask, where 1.13 ORs the two and so reads the float one as bool (non-zero = padding).
+/// Other dtypes are refused, as in PyTorch.
+xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
+                                             const NpyArray* attn_mask = nullptr);
+
 /// Every intermediate of one forward pass on one sequence.
 struct MhaForward {
     Matrix Q;                ///< (L, E) step 1: projected queries, query·W_qᵀ + b_q

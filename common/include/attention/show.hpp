@@ -21,7 +21,7 @@ std::string format_number(double x, int decimals = 4);
 
 /// The body of a matrix (no name): bracketed rows as numpy prints them, or, when
 /// labels are given, a table with the labels on its left and on top.
-/// m is (rows, cols). Beyond 10 rows or columns only the first 3 and last 3 are
+/// m is (rows, cols). Beyond 12 rows or columns only the first 3 and last 3 are
 /// printed, with "..." between (as numpy and PyTorch summarise); `--dump` has them all.
 std::string format_matrix(const Matrix& m, const Labels& labels = {}, int decimals = 4);
 
