@@ -40,7 +40,7 @@ TEST_CASE("reshaping without the transpose is a different, wrong split", "[ch08]
     CHECK_FALSE(xt::all(xt::equal(wrong, attn::split_heads(X, 3))));
 }
 
-TEST_CASE("merge_heads undoes split_heads exactly", "[ch08]") {
+TEST_CASE("merging the split heads gives back the input, bit for bit", "[ch08]") {
     attn::Random rng(8);
     for (std::size_t H : {1, 2, 4, 8}) {
         const Matrix X = rng.normal_matrix(5, 8 * 3);

@@ -101,15 +101,22 @@ Tensor3 load_sequence(const std::string& path, const std::string& what, bool& ba
     throw InputError(path + ": expected " + what + ", got shape " + shape_str(a.data.shape()));
 }
 
-std::optional<xt::xarray<double>> load_mask(const std::string& path) {
+std::optional<NpyArray> load_optional(const std::string& path) {
     if (!std::filesystem::exists(path)) return std::nullopt;
-    const NpyArray m = load_npy(path);
-    if (!m.is_bool()) {
-        for (double x : m.data) {
-            if (std::isnan(x)) throw InputError(path + ": holds NaN; a float mask may hold -inf but not NaN");
-        }
+    return load_npy(path);
+}
+
+// A mask file in the additive form, or nothing when the file is absent. The error of a
+// mask that cannot be used names the file.
+template <class Convert>
+std::optional<xt::xarray<double>> additive(const std::string& path, const std::optional<NpyArray>& m,
+                                           Convert convert) {
+    if (!m) return std::nullopt;
+    try {
+        return convert(*m);
+    } catch (const InputError& e) {
+        throw InputError(path + ": " + e.what());
     }
-    return additive_mask(m);
 }
 
 }  // namespace
@@ -133,8 +140,24 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     };
     c.key = load_like_query("key.npy");
     c.value = load_like_query("value.npy");
-    c.attn_mask = load_mask(path("attn_mask.npy"));
-    c.key_padding_mask = load_mask(path("key_padding_mask.npy"));
+    // Every input's width must be the module's E.
+    const std::size_t E = c.params.E;
+    for (const auto& [name, t] : {std::pair<const char*, const Tensor3*>{"query.npy", &c.query},
+                                  {"key.npy", &c.key}, {"value.npy", &c.value}}) {
+        if (t->shape(2) != E) {
+            const std::size_t rows = t->shape(1), width = t->shape(2);
+            const std::string got = c.batched ? shape_str(t->shape()) : shape_str(std::vector<std::size_t>{rows, width});
+            throw InputError(path(name) + ": expected width E = " + std::to_string(E) +
+                             " (from in_proj_weight.npy), got shape " + got);
+        }
+    }
+    // Masks as PyTorch 1.13 reads them (see additive_key_padding_mask).
+    const auto attn = load_optional(path("attn_mask.npy"));
+    const auto padding = load_optional(path("key_padding_mask.npy"));
+    c.attn_mask = additive(path("attn_mask.npy"), attn, [](const NpyArray& m) { return additive_mask(m); });
+    c.key_padding_mask = additive(path("key_padding_mask.npy"), padding, [&](const NpyArray& m) {
+        return additive_key_padding_mask(m, attn ? &*attn : nullptr);
+    });
     if (c.key_padding_mask && !c.batched && c.key_padding_mask->dimension() == 1) {
         c.key_padding_mask->reshape({1, c.key_padding_mask->shape(0)});  // (S,) → (1, S)
     }
