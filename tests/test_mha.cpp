@@ -28,7 +28,9 @@ namespace {
 
 const double kInf = std::numeric_limits<double>::infinity();
 
-std::string dir_of(const std::string& c) { return wbtest::fixture_path("part2/" + c); }
+std::string dir_of(const std::string& c) {
+    return wbtest::fixture_path("part2/" + c);
+}
 bool has(const std::string& c, const std::string& file) {
     return std::ifstream(dir_of(c) + "/" + file).good();
 }
@@ -170,7 +172,8 @@ TEST_CASE("mha: a fully masked row is NaN, as in PyTorch 1.13, and nothing else 
             INFO("sample " << b << ", query " << i);
             for (std::size_t j = 0; j < 4; ++j) {
                 CHECK(std::isnan(r.weights_mean(b, i, j)) == blocked);
-                for (std::size_t h = 0; h < 2; ++h) CHECK(std::isnan(r.weights(b, h, i, j)) == blocked);
+                for (std::size_t h = 0; h < 2; ++h)
+                    CHECK(std::isnan(r.weights(b, h, i, j)) == blocked);
             }
             for (std::size_t e = 0; e < 8; ++e) CHECK(std::isnan(r.output(b, i, e)) == blocked);
         }
@@ -221,7 +224,8 @@ TEST_CASE("mha: W_q, W_k, W_v and the biases are the blocks of the packed parame
 TEST_CASE("mha: project computes X·Wᵀ + b", "[mha]") {
     const Matrix X = {{1, 2}, {-1, 0}};
     const Matrix W = {{1, 0}, {0, 1}, {1, 1}};  // (E_out, E_in) = (3, 2)
-    CHECK_THAT(attn::project(X, W, Vector{0.5, 0, -1}), Near(Matrix{{1.5, 2, 2}, {-0.5, 0, -2}}, 0));
+    CHECK_THAT(attn::project(X, W, Vector{0.5, 0, -1}),
+               Near(Matrix{{1.5, 2, 2}, {-0.5, 0, -2}}, 0));
     CHECK_THAT(attn::project(X, W, Vector{}), Near(Matrix{{1, 2, 3}, {-1, 0, -1}}, 0));
 }
 
@@ -242,7 +246,8 @@ TEST_CASE("mha: mha on a two-token example computed by hand", "[mha]") {
     CHECK_THAT(f.heads.weights, Near(Tensor3{{{a, c}, {0.5, 0.5}}, {{0.5, 0.5}, {c, a}}}, 1e-15));
     CHECK_THAT(f.concat, Near(Matrix{{a, 0.5}, {0.5, a}}, 1e-15));
     CHECK_THAT(f.output, Near(Matrix{{a + 1, -0.5}, {1.5, a - 1}}, 1e-15));
-    CHECK_THAT(f.weights_mean, Near(Matrix{{(a + 0.5) / 2, (c + 0.5) / 2}, {(0.5 + c) / 2, (0.5 + a) / 2}}, 1e-15));
+    CHECK_THAT(f.weights_mean,
+               Near(Matrix{{(a + 0.5) / 2, (c + 0.5) / 2}, {(0.5 + c) / 2, (0.5 + a) / 2}}, 1e-15));
 }
 
 TEST_CASE("mha: attend_heads (all heads at once) equals attend_heads_loop", "[mha]") {
@@ -273,11 +278,13 @@ TEST_CASE("mha: an all-zero float mask allows everything and changes nothing", "
     attn::Random rng(23);
     const MhaParams p = attn::random_mha_params(6, 3, rng);
     const std::size_t B = 2, L = 3, S = 4;
-    Tensor3 q = xt::empty<double>({B, L, std::size_t{6}}), kv = xt::empty<double>({B, S, std::size_t{6}});
+    Tensor3 q = xt::empty<double>({B, L, std::size_t{6}}),
+            kv = xt::empty<double>({B, S, std::size_t{6}});
     for (double& x : q) x = rng.normal();
     for (double& x : kv) x = rng.normal();
     const attn::MhaBatch plain = attn::mha_forward_batch(p, q, kv, kv);
-    const xt::xarray<double> zeros2 = xt::zeros<double>({L, S}), zeros3 = xt::zeros<double>({B * 3, L, S});
+    const xt::xarray<double> zeros2 = xt::zeros<double>({L, S}),
+                             zeros3 = xt::zeros<double>({B * 3, L, S});
     const xt::xarray<double> no_padding = xt::zeros<double>({B, S});
     for (const auto& am : {zeros2, zeros3}) {
         const attn::MhaBatch masked = attn::mha_forward_batch(p, q, kv, kv, am, no_padding);
@@ -289,7 +296,8 @@ TEST_CASE("mha: an all-zero float mask allows everything and changes nothing", "
     const Matrix q0 = xt::view(q, 0), kv0 = xt::view(kv, 0), zero = zeros2;
     CHECK_THAT(attn::mha_forward(p, q0, kv0, kv0, &zero).output,
                Near(attn::mha_forward(p, q0, kv0, kv0).output, 0));
-    CHECK_THAT(Matrix(xt::view(plain.output, 0)), Near(attn::mha_forward(p, q0, kv0, kv0).output, 0));
+    CHECK_THAT(Matrix(xt::view(plain.output, 0)),
+               Near(attn::mha_forward(p, q0, kv0, kv0).output, 0));
 }
 
 TEST_CASE("mha: permuting the batch permutes the output", "[mha]") {
@@ -311,8 +319,10 @@ TEST_CASE("mha: permuting the batch permutes the output", "[mha]") {
     const attn::MhaBatch rp = attn::mha_forward_batch(p, xp, xp, xp, std::nullopt, padp);
     for (std::size_t i = 0; i < B; ++i) {
         INFO("sample " << i << " is old sample " << perm[i]);
-        CHECK_THAT(Matrix(xt::view(rp.output, i)), Near(Matrix(xt::view(r.output, perm[i])), 1e-14));
-        CHECK_THAT(Tensor3(xt::view(rp.weights, i)), Near(Tensor3(xt::view(r.weights, perm[i])), 1e-14));
+        CHECK_THAT(Matrix(xt::view(rp.output, i)),
+                   Near(Matrix(xt::view(r.output, perm[i])), 1e-14));
+        CHECK_THAT(Tensor3(xt::view(rp.weights, i)),
+                   Near(Tensor3(xt::view(r.weights, perm[i])), 1e-14));
     }
 }
 
@@ -328,10 +338,12 @@ TEST_CASE("mha: additive masks: bool True is −∞, float is added", "[mha]") {
     CHECK_THAT(attn::additive_key_padding_mask(pad, &f), Near(pad.data, 0));
     CHECK_THAT(attn::additive_key_padding_mask(pad, &m),
                Near(xt::xarray<double>{{0, -kInf, -kInf}}, 0));
-    CHECK_THROWS_WITH(attn::additive_mask({"int64", xt::xarray<double>{1.0}}), Catch::Contains("int64"));
+    CHECK_THROWS_WITH(attn::additive_mask({"int64", xt::xarray<double>{1.0}}),
+                      Catch::Contains("int64"));
     CHECK_THROWS_WITH(attn::additive_key_padding_mask({"uint8", xt::xarray<double>{1.0}}),
                       Catch::Contains("uint8"));
-    CHECK_THROWS_WITH(attn::additive_mask({"float64", xt::xarray<double>{NAN}}), Catch::Contains("NaN"));
+    CHECK_THROWS_WITH(attn::additive_mask({"float64", xt::xarray<double>{NAN}}),
+                      Catch::Contains("NaN"));
 }
 
 TEST_CASE("mha: random_mha_params: reproducible, PyTorch's bounds, nonzero biases", "[mha]") {
@@ -341,7 +353,9 @@ TEST_CASE("mha: random_mha_params: reproducible, PyTorch's bounds, nonzero biase
     CHECK_THAT(p.out_proj_bias, Near(q.out_proj_bias, 0));
     CHECK_NOTHROW(p.check());
     const auto largest = [](const xt::xarray<double>& a) { return double(xt::amax(xt::abs(a))()); };
-    const auto smallest = [](const xt::xarray<double>& a) { return double(xt::amin(xt::abs(a))()); };
+    const auto smallest = [](const xt::xarray<double>& a) {
+        return double(xt::amin(xt::abs(a))());
+    };
     CHECK(largest(p.in_proj_weight) <= std::sqrt(6.0 / 32));  // xavier: √(6 / (E + 3E))
     CHECK(largest(p.out_proj_weight) <= 1 / std::sqrt(8.0));
     CHECK(smallest(p.in_proj_bias) > 0);
@@ -390,8 +404,10 @@ TEST_CASE("mha: mha rejects heads that do not divide the width", "[mha]") {
     MhaParams p = counting_params();
     p.H = 0;
     CHECK_THROWS_AS(p.check(), attn::InputError);
-    CHECK_THROWS_AS(attn::mha_forward(p, Matrix{{1, 2}}, Matrix{{1, 2}}, Matrix{{1, 2}}), attn::InputError);
-    CHECK_THROWS_WITH(attn::split_heads(Matrix{{1, 2, 3}}, 2), Catch::Contains("(1, 3)") && Catch::Contains("2 heads"));
+    CHECK_THROWS_AS(attn::mha_forward(p, Matrix{{1, 2}}, Matrix{{1, 2}}, Matrix{{1, 2}}),
+                    attn::InputError);
+    CHECK_THROWS_WITH(attn::split_heads(Matrix{{1, 2, 3}}, 2),
+                      Catch::Contains("(1, 3)") && Catch::Contains("2 heads"));
     CHECK_THROWS_AS(attn::split_heads(Matrix{{1, 2, 3}}, 0), attn::InputError);
 }
 
@@ -432,7 +448,8 @@ TEST_CASE("mha: load_mha_params rejects missing, misshapen and NaN parameter fil
 
     good();
     wbtest::write_npy_f32(dir / "in_proj_weight.npy", xt::ones<double>({10, 4}));
-    CHECK_THROWS_WITH(load(), Catch::Contains("in_proj_weight.npy: expected (3E, E) = (12, 4), got (10, 4)"));
+    CHECK_THROWS_WITH(
+        load(), Catch::Contains("in_proj_weight.npy: expected (3E, E) = (12, 4), got (10, 4)"));
     wbtest::write_npy_f32(dir / "in_proj_weight.npy", xt::ones<double>({12}));
     CHECK_THROWS_WITH(load(), Catch::Contains("in_proj_weight.npy") && Catch::Contains("(12,)"));
 
@@ -443,10 +460,12 @@ TEST_CASE("mha: load_mha_params rejects missing, misshapen and NaN parameter fil
 
     good();
     wbtest::write_npy_f32(dir / "in_proj_bias.npy", xt::ones<double>({4}));
-    CHECK_THROWS_WITH(load(), Catch::Contains("in_proj_bias.npy: expected (3E,) = (12,), got (4,)"));
+    CHECK_THROWS_WITH(load(),
+                      Catch::Contains("in_proj_bias.npy: expected (3E,) = (12,), got (4,)"));
     good();
     wbtest::write_npy_f32(dir / "out_proj.bias.npy", xt::ones<double>({1, 4}));
-    CHECK_THROWS_WITH(load(), Catch::Contains("out_proj.bias.npy: expected (E,) = (4,), got (1, 4)"));
+    CHECK_THROWS_WITH(load(),
+                      Catch::Contains("out_proj.bias.npy: expected (E,) = (4,), got (1, 4)"));
 
     good();
     xt::xarray<double> w = xt::ones<double>({12, 4});
@@ -491,8 +510,9 @@ TEST_CASE("mha: mha_forward_batch rejects batches and masks that do not fit", "[
     const MhaParams p = attn::random_mha_params(8, 2, rng);
     const Tensor3 q = xt::ones<double>({2, 3, 8}), kv = xt::ones<double>({2, 5, 8});
     const Tensor3 kv3 = xt::ones<double>({3, 5, 8}), narrow = xt::ones<double>({2, 3, 5});
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, narrow, kv, kv),
-                      Catch::Contains("query (2, 3, 5)") && Catch::Contains("(B, L, E) = (2, 3, 8)"));
+    CHECK_THROWS_WITH(
+        attn::mha_forward_batch(p, narrow, kv, kv),
+        Catch::Contains("query (2, 3, 5)") && Catch::Contains("(B, L, E) = (2, 3, 8)"));
     CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv3, kv3),
                       Catch::Contains("query (2, 3, 8)") && Catch::Contains("key (3, 5, 8)") &&
                           Catch::Contains("batch size"));
@@ -501,7 +521,9 @@ TEST_CASE("mha: mha_forward_batch rejects batches and masks that do not fit", "[
     const Tensor3 v4 = xt::ones<double>({2, 4, 8});
     CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, v4),
                       Catch::Contains("key (2, 5, 8)") && Catch::Contains("value (2, 4, 8)"));
-    const auto mask = [](std::vector<std::size_t> shape) -> xt::xarray<double> { return xt::zeros<double>(shape); };
+    const auto mask = [](std::vector<std::size_t> shape) -> xt::xarray<double> {
+        return xt::zeros<double>(shape);
+    };
     CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, mask({4, 4})),
                       Catch::Contains("attn_mask (4, 4)") && Catch::Contains("(L, S) = (3, 5)") &&
                           Catch::Contains("(B·H, L, S) = (4, 3, 5)"));
@@ -509,9 +531,11 @@ TEST_CASE("mha: mha_forward_batch rejects batches and masks that do not fit", "[
                       Catch::Contains("attn_mask (2, 3, 5)") && Catch::Contains("(4, 3, 5)"));
     CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, mask({3, 5, 1})),
                       Catch::Contains("attn_mask (3, 5, 1)"));
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, std::nullopt, mask({2, 3})),
-                      Catch::Contains("key_padding_mask (2, 3)") && Catch::Contains("(B, S) = (2, 5)"));
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, std::nullopt, mask({5})),
-                      Catch::Contains("key_padding_mask (5,)") && Catch::Contains("(B, S) = (2, 5)"));
+    CHECK_THROWS_WITH(
+        attn::mha_forward_batch(p, q, kv, kv, std::nullopt, mask({2, 3})),
+        Catch::Contains("key_padding_mask (2, 3)") && Catch::Contains("(B, S) = (2, 5)"));
+    CHECK_THROWS_WITH(
+        attn::mha_forward_batch(p, q, kv, kv, std::nullopt, mask({5})),
+        Catch::Contains("key_padding_mask (5,)") && Catch::Contains("(B, S) = (2, 5)"));
     CHECK_NOTHROW(attn::mha_forward_batch(p, q, kv, kv, mask({4, 3, 5}), mask({2, 5})));
 }

@@ -71,8 +71,10 @@ void check_width(const std::string& name, const std::string& what, const T& X, s
     if (X.shape(last) != E) {
         auto want = X.shape();
         want[last] = E;
+        const std::string each =  // a batch: name one sequence's shape too
+            last == 2 ? "each sequence " + dims(X.shape(1), X.shape(2)) + " needs " : "";
         throw InputError(name + " " + shape_str(X.shape()) + " must be " + what + " = " +
-                         shape_str(want) + ": embed_dim E is " + num(E));
+                         shape_str(want) + ": " + each + "embed_dim E = " + num(E) + " columns");
     }
 }
 
@@ -160,6 +162,60 @@ MhaForward forward(const MhaParams& p, const Matrix& query, const Matrix& key,
     return f;
 }
 
+// query (B, L, E), key and value (B, S, E), attn_mask (L, S) or (B·H, L, S) and
+// key_padding_mask (B, S) must fit together.
+void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
+                 const Tensor3& value, const std::optional<xt::xarray<double>>& attn_mask,
+                 const std::optional<xt::xarray<double>>& key_padding_mask) {
+    p.check();
+    const std::size_t B = query.shape(0), L = query.shape(1), S = key.shape(1), H = p.H;
+    check_width("query", "(B, L, E)", query, p.E);
+    check_width("key", "(B, S, E)", key, p.E);
+    check_width("value", "(B, S, E)", value, p.E);
+    for (const auto* t : {&key, &value}) {
+        if (t->shape(0) != B) {
+            throw InputError("query " + shape_str(query.shape()) + " and " +
+                             (t == &key ? "key " : "value ") + shape_str(t->shape()) +
+                             " must have the same batch size B");
+        }
+    }
+    if (key.shape(1) != value.shape(1)) {
+        throw InputError("key " + shape_str(key.shape()) + " and value " +
+                         shape_str(value.shape()) + " must have the same length S");
+    }
+    if (attn_mask) {
+        const std::string got = shape_str(attn_mask->shape());
+        if (got != dims(L, S) && got != dims(B * H, L, S)) {
+            throw InputError("attn_mask " + got + " must be (L, S) = " + dims(L, S) +
+                             " or (B·H, L, S) = " + dims(B * H, L, S));
+        }
+    }
+    if (key_padding_mask && shape_str(key_padding_mask->shape()) != dims(B, S)) {
+        throw InputError("key_padding_mask " + shape_str(key_padding_mask->shape()) +
+                         " must be (B, S) = " + dims(B, S));
+    }
+}
+
+// Sample b's additive mask for each of its H heads, (H, L, S): attn_mask (the same (L, S)
+// for every head, or rows b·H + h of a 3-D one) plus row b of key_padding_mask.
+Tensor3 sample_masks(const std::optional<xt::xarray<double>>& attn_mask,
+                     const std::optional<xt::xarray<double>>& key_padding_mask, std::size_t b,
+                     std::size_t H, std::size_t L, std::size_t S) {
+    Tensor3 masks = xt::zeros<double>({H, L, S});
+    if (attn_mask && attn_mask->dimension() == 2) {
+        const Matrix m = *attn_mask;  // (L, S)
+        masks += m;
+    } else if (attn_mask) {
+        const Tensor3 m = xt::view(*attn_mask, xt::range(b * H, (b + 1) * H));  // (H, L, S)
+        masks += m;
+    }
+    if (key_padding_mask) {
+        const Vector pad = xt::view(*key_padding_mask, b);  // (S,): blocks keys for every query
+        masks += pad;
+    }
+    return masks;
+}
+
 // An optional parameter vector DIR/file of n entries; empty when the file is absent.
 Vector load_bias(const std::string& path, std::size_t n, const std::string& what) {
     if (!std::filesystem::exists(path)) return Vector{};
@@ -206,7 +262,9 @@ void MhaParams::check() const {
 
 // DIR's state_dict files → the parameters for H heads.
 MhaParams load_mha_params(const std::string& dir, std::size_t H) {
-    const auto path = [&](const std::string& f) { return (std::filesystem::path(dir) / f).string(); };
+    const auto path = [&](const std::string& file) {
+        return (std::filesystem::path(dir) / file).string();
+    };
     MhaParams p;
     p.H = H;
     // 1) in_proj_weight (3E, E) says what E is
@@ -356,7 +414,7 @@ MhaForward mha_forward(const MhaParams& p, const Matrix& query, const Matrix& ke
     check_sequences(p, query, key, value);
     if (mask == nullptr) return forward(p, query, key, value, nullptr);
     if (mask->shape(0) != query.shape(0) || mask->shape(1) != key.shape(0)) {
-        throw InputError("mask " + shape_str(mask->shape()) + " must be (L, S) = " +
+        throw InputError("attn_mask " + shape_str(mask->shape()) + " must be (L, S) = " +
                          dims(query.shape(0), key.shape(0)));
     }
     const Tensor3 masks = per_head(*mask, p.H);
@@ -369,56 +427,18 @@ MhaBatch mha_forward_batch(const MhaParams& p, const Tensor3& query, const Tenso
                            const Tensor3& value,
                            const std::optional<xt::xarray<double>>& attn_mask,
                            const std::optional<xt::xarray<double>>& key_padding_mask) {
-    p.check();
+    check_batch(p, query, key, value, attn_mask, key_padding_mask);
     const std::size_t B = query.shape(0), L = query.shape(1), S = key.shape(1), H = p.H;
-    // 0) shapes: (B, L, E), (B, S, E) twice, and masks that fit
-    check_width("query", "(B, L, E)", query, p.E);
-    check_width("key", "(B, S, E)", key, p.E);
-    check_width("value", "(B, S, E)", value, p.E);
-    for (const auto* t : {&key, &value}) {
-        if (t->shape(0) != B) {
-            throw InputError("query " + shape_str(query.shape()) + " and " +
-                             (t == &key ? "key " : "value ") + shape_str(t->shape()) +
-                             " must have the same batch size B");
-        }
-    }
-    if (key.shape(1) != value.shape(1)) {
-        throw InputError("key " + shape_str(key.shape()) + " and value " +
-                         shape_str(value.shape()) + " must have the same length S");
-    }
-    if (attn_mask) {
-        const auto& s = attn_mask->shape();
-        const std::string got = shape_str(s);
-        if (got != dims(L, S) && got != dims(B * H, L, S)) {
-            throw InputError("attn_mask " + got + " must be (L, S) = " + dims(L, S) +
-                             " or (B·H, L, S) = " + dims(B * H, L, S));
-        }
-    }
-    if (key_padding_mask && shape_str(key_padding_mask->shape()) != dims(B, S)) {
-        throw InputError("key_padding_mask " + shape_str(key_padding_mask->shape()) +
-                         " must be (B, S) = " + dims(B, S));
-    }
     MhaBatch out;
     out.output = xt::empty<double>({B, L, p.E});
     out.weights = xt::empty<double>({B, H, L, S});
     out.weights_mean = xt::empty<double>({B, L, S});
     for (std::size_t b = 0; b < B; ++b) {
-        const Matrix q = xt::view(query, b), k = xt::view(key, b), v = xt::view(value, b);
-        // 1) this sample's mask in every head (H, L, S): attn_mask + its key padding
-        Tensor3 masks = xt::zeros<double>({H, L, S});
-        if (attn_mask && attn_mask->dimension() == 2) {
-            const Matrix m = *attn_mask;
-            masks += m;  // the same (L, S) for every head
-        } else if (attn_mask) {
-            const Tensor3 m = xt::view(*attn_mask, xt::range(b * H, (b + 1) * H));  // b·H + h
-            masks += m;
-        }
-        if (key_padding_mask) {
-            const Vector pad = xt::view(*key_padding_mask, b);  // (S,): the same for every query
-            masks += pad;
-        }
+        // 1) this sample's mask in every head, (H, L, S)
+        const Tensor3 masks = sample_masks(attn_mask, key_padding_mask, b, H, L, S);
         const bool masked = attn_mask || key_padding_mask;
         // 2) steps 1)–5) on this sample
+        const Matrix q = xt::view(query, b), k = xt::view(key, b), v = xt::view(value, b);
         const MhaForward f = forward(p, q, k, v, masked ? &masks : nullptr);
         xt::view(out.output, b) = f.output;
         xt::view(out.weights, b) = f.heads.weights;
