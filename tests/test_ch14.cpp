@@ -1,0 +1,41 @@
+// Chapter 14 — cross-attention: queries from one sequence, keys and values from another.
+#include "support.hpp"
+
+#include <xtensor/xsort.hpp>
+
+#include <attention/npy.hpp>
+
+using attn::Matrix;
+using wbtest::Near;
+
+TEST_CASE("chapter 14's French words align with their English meaning", "[ch14]") {
+    wbtest::TempDir out("ch14");
+    const auto r = wbtest::run_chapter("14_cross_attention", {"--dump", out.path()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const Matrix w = attn::load_npy(out / "weights.npy").data;
+    REQUIRE(w.shape(0) == 4);  // L: le chat noir dort
+    REQUIRE(w.shape(1) == 5);  // S: the black cat is sleeping
+    // The strongest English word for each French word, by meaning, not by position.
+    const std::size_t le = 0, chat = 1, noir = 2, dort = 3, the = 0, black = 1, cat = 2, is = 3, sleeping = 4;
+    CHECK(xt::argmax(xt::row(w, le))() == the);
+    CHECK(xt::argmax(xt::row(w, chat))() == cat);
+    CHECK(xt::argmax(xt::row(w, noir))() == black);
+    CHECK(w(dort, is) == w(dort, sleeping));  // "dort" spreads over "is sleeping"
+    CHECK(w(dort, is) + w(dort, sleeping) > 0.5);
+    const auto heads = attn::load_npy(out / "mha_weights.npy").data;
+    CHECK(heads.shape() == std::vector<std::size_t>{2, 4, 5});  // (H, L, S)
+}
+
+TEST_CASE("chapter 14 --load does cross-attention with L != S as PyTorch", "[ch14]") {
+    wbtest::TempDir out("ch14_load");
+    const auto r = wbtest::run_chapter("14_cross_attention", {"--load", wbtest::fixture_path("part1/cross"), "--dump", out.path()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(attn::load_npy(out / "your_weights.npy").data, Near(wbtest::fixture("part1/cross/weights.npy"), 1e-12));
+    CHECK_THAT(attn::load_npy(out / "your_output.npy").data, Near(wbtest::fixture("part1/cross/output.npy"), 1e-12));
+}
+
+TEST_CASE("chapter 14 prints its recorded output", "[ch14]") {
+    wbtest::check_recorded_output("14_cross_attention");
+}

@@ -1,0 +1,46 @@
+// Chapter 17 — generating one token at a time: the KV cache.
+#include "support.hpp"
+
+#include <attention/mha.hpp>
+#include <attention/part3.hpp>
+#include <attention/random.hpp>
+
+using attn::Matrix;
+using wbtest::Near;
+
+TEST_CASE("the KV cache gives the full causal computation, step by step", "[ch17]") {
+    attn::Random rng(171);
+    for (const auto& [E, H, T] : {std::tuple<std::size_t, std::size_t, std::size_t>{4, 1, 3}, {8, 2, 7}, {12, 4, 5}}) {
+        const attn::MhaParams p = attn::random_mha_params(E, H, rng);
+        const Matrix X = rng.normal_matrix(T, E);
+        const Matrix mask = attn::causal_mask(T);
+        const Matrix full = attn::mha_forward(p, X, X, X, &mask).output;
+        attn::KVCache cache(p);
+        for (std::size_t t = 0; t < T; ++t) {
+            INFO("E = " << E << ", H = " << H << ", step " << t);
+            const attn::Vector row = cache.step(xt::row(X, t));
+            CHECK_THAT(Matrix(xt::reshape_view(row, {std::size_t{1}, E})),
+                       Near(Matrix(xt::view(full, xt::range(t, t + 1), xt::all())), 1e-12));
+            CHECK(cache.keys().shape(0) == t + 1);
+        }
+    }
+}
+
+TEST_CASE("the work counts, by hand", "[ch17]") {
+    // With the cache, step t: q, k, v of one token and W_o of one row (4·E² multiply-adds),
+    // plus one query against t keys and t values (2·t·E).
+    attn::Random rng(172);
+    attn::KVCache cache(attn::random_mha_params(8, 2, rng));
+    for (std::size_t t = 1; t <= 3; ++t) {
+        cache.step(xt::row(rng.normal_matrix(1, 8), 0));
+        CHECK(cache.last_work().projections == 4.0 * 64);
+        CHECK(cache.last_work().attention == 2.0 * t * 8);
+    }
+    // Without: the whole prefix again: 4·t·E² projections, causal attention t(t+1)·E.
+    CHECK(attn::work_without_cache(3, 8).projections == 4.0 * 3 * 64);
+    CHECK(attn::work_without_cache(3, 8).attention == 3.0 * 4 * 8);
+}
+
+TEST_CASE("chapter 17 prints its recorded output", "[ch17]") {
+    wbtest::check_recorded_output("17_kv_cache");
+}
