@@ -25,11 +25,7 @@ std::string changed_columns(const Matrix& a, const Matrix& b) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "10_concat_and_output", "Concatenate, then the output projection W_o",
-        "query.npy (L, E) [key.npy, value.npy (S, E)], in_proj_weight.npy (3E, E), "
-        "in_proj_bias.npy (3E,), out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
-        {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
+    const attn::ChapterInfo info = attn::mha_chapter_info("10_concat_and_output", "Concatenate, then the output projection W_o");
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const attn::MhaExample ex = attn::load_mha_example(ch);

@@ -66,6 +66,13 @@ std::size_t heads_option(const Chapter& chapter, std::size_t fallback) {
     return fallback;
 }
 
+ChapterInfo mha_chapter_info(const std::string& slug, const std::string& title) {
+    return {slug, title,
+            "query.npy (L, E) [key.npy, value.npy (S, E)], in_proj_weight.npy (3E, E), "
+            "in_proj_bias.npy (3E,), out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
+            {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
+}
+
 MhaExample load_mha_example(const Chapter& chapter) {
     if (!chapter.loading()) {
         Random rng(7);

@@ -12,6 +12,7 @@
 namespace attn {
 
 class Chapter;
+struct ChapterInfo;
 
 /// The seed's 3 tokens × 4 dims (L = 3, E = 4):
 /// [[1, 0, 1, 0], [0, 2, 0, 2], [1, 1, 1, 1]].
@@ -36,6 +37,10 @@ QKV load_qkv(const Chapter& chapter);
 /// The number of heads: `--heads H`, else the first number in DIR/num_heads.txt (written
 /// by tools/export_torch_mha.py), else `fallback`; 0 as fallback makes it required.
 std::size_t heads_option(const Chapter& chapter, std::size_t fallback);
+
+/// The ChapterInfo of a chapter that works on a multi-head module (07-10): `--load DIR`
+/// reads the module and one sequence (see load_mha_example), `--heads H` its heads.
+ChapterInfo mha_chapter_info(const std::string& slug, const std::string& title);
 
 /// One sequence and a multi-head module: what chapters 07-10 work on.
 struct MhaExample {
