@@ -74,7 +74,7 @@ TEST_CASE("chapter 11's steps match PyTorch's intermediates", "[ch11]") {
     }
 }
 
-TEST_CASE("a fully masked row is NaN, as in PyTorch; the other rows are not", "[ch11]") {
+TEST_CASE("a fully masked row is NaN, as in PyTorch, the other rows are not", "[ch11]") {
     const auto theirs = wbtest::fixture("part2/fully_masked/output64.npy");
     wbtest::TempDir out("ch11_fully");
     const auto r = wbtest::run_chapter("11_multihead_attention",

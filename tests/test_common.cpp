@@ -144,3 +144,18 @@ TEST_CASE("show: wide and tall matrices print their corners", "[common][show]") 
     CHECK(t.find("t13") != std::string::npos);
     CHECK(t.find("t5") == std::string::npos);
 }
+
+TEST_CASE("describe_difference finds the worst entry of a matrix or a stack of them", "[common]") {
+    const Matrix a = xt::zeros<double>({2, 3});
+    Matrix b = a;
+    CHECK(attn::describe_difference(a, b) == "below 1e-12 (they agree)");
+    b(1, 2) = -0.25;
+    CHECK(attn::describe_difference(a, b) == "2.50e-01");
+    // The last entry of the last head: a stack must not be read as one matrix.
+    const attn::Tensor3 s = xt::zeros<double>({2, 2, 2});
+    attn::Tensor3 t = s;
+    t(1, 1, 1) = 0.5;
+    CHECK(attn::describe_difference(s, t) == "5.00e-01");
+    CHECK_THROWS_WITH(attn::describe_difference(a, Matrix(xt::zeros<double>({3, 2}))),
+                      "describe_difference: shapes (2, 3) and (3, 2) differ");
+}
