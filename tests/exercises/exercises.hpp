@@ -4,12 +4,19 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include <attention/types.hpp>
+
+namespace attn {
+struct MhaParams;  // <attention/mha.hpp>: W_q, W_k, W_v, W_o and biases as PyTorch stores them
+}
 
 namespace ex {
 
 using attn::Matrix;
+using attn::Tensor3;
+using attn::Vector;
 
 /// Thrown by a function that is still the shipped stub: exercise `number` is not done yet.
 struct NotDone {
@@ -44,5 +51,63 @@ Matrix weighted_sum(const Matrix& weights, const Matrix& V);
 /// Exercise 06: Q is (L, d_k), K is (S, d_k), V is (S, d_v); returns the output
 /// (L, d_v) = softmax(Q·Kᵀ / √d_k)·V.
 Matrix attention(const Matrix& Q, const Matrix& K, const Matrix& V);
+
+// Part II: multi-head attention, one step per exercise.
+
+/// Exercise 07: X is (n, E_in), W is (E_out, E_in) as PyTorch stores it, b is (E_out,) or
+/// empty (no bias); returns X·Wᵀ + b (n, E_out), out(i, r) = Σ_c X(i, c)·W(r, c) + b(r).
+Matrix project(const Matrix& X, const Matrix& W, const Vector& b);
+
+/// Exercise 08: X is (L, E); returns (H, L, E/H): head h gets columns [h·d, (h+1)·d) of
+/// every token, d = E/H, so heads(h, i, c) = X(i, h·d + c).
+Tensor3 split_heads(const Matrix& X, std::size_t H);
+
+/// Exercise 08: heads is (H, L, d); returns (L, H·d), the heads side by side:
+/// out(i, h·d + c) = heads(h, i, c). The inverse of split_heads.
+Matrix merge_heads(const Tensor3& heads);
+
+/// Exercise 09: Qh is (H, L, d), Kh (H, S, d), Vh (H, S, d); returns the heads' outputs
+/// (H, L, d): head h is softmax(Q_h·K_hᵀ / √d)·V_h, each head on its own.
+Tensor3 attend_heads(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh);
+
+/// Exercise 10: heads is (H, L, d), W_o (E, E) with E = H·d, b_o (E,) or empty; returns
+/// the output (L, E) = concat·W_oᵀ + b_o, with concat = the heads merged (L, E).
+Matrix output_projection(const Tensor3& heads, const Matrix& W_o, const Vector& b_o);
+
+/// Exercise 11: the whole of nn.MultiheadAttention's forward pass on one sequence.
+/// query is (L, E), key and value (S, E); returns the output (L, E).
+Matrix mha_forward(const attn::MhaParams& p, const Matrix& query, const Matrix& key,
+                   const Matrix& value);
+
+/// Exercise 12: weights is (H, L, S), one attention map per head; returns (L, S), their
+/// average over the heads (what PyTorch returns by default, average_attn_weights=True).
+Matrix average_heads(const Tensor3& weights);
+
+// Part III: what real models add.
+
+/// Exercise 13: returns the additive causal mask (L, L): 0 where key j ≤ query i
+/// (allowed), −∞ where j > i (a later token, blocked).
+Matrix causal_mask(std::size_t L);
+
+/// Exercise 14: target is (L, E_t), the sequence that asks (e.g. the French written so
+/// far); source is (S, E_s), the one it reads (the English sentence). W_q is (d, E_t),
+/// W_k (d, E_s), W_v (d_v, E_s). Returns (L, d_v) = softmax(Q·Kᵀ / √d)·V with
+/// Q = target·W_qᵀ, K = source·W_kᵀ, V = source·W_vᵀ.
+Matrix cross_attention(const Matrix& target, const Matrix& source, const Matrix& W_q,
+                       const Matrix& W_k, const Matrix& W_v);
+
+/// Exercise 15: returns the sinusoidal positional encodings (L, E):
+/// PE(pos, 2i) = sin(pos / 10000^(2i/E)), PE(pos, 2i+1) = cos(pos / 10000^(2i/E)).
+Matrix positional_encoding(std::size_t L, std::size_t E);
+
+/// Exercise 16: lengths has B entries (sample b has lengths[b] real tokens, then padding
+/// up to S); returns the additive key padding mask (B, S): 0 at j < lengths[b], −∞ after.
+Matrix padding_mask(const std::vector<std::size_t>& lengths, std::size_t S);
+
+/// Exercise 17: one step of generation with a KV cache. K_cache and V_cache are (t, E), the
+/// projected keys and values of the t tokens so far; x is the new token (E,). Appends its
+/// key and value (so the caches become (t+1, E)) and returns its output (E,): the new
+/// query attending to every cached token, itself included, in every head.
+Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache, const Vector& x);
 
 }  // namespace ex
