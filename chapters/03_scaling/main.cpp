@@ -82,6 +82,16 @@ int main(int argc, char** argv) {
         }
         ch.out() << "\n";
         ch.dump("scaling_table", table);
+        attn::LinePlot plot{"Largest softmax weight against d_k (16 keys)", "d_k (log scale)",
+                            "largest weight, mean of 2000 queries", {},
+                            {{"without scaling", {}}, {"scaled by 1/√d_k", {}}}};
+        for (std::size_t i = 0; i < std::size(dims); ++i) {
+            plot.x.push_back(table(i, 0));
+            plot.series[0].y.push_back(table(i, 3));
+            plot.series[1].y.push_back(table(i, 4));
+        }
+        plot.reference = {{1.0 / 16, "all keys equal: 1/16"}};
+        ch.write_svg("max_weight_vs_dk", attn::line_plot_svg(plot));  // with --svg DIR
         //! [step2]
 
         //! [step3]

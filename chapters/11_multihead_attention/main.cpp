@@ -83,17 +83,18 @@ int main(int argc, char** argv) {
         if (c.batched) {
             ch.show("output", out.output, {}, "(B, L, E)");
             for (std::size_t b = 0; b < out.weights.shape(0); ++b) {
-                attn::show(ch.out(), "weights[" + std::to_string(b) + "]",
-                           Tensor3(xt::view(out.weights, b, xt::all(), xt::all(), xt::all())), {},
-                           "(H, L, S) per head");
+                const std::string name = "weights[" + std::to_string(b) + "]";
+                const Tensor3 w = xt::view(out.weights, b, xt::all(), xt::all(), xt::all());
+                attn::show(ch.out(), name, w, {}, "(H, L, S) per head");
+                ch.heatmap(name, w);
             }
             ch.dump("weights", out.weights);
-            ch.show("weights_mean", out.weights_mean, {}, "(B, L, S) averaged over heads");
+            ch.show_weights("weights_mean", out.weights_mean, {}, "(B, L, S) averaged over heads", "sample");
         } else {
             ch.show("output", sample(out.output, 0), {}, "(L, E) = concat·W_oᵀ + b_o");
-            ch.show("weights", Tensor3(xt::view(out.weights, 0, xt::all(), xt::all(), xt::all())), {},
+            ch.show_weights("weights", Tensor3(xt::view(out.weights, 0, xt::all(), xt::all(), xt::all())), {},
                     "(H, L, S) per head (average_attn_weights=False)");
-            ch.show("weights_mean", sample(out.weights_mean, 0), {}, "(L, S) the mean over heads (PyTorch's default)");
+            ch.show_weights("weights_mean", sample(out.weights_mean, 0), {}, "(L, S) the mean over heads (PyTorch's default)");
         }
         //! [step3]
 

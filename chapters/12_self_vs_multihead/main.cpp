@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
                "same words, and nothing links cat to mouse.");
         const attn::MhaParams one = hand_set(1, {{0, THE, {CAT, CHASED}}});
         const attn::MhaForward f1 = attn::mha_forward(one, X, X, X);
-        ch.show("weights_one_head", Matrix(xt::view(f1.heads.weights, 0, xt::all(), xt::all())), words,
+        ch.show_weights("weights_one_head", Matrix(xt::view(f1.heads.weights, 0, xt::all(), xt::all())), words,
                 "(L, S) rows: queries, columns: keys");
         links(ch, xt::view(f1.heads.weights, 0, xt::all(), xt::all()));
         //! [step2]
@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
             ch.show("weights_head_" + std::to_string(h), w, words, "(L, S)");
             links(ch, w);
         }
+        ch.heatmap("weights_heads", f3.heads.weights, words, "(H, L, S) the three heads side by side");
         ch.say("Head 1: \"cat\" <-> \"mouse\", Head 2: \"chased\" <-> \"cat\", Head 3: \"the\" "
                "<-> \"the\" (the seed counts heads from 1) -> combine all. Each head's value "
                "slice carries the word type, so each head's output says which words it "

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
         const Matrix causal = attn::causal_mask(4);
         ch.show("causal_mask", causal, labels, "(L, L) additive: -inf above the diagonal");
         const attn::Attention a = attn::attention(X, X, X, &causal);
-        ch.show("weights", a.weights, labels, "(L, L) lower triangular: no weight on the future");
+        ch.show_weights("weights", a.weights, labels, "(L, L) lower triangular: no weight on the future");
         //! [step1]
 
         //! [step2]
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
         xt::view(X_short, xt::range(0, 2), xt::all()) = xt::view(X, xt::range(2, 4), xt::all());
         xt::view(X_short, xt::range(2, 4), xt::all()) = 0.0;  // the pads
         const Matrix pad_rows = xt::zeros<double>({4, 4}) + xt::view(pad, xt::range(1, 2), xt::all());
-        ch.show("weights_padded", attn::attention(X_short, X_short, X_short, &pad_rows).weights,
+        ch.show_weights("weights_padded", attn::attention(X_short, X_short, X_short, &pad_rows).weights,
                 {{"green", "tea", "<pad>", "<pad>"}, {"green", "tea", "<pad>", "<pad>"}},
                 "(L, S) sentence 1: no weight on the pads");
         //! [step3]
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
             xt::view(a.weights, xt::range(0, 1), xt::all()),
             xt::view(attn::attention(X, X, X, &inverted).weights, xt::range(0, 1), xt::all()),
             xt::view(attn::attention(X, X, X, &big_negative).weights, xt::range(0, 1), xt::all())), 0);
-        ch.show("convention_rows", rows, {{"bool True=blocked", "1=keep read as True=blocked", "additive -1e9"}, words},
+        ch.show_weights("convention_rows", rows, {{"bool True=blocked", "1=keep read as True=blocked", "additive -1e9"}, words},
                 "(3, S) the weights of row \"I\"");
         ch.say("The inverted mask lets \"I\" see only the future - the model would learn to "
                "cheat. -1e9 and -inf give the same weights here.");
@@ -100,10 +100,10 @@ int main(int argc, char** argv) {
         xt::view(left_pad, xt::all(), xt::range(0, 2)) = -INFINITY;  // keys 0 and 1 are pads
         const Matrix both = causal + left_pad;
         ch.show("combined_mask", both, {left, left}, "(L, S) causal + left padding");
-        ch.show("weights_combined", attn::attention(X_left, X_left, X_left, &both).weights, {left, left},
+        ch.show_weights("weights_combined", attn::attention(X_left, X_left, X_left, &both).weights, {left, left},
                 "(L, S) the pad rows are fully masked: nan");
         const Matrix both_1e9 = xt::where(xt::isinf(both), -1e9, 0.0);
-        ch.show("weights_combined_1e9", attn::attention(X_left, X_left, X_left, &both_1e9).weights, {left, left},
+        ch.show_weights("weights_combined_1e9", attn::attention(X_left, X_left, X_left, &both_1e9).weights, {left, left},
                 "(L, S) with -1e9 they spread over keys they must not see");
         ch.say("A fully masked row has no allowed key. With -inf its softmax is 0/0 = NaN, "
                "and the workbook keeps that NaN, as PyTorch does; with -1e9 it quietly "
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
             }
             const attn::Attention mine = attn::attention(Q, K, V, &mask);
             ch.show("mask", mask, {}, "(L, S) additive (causal unless attn_mask.npy is given)");
-            ch.show("masked_weights", mine.weights, {}, "(L, S)");
+            ch.show_weights("masked_weights", mine.weights, {}, "(L, S)");
             ch.show("masked_output", mine.output, {}, "(L, d_v)");
         }
     });

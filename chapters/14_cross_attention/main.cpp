@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
                "english (S = 5): the scores and the weights are (L, S) = (4, 5), one row per "
                "French word, one column per English word.");
         const attn::Attention a = attn::attention(fr, en, en);
-        ch.show("weights", a.weights, {french, english}, "(L, S): the alignment");
+        ch.show_weights("weights", a.weights, {french, english}, "(L, S): the alignment");
         for (std::size_t i = 0; i < french.size(); ++i) {
             ch.out() << "  " << french[i] << " ->";
             for (std::size_t j = 0; j < english.size(); ++j)
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
         attn::Random rng(14);
         const attn::MhaParams p = attn::random_mha_params(4, 2, rng);
         const attn::MhaForward f = attn::mha_forward(p, fr, en, en);
-        ch.show("mha_weights", f.heads.weights, {french, english}, "(H, L, S)");
+        ch.show_weights("mha_weights", f.heads.weights, {french, english}, "(H, L, S)");
         ch.show("mha_output", f.output, {french, {}}, "(L, E)");
         ch.say("Image captioning (BLIP) works the same way: the caption's words are the "
                "queries, the image's regions are the keys and values - visual regions + text "
@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
             ch.step("4) your sequences");
             const attn::QKV in = attn::load_qkv(ch);
             const attn::Attention mine = attn::attention(in.Q, in.K, in.V);
-            ch.show("your_weights", mine.weights, {}, "(L, S)");
+            ch.show_weights("your_weights", mine.weights, {}, "(L, S)");
             ch.show("your_output", mine.output, {}, "(L, d_v)");
         }
     });

@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
 
         //! [step3]
         ch.step("3) the results");
-        ch.show("weights_mean", out.weights_mean, {}, "(B, L, S): no weight on any pad column");
+        ch.show_weights("weights_mean", out.weights_mean, {}, "(B, L, S): no weight on any pad column", "sample");
         ch.show("output", out.output, {}, "(B, L, E)");
         ch.say("The pad rows (queries that are padding) still get an output - they are "
                "allowed to look at the real tokens - but it means nothing: whatever comes "

@@ -1,9 +1,15 @@
 // What every chapter program shares (see chapter.hpp).
 #include "attention/chapter.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace attn {
 
@@ -19,7 +25,10 @@ std::string usage(const ChapterInfo& info) {
         u << "  --load DIR   read the inputs from .npy files in DIR (float32 or float64):\n"
           << "               " << info.load_help << "\n";
     }
-    u << "  --dump DIR   write every matrix the chapter prints as DIR/<name>.npy\n";
+    u << "  --dump DIR   write every matrix the chapter prints as DIR/<name>.npy\n"
+      << "  --svg DIR    write every heatmap the chapter draws as DIR/<name>.svg\n"
+      << "  --no-color   draw the heatmaps with shade characters, never colours (as NO_COLOR=1)\n"
+      << "  --color      colour the heatmaps even when stdout is not a terminal\n";
     for (const Option& o : info.options) {
         std::string lhs = o.flag + (o.metavar.empty() ? "" : " " + o.metavar);
         u << "  " << lhs << std::string(lhs.size() < 12 ? 13 - lhs.size() : 1, ' ') << o.help
@@ -36,7 +45,12 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") throw HelpRequested{};
-        const bool io = (arg == "--load" && !info_.load_help.empty()) || arg == "--dump";
+        if (arg == "--no-color" || arg == "--color") {
+            options_[arg] = "";
+            continue;
+        }
+        const bool io = (arg == "--load" && !info_.load_help.empty()) || arg == "--dump" ||
+                        arg == "--svg";
         const Option* extra = nullptr;
         for (const Option& o : info_.options) {
             if (o.flag == arg) extra = &o;
@@ -53,8 +67,11 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
         const std::string value = argv[++i];
         if (arg == "--load") load_dir_ = value;
         else if (arg == "--dump") dump_dir_ = value;
+        else if (arg == "--svg") svg_dir_ = value;
         else options_[arg] = value;
     }
+    colour_ = use_colour(&out == &std::cout && ::isatty(STDOUT_FILENO), std::getenv("NO_COLOR"),
+                         std::getenv("TERM"), flag("--no-color"), flag("--color"));
     if (loading() && !std::filesystem::is_directory(load_dir_)) {
         throw InputError("--load " + load_dir_ + ": no such directory");
     }
@@ -62,6 +79,11 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
         std::error_code ec;
         std::filesystem::create_directories(dump_dir_, ec);
         if (ec) throw InputError("--dump " + dump_dir_ + ": cannot create (" + ec.message() + ")");
+    }
+    if (!svg_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(svg_dir_, ec);
+        if (ec) throw InputError("--svg " + svg_dir_ + ": cannot create (" + ec.message() + ")");
     }
 }
 
@@ -115,6 +137,65 @@ void Chapter::show(const std::string& name, const Tensor3& t, const Labels& labe
     dump(name, t);
 }
 
+namespace {
+
+// A matrix (L, S) as a stack of one, (1, L, S).
+Tensor3 stack_of_one(const Matrix& w) {
+    Tensor3 one = xt::empty<double>({std::size_t{1}, w.shape(0), w.shape(1)});
+    std::copy(w.begin(), w.end(), one.begin());
+    return one;
+}
+
+}  // namespace
+
+void Chapter::show_weights(const std::string& name, const Matrix& w, const Labels& labels,
+                           const std::string& caption) {
+    show(name, w, labels, caption);
+    draw_heatmap(name, stack_of_one(w), labels, caption, "", false);
+}
+
+void Chapter::show_weights(const std::string& name, const Tensor3& w, const Labels& labels,
+                           const std::string& caption, const std::string& panel) {
+    show(name, w, labels, caption);
+    draw_heatmap(name, w, labels, caption, panel, false);
+}
+
+void Chapter::heatmap(const std::string& name, const Matrix& w, const Labels& labels,
+                      const std::string& caption) {
+    draw_heatmap(name, stack_of_one(w), labels, caption, "", !caption.empty());
+}
+
+void Chapter::heatmap(const std::string& name, const Tensor3& w, const Labels& labels,
+                      const std::string& caption, const std::string& panel) {
+    draw_heatmap(name, w, labels, caption, panel, !caption.empty());
+}
+
+void Chapter::draw_heatmap(const std::string& name, const Tensor3& w, const Labels& labels,
+                           const std::string& caption, const std::string& panel, bool title_line) {
+    const bool single = panel.empty();
+    const std::string shape = single ? shape_str(std::vector<std::size_t>{w.shape(1), w.shape(2)})
+                                     : shape_str(w.shape());
+    if (title_line) out_ << name << "  " << shape << "  " << caption << "\n";
+    out_ << "  heatmap" << (single ? "" : "s") << " of " << name
+         << (single ? "" : ", one per " + panel) << " (rows: queries, columns: keys)\n";
+    out_ << heatmap_text(w, labels, HeatmapStyle{colour_, 80}, panel) << "\n";
+    if (!writing_svg()) return;
+    const std::string title = name + " " + shape + (caption.empty() ? "" : " — " + caption);
+    write_svg(name, heatmap_svg(w, labels, title, panel));
+}
+
+void Chapter::write_svg(const std::string& name, const std::string& svg) {
+    if (svg_dir_.empty()) return;
+    std::string file;
+    for (char c : name) file += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+    while (!file.empty() && file.back() == '_') file.pop_back();
+    const std::string path = (std::filesystem::path(svg_dir_) / (file + ".svg")).string();
+    std::ofstream f(path, std::ios::binary);
+    f << svg;
+    if (!f) throw InputError("--svg " + svg_dir_ + ": cannot write " + path);
+    ++svg_written_;
+}
+
 std::string Chapter::load_path(const std::string& file) const {
     return (std::filesystem::path(load_dir_) / file).string();
 }
@@ -154,6 +235,14 @@ int run_chapter(const ChapterInfo& info, int argc, char** argv,
     try {
         Chapter chapter(info, argc, argv, std::cout);
         body(chapter);
+        if (chapter.writing_svg() && chapter.svg_written() == 0) {
+            std::cout << "(--svg: this chapter draws no heatmaps; " << chapter.svg_dir()
+                      << " stays empty)\n";
+        } else if (chapter.writing_svg()) {
+            std::cout << "(--svg: " << chapter.svg_written() << " image"
+                      << (chapter.svg_written() == 1 ? "" : "s") << " written to "
+                      << chapter.svg_dir() << ")\n";
+        }
         std::cout.flush();
         return 0;
     } catch (const HelpRequested&) {

@@ -1,5 +1,6 @@
 /// \file chapter.hpp
-/// \brief What every chapter program shares: its options, its printing, `--load` and `--dump`.
+/// \brief What every chapter program shares: its options, its printing, `--load`, `--dump`,
+/// and the heatmaps (`--svg`, `--no-color`).
 #pragma once
 
 #include <functional>
@@ -9,13 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "attention/heatmap.hpp"
 #include "attention/npy.hpp"
 #include "attention/show.hpp"
 #include "attention/types.hpp"
 
 namespace attn {
 
-/// A command-line option a chapter takes besides `--load`, `--dump` and `--help`.
+/// A command-line option a chapter takes besides the ones every chapter has (`--load`,
+/// `--dump`, `--svg`, `--no-color`, `--color`, `--help`).
 struct Option {
     std::string flag;     ///< e.g. "--heads"
     std::string metavar;  ///< e.g. "H"; empty for a switch that takes no value
@@ -54,6 +57,34 @@ public:
     /// Writes an array to DIR/name.npy when `--dump DIR` was given (without printing it).
     void dump(const std::string& name, const xt::xarray<double>& a);
 
+    /// Prints attention weights (L, S) as show() does, then draws them as a heatmap below
+    /// the numbers (heatmap.hpp: shades, or colours on a terminal); dumps them; with
+    /// `--svg DIR` also writes the map as DIR/name.svg. Labels default to t0, t1, ….
+    void show_weights(const std::string& name, const Matrix& w, const Labels& labels = {},
+                      const std::string& caption = "");
+    /// The same for a stack (n, L, S), one matrix per head (or per `panel`, e.g. "sample"):
+    /// the numbers of each, then the n maps side by side; one SVG with every panel.
+    void show_weights(const std::string& name, const Tensor3& w, const Labels& labels = {},
+                      const std::string& caption = "", const std::string& panel = "head");
+    /// Draws weights as a heatmap without printing the numbers or dumping them, under a line
+    /// `name  shape  caption` when a caption is given; with `--svg DIR` writes DIR/name.svg.
+    void heatmap(const std::string& name, const Matrix& w, const Labels& labels = {},
+                 const std::string& caption = "");
+    /// A stack (n, L, S) of heatmaps side by side, titled `<panel> 0`, `<panel> 1`, ….
+    void heatmap(const std::string& name, const Tensor3& w, const Labels& labels = {},
+                 const std::string& caption = "", const std::string& panel = "head");
+    /// Writes an SVG image as DIR/name.svg when `--svg DIR` was given (characters other
+    /// than letters, digits, '_' and '-' in name become '_').
+    void write_svg(const std::string& name, const std::string& svg);
+    /// True when the user passed `--svg DIR`.
+    bool writing_svg() const { return !svg_dir_.empty(); }
+    /// The number of images written to the `--svg` folder so far.
+    std::size_t svg_written() const { return svg_written_; }
+    /// The `--svg` folder ("" without `--svg`).
+    const std::string& svg_dir() const { return svg_dir_; }
+    /// True when the heatmaps are coloured (see use_colour in heatmap.hpp).
+    bool colour() const { return colour_; }
+
     /// The stream the chapter prints to.
     std::ostream& out() { return out_; }
     /// True when the user passed `--load DIR`.
@@ -73,10 +104,18 @@ public:
     bool flag(const std::string& flag) const { return option(flag).has_value(); }
 
 private:
+    // The map of w (panels titled `<panel> h`, or one untitled map when panel is empty),
+    // under a `name  shape  caption` line when title_line; and its SVG.
+    void draw_heatmap(const std::string& name, const Tensor3& w, const Labels& labels,
+                      const std::string& caption, const std::string& panel, bool title_line);
+
     ChapterInfo info_;
     std::ostream& out_;
     std::string load_dir_;
     std::string dump_dir_;
+    std::string svg_dir_;
+    std::size_t svg_written_ = 0;
+    bool colour_ = false;
     std::map<std::string, std::string> options_;
 };
 

@@ -1,0 +1,160 @@
+/// \file fast.hpp
+/// \brief Part IV: the same multi-head attention computed five ways in float32, from plain
+/// loops to tiled attention with an online softmax, each counted (flops, memory) and timed.
+///
+/// Every method computes exactly what `mha_forward()` computes (no mask, no dropout):
+///   1) project   Q = query·W_qᵀ + b_q, K = key·W_kᵀ + b_k, V = value·W_vᵀ + b_v
+///   2) attend    softmax(Q_h·K_hᵀ / √d_head)·V_h in every head h
+///   3) merge     the heads side by side, (L, E)
+///   4) project   output = concat·W_oᵀ + b_o
+/// in float32, as PyTorch does, and differs from the float64 reference by float32 rounding
+/// only (tests/test_ch18.cpp: 1e-5). They differ in how the work is arranged:
+///
+/// | method    | how                                                        | extra memory |
+/// | --------- | ---------------------------------------------------------- | ------------ |
+/// | `loops`   | three nested loops for every product                        | (L, S) per head |
+/// | `xtensor` | broadcasting xtensor expressions and reductions, no BLAS    | (L, S) per head |
+/// | `blas`    | `xt::linalg::dot` (OpenBLAS sgemm) on contiguous copies     | (L, S) per head |
+/// | `batched` | one fused projection, all heads' (H, L, S) at once, sgemm on head slices | (H, L, S) |
+/// | `tiled`   | key/value blocks with an online softmax, as FlashAttention   | grows with L, not L² |
+///
+/// xtensor-blas stays inside common/src/fast.cpp: a chapter including this header compiles
+/// in seconds.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <xtensor/xtensor.hpp>
+
+#include "attention/mha.hpp"
+#include "attention/types.hpp"
+
+namespace attn {
+
+/// A float32 matrix, what PyTorch computes with: (rows, cols), row-major.
+using MatrixF = xt::xtensor<float, 2>;
+/// A float32 vector.
+using VectorF = xt::xtensor<float, 1>;
+
+/// nn.MultiheadAttention's parameters in float32, laid out as in `state_dict()` (see MhaParams).
+struct MhaParamsF {
+    std::size_t E = 0;        ///< embed_dim
+    std::size_t H = 0;        ///< num_heads
+    MatrixF in_proj_weight;   ///< (3E, E) [W_q; W_k; W_v]
+    VectorF in_proj_bias;     ///< (3E,) or empty
+    MatrixF out_proj_weight;  ///< (E, E) W_o
+    VectorF out_proj_bias;    ///< (E,) or empty
+    std::size_t d_head() const { return E / H; }  ///< E / H
+};
+
+/// The parameters rounded to float32.
+MhaParamsF to_float(const MhaParams& p);
+/// float32 parameters widened to float64 (exactly): the reference for the same numbers.
+MhaParams to_double(const MhaParamsF& p);
+/// A matrix rounded to float32.
+MatrixF to_float(const Matrix& m);
+/// A float32 matrix widened to float64 (exactly).
+Matrix to_double(const MatrixF& m);
+
+/// The five ways, slowest first.
+enum class FastMethod { loops, xtensor, blas, batched, tiled };
+
+/// All five, in order.
+const std::vector<FastMethod>& fast_methods();
+/// "loops", "xtensor", "blas", "batched" or "tiled".
+std::string method_name(FastMethod m);
+/// The method of that name; throws InputError naming the five otherwise.
+FastMethod parse_method(const std::string& name);
+
+/// The tile sizes of the `tiled` method: `block_q` query rows against `block_k` keys at a
+/// time. Neither has to divide L or S (the last block is smaller).
+struct Tiles {
+    std::size_t block_q = 256;  ///< query rows per tile
+    std::size_t block_k = 512;  ///< keys (and values) per tile
+};
+
+/// Bytes of the buffers a computation holds at once: every method reports each buffer
+/// it allocates beyond its inputs and its output, and the meter keeps the high-water mark.
+class MemoryMeter {
+public:
+    /// A buffer of `bytes` is allocated.
+    void allocate(std::size_t bytes);
+    /// A buffer of `bytes` is freed.
+    void release(std::size_t bytes);
+    /// Bytes held now.
+    std::size_t current() const { return current_; }
+    /// The most bytes held at once so far.
+    std::size_t peak() const { return peak_; }
+
+private:
+    std::size_t current_ = 0;
+    std::size_t peak_ = 0;
+};
+
+/// What one method returns.
+struct FastResult {
+    MatrixF output;               ///< (L, E) the module's output
+    std::size_t peak_bytes = 0;   ///< the most extra memory held at once (MemoryMeter)
+};
+
+/// Multi-head attention on one sequence, the way `method` computes it, in float32:
+/// query (L, E), key (S, E), value (S, E); returns the output (L, E) and its peak extra
+/// memory. No mask. Uses fast_threads() threads. Throws InputError when the shapes do
+/// not fit, naming both.
+FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query,
+                    const MatrixF& key, const MatrixF& value, const Tiles& tiles = {});
+
+/// The peak extra bytes `method` holds for L queries, S keys, width E and H heads, from the
+/// formula its buffers add up to (fast_mha() measures the same number; the tests check
+/// they agree). `threads`: the tiled method keeps one set of tiles per thread.
+std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
+                             std::size_t H, const Tiles& tiles = {}, std::size_t threads = 1);
+
+/// Bytes of the attention weights of every head, H·L·S floats: what PyTorch holds at once.
+std::size_t weights_bytes(std::size_t L, std::size_t S, std::size_t H);
+
+/// Floating-point operations of one forward pass, counting the products only (a multiply
+/// and an add are 2): projections 2·(L + 2S)·E² + 2·L·E², attention 2·2·L·S·E.
+double mha_flops(std::size_t L, std::size_t S, std::size_t E);
+
+/// Sets the threads OpenBLAS and the tiled method use (1 = one thread, the default).
+void set_fast_threads(std::size_t n);
+/// The threads set by set_fast_threads().
+std::size_t fast_threads();
+
+/// One query row through the online softmax, block by block, in float64: what the tiled
+/// method does for each row. scores (S,) are the row's scaled scores, V (S, d_v).
+/// After each block of `block` keys: the running max m, the running sum l of exp(s − m),
+/// and the running output o = Σ exp(s − m)·v (not yet divided by l).
+struct OnlineTrace {
+    std::vector<double> max;   ///< m after each block
+    std::vector<double> sum;   ///< l after each block
+    Matrix acc;                ///< (blocks, d_v): o after each block
+    Vector output;             ///< (d_v,) o / l at the end: softmax(scores)·V
+};
+
+/// Runs the online softmax on one row (see OnlineTrace); block ≥ 1.
+OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::size_t block);
+
+/// The float64 reference output (L, E) of mha_forward(), computed `rows` query rows at a
+/// time (each row of attention needs only its own query), so a long sequence never holds
+/// more than H·rows·S weights: the check for the benchmark's large sizes.
+Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
+                     const Matrix& value, std::size_t rows = 512);
+
+/// The largest |a − b| (infinity when the shapes differ or a NaN appears).
+double max_difference(const MatrixF& a, const Matrix& b);
+/// The largest |a − b| divided by the largest |b|: the relative error the benchmark reports.
+double relative_error(const MatrixF& a, const Matrix& b);
+
+/// The median time in milliseconds of `repeats` calls of f, after `warmups` calls.
+double median_ms(const std::function<void()>& f, std::size_t repeats, std::size_t warmups = 1);
+
+/// GFLOP/s of OpenBLAS's sgemm on n × n matrices with fast_threads() threads: the
+/// machine's speed limit for float32 products, measured now (median of `repeats`).
+double sgemm_gflops(std::size_t n = 1024, std::size_t repeats = 7);
+
+}  // namespace attn

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# `./workbook bench`: the attention benchmark (chapter 18's methods at PyTorch's sizes).
+#
+#   tools/bench.sh                    table: every method at (L, E, H) = (128, 256, 8),
+#                                     (512, 512, 8), (2048, 512, 8), (8192, 512, 8), one thread
+#   tools/bench.sh --json             one JSON object per line instead
+#   tools/bench.sh --threads N        N threads (OpenBLAS, the tiled method; PyTorch too)
+#   tools/bench.sh --vs-torch         ours (tiled) and PyTorch's nn.MultiheadAttention side by
+#                                     side in one run, size by size, with the ratio of the times
+#   tools/bench.sh --vs-torch --rounds 3   three rounds of (ours, PyTorch) per size: medians
+#   tools/bench.sh --vs-torch --same-malloc   PyTorch with glibc's malloc set as in our timed
+#                                     runs (freed blocks up to 32 MB kept and reused, not
+#                                     handed back and faulted in again on every call)
+#
+# Any other option goes to the benchmark program (build/release/bin/bench --help lists them:
+# --size L,E,H, --methods, --repeats, --no-check, --block-q, --block-k).
+# Builds the `release` preset's bench target first (at most 2 compile jobs; the folder is
+# build/release, or WORKBOOK_BENCH_BUILD). PyTorch is
+# Debian's python3-torch for /usr/bin/python3 (tools/setup.sh --torch).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+PY=/usr/bin/python3
+JOBS=${WORKBOOK_JOBS:-2}
+(( JOBS > 2 )) && JOBS=2
+BUILD=${WORKBOOK_BENCH_BUILD:-build/release}   # the release preset's build folder
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
+
+json=0 vs_torch=0 threads=1 rounds=1 same_malloc=0
+pass=()      # for the benchmark program
+sizes=()     # --size values, also for PyTorch
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --json) json=1 ;;
+    --vs-torch) vs_torch=1 ;;
+    --same-malloc) same_malloc=1 ;;
+    --threads) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive whole number"
+               threads=$2; shift ;;
+    --rounds) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a positive whole number"
+              rounds=$2; shift ;;
+    --size) [[ $# -ge 2 ]] || die "--size needs L,E,H"; sizes+=("$2"); shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) pass+=("$1") ;;
+  esac
+  shift
+done
+[[ ${#sizes[@]} -eq 0 ]] && sizes=(128,256,8 512,512,8 2048,512,8 8192,512,8)
+
+# ---- build -------------------------------------------------------------------------------------
+tools/setup.sh
+mkdir -p build
+if [[ ! -f $BUILD/build.ninja ]]; then
+  say "configuring (cmake --preset release -B $BUILD)"
+  cmake --preset release -B "$BUILD" >build/configure-release-bench.log 2>&1 || {
+    cat build/configure-release-bench.log >&2; die "cmake configure failed (see above)"; }
+fi
+say "building the benchmark (preset release, $JOBS jobs)"
+cmake --build "$BUILD" --target bench -j "$JOBS" >build/build-release-bench.log 2>&1 || {
+  grep -v '^\[' build/build-release-bench.log | head -n 60 >&2
+  die "build failed (full log: build/build-release-bench.log)"; }
+BENCH=$ROOT/$BUILD/bin/bench
+
+size_args=()
+for s in "${sizes[@]}"; do size_args+=(--size "$s"); done
+
+if [[ $vs_torch == 0 ]]; then
+  args=("${size_args[@]}" --threads "$threads" "${pass[@]}")
+  [[ $json == 1 ]] && args+=(--json)
+  exec "$BENCH" "${args[@]}"
+fi
+
+# ---- ours and PyTorch, side by side ------------------------------------------------------------
+if ! "$PY" -c 'import torch' 2>/dev/null; then
+  say "PyTorch is not installed for $PY, so there is nothing to compare with."
+  say "Install Debian's python3-torch with:  tools/setup.sh --torch"
+  exit 3
+fi
+methods=(--methods tiled)
+for a in "${pass[@]}"; do [[ $a == --methods ]] && methods=(); done
+torch_env=(env)
+# The settings bench.cpp's timed runs use (malloc_for_measuring(false)).
+[[ $same_malloc == 1 ]] && torch_env=(env MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864)
+lines=$(mktemp)
+trap 'rm -f "$lines"' EXIT
+say "ours and PyTorch ${threads} thread(s), $rounds round(s); each size: ours, then PyTorch"
+for ((r = 1; r <= rounds; r++)); do
+  for s in "${sizes[@]}"; do
+    check=()
+    (( r > 1 )) && check=(--no-check)   # the float64 reference once is enough
+    [[ $json == 0 ]] && say "round $r/$rounds, (L, E, H) = ($s): ours"
+    "$BENCH" --size "$s" --threads "$threads" --json "${methods[@]}" "${check[@]}" "${pass[@]}" | tee -a "$lines" |
+      { [[ $json == 1 ]] && cat || cat >/dev/null; }
+    [[ $json == 0 ]] && say "round $r/$rounds, (L, E, H) = ($s): PyTorch"
+    "${torch_env[@]}" "$PY" tools/bench_torch.py --size "$s" --threads "$threads" | tee -a "$lines" |
+      { [[ $json == 1 ]] && cat || cat >/dev/null; }
+  done
+done
+[[ $json == 1 ]] && exit 0
+
+"$PY" - "$lines" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {}
+for r in rows:
+    by.setdefault((r["L"], r["E"], r["H"], r["threads"]), {}).setdefault(r["name"], []).append(r)
+def med(rs, k):
+    v = [r[k] for r in rs if r.get(k) is not None]
+    return statistics.median(v) if v else float("nan")
+print("Ours against PyTorch %s, float32, medians over %d round(s) of (ours, PyTorch)." % (
+    next((r["torch"] for r in rows if "torch" in r), "?"), max(len(v) for g in by.values() for v in g.values())))
+print("ratio = our time / PyTorch's (below 1: ours is faster). torch: nn.MultiheadAttention(x, x, x,")
+print("need_weights=False) under no_grad; fast path: module.eval() under inference_mode.")
+same = any(r.get("malloc_trim_threshold") for r in rows if "torch" in r)
+print("PyTorch's malloc: %s.\n" % ("as in our timed runs (MALLOC_MMAP_THRESHOLD_=32 MB, MALLOC_TRIM_THRESHOLD_=64 MB)"
+      if same else "glibc's defaults, as a user runs it (--same-malloc: as in our timed runs)"))
+head = "%6s %4s %2s %3s | %-8s %9s %8s %6s %8s %8s | %9s %6s %8s | %9s %6s %8s | %9s" % (
+    "L", "E", "H", "thr", "ours", "ms", "GFLOP/s", "sgemm", "peak MB", "error",
+    "torch ms", "ratio", "peak MB", "fast ms", "ratio", "peak MB", "weights")
+print(head)
+print("-" * len(head))
+for key in sorted(by):
+    g = by[key]
+    ours = [n for n in g if n not in ("torch", "torch_fastpath")]
+    if not ours:
+        continue
+    best = "tiled" if "tiled" in ours else min(ours, key=lambda n: med(g[n], "ms"))
+    o = g[best]
+    ms = med(o, "ms")
+    errs = [r["rel_err"] for r in o if r.get("rel_err") is not None]
+    err = "%.1e" % max(errs) if errs else "-"
+    cells = []
+    for t in ("torch", "torch_fastpath"):
+        if t in g:
+            tms = med(g[t], "ms")
+            cells.append("%9.2f %6.2f %8.1f" % (tms, ms / tms, med(g[t], "peak_mb")))
+        else:
+            cells.append("%9s %6s %8s" % ("-", "-", "-"))
+    pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
+    print("%6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %8.1f %8s | %s | %s | %9.1f" % (
+        key[0], key[1], key[2], key[3], best, ms, med(o, "gflops"), pct, med(o, "peak_mb"), err,
+        cells[0], cells[1], med(o, "weights_mb")))
+print("\nsgemm: our GFLOP/s against OpenBLAS sgemm 1024 x 1024 measured in the same run (the better of")
+print("a run before and one after each size). peak MB:")
+print("resident memory added during a call (both measured the same way). weights: H x L x L floats.")
+PY
