@@ -1,6 +1,7 @@
 // What the tests share (see support.hpp).
 #include "support.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -193,6 +194,16 @@ void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
         CHECK_THAT(attn::load_npy(out / (name + ".npy")).data,
                    Near(fixture(fixture_dir + "/" + name + ".npy"), tol));
     }
+}
+
+void check_against_torch(const std::string& dumped, const std::string& fixture_case, const std::string& name) {
+    INFO(fixture_case << ": " << name);
+    const auto ours = attn::load_npy(dumped).data;
+    CHECK_THAT(ours, Near(fixture("part2/" + fixture_case + "/" + name + "64.npy"), 1e-9));
+    const auto torch32 = fixture("part2/" + fixture_case + "/" + name + ".npy");
+    double largest = 1.0;
+    for (double x : torch32) largest = std::isfinite(x) ? std::max(largest, std::abs(x)) : largest;
+    CHECK_THAT(ours, Near(torch32, 1e-5 * largest));
 }
 
 }  // namespace wbtest

@@ -100,4 +100,10 @@ namespace wbtest {
 void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
                         const std::vector<std::string>& names, double tol);
 
+/// Compares a dumped <name>.npy with PyTorch's results for tests/fixtures/part2/<case>:
+/// its float64 run (<name>64.npy) to 1e-9, and its float32 run (<name>.npy) to 1e-5
+/// absolute, or, where the values are so large that float32 itself cannot hold 1e-5 (its
+/// spacing near 75 is 8e-6), 1e-5 relative to the largest value.
+void check_against_torch(const std::string& dumped, const std::string& fixture_case, const std::string& name);
+
 }  // namespace wbtest

@@ -20,19 +20,6 @@ const char* const kCases[] = {"seed", "self", "cross", "causal_bool", "causal_fl
                               "padding_float", "bool_mask_float_padding", "mask3d", "one_head",
                               "no_bias", "large", "fully_masked"};
 
-// Compares a dump with PyTorch's float64 result (1e-9) and its float32 result: 1e-5 absolute,
-// or, where the values are so large that float32 itself cannot hold 1e-5 (its spacing near
-// 75 is 8e-6), 1e-5 relative to the largest value.
-void check_against_torch(const std::string& dumped, const std::string& fixture_case, const std::string& name) {
-    INFO(fixture_case << ": " << name);
-    const auto ours = attn::load_npy(dumped).data;
-    CHECK_THAT(ours, Near(wbtest::fixture("part2/" + fixture_case + "/" + name + "64.npy"), 1e-9));
-    const auto torch32 = wbtest::fixture("part2/" + fixture_case + "/" + name + ".npy");
-    double largest = 1.0;
-    for (double x : torch32) largest = std::isfinite(x) ? std::max(largest, std::abs(x)) : largest;
-    CHECK_THAT(ours, Near(torch32, 1e-5 * largest));
-}
-
 }  // namespace
 
 TEST_CASE("chapter 11 prints its recorded output, with the seed's output shape", "[ch11]") {
@@ -52,7 +39,7 @@ TEST_CASE("chapter 11 replays every PyTorch case", "[ch11]") {
             INFO(r.err);
             REQUIRE(r.status == 0);
             for (const std::string name : {"output", "weights", "weights_mean"}) {
-                check_against_torch(out / (name + ".npy"), c, name);
+                wbtest::check_against_torch(out / (name + ".npy"), c, name);
             }
         }
     }

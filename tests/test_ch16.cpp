@@ -2,6 +2,7 @@
 #include "support.hpp"
 
 #include <attention/mha.hpp>
+#include <attention/npy.hpp>
 #include <attention/part3.hpp>
 #include <attention/random.hpp>
 
@@ -43,4 +44,34 @@ TEST_CASE("chapter 16 shows batch independence", "[ch16]") {
 
 TEST_CASE("chapter 16 prints its recorded output", "[ch16]") {
     wbtest::check_recorded_output("16_batches");
+}
+
+TEST_CASE("chapter 16 --load replays a padded PyTorch batch", "[ch16]") {
+    for (const char* c : {"padding", "padding_float"}) {
+        INFO(c);
+        wbtest::TempDir out("ch16_out");
+        const auto r = wbtest::run_chapter("16_batches", {"--load", wbtest::fixture_path(std::string("part2/") + c),
+                                                          "--dump", out.path(), "--no-color"});
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        for (const char* name : {"output", "weights_mean"}) wbtest::check_against_torch(out / (std::string(name) + ".npy"), c, name);
+        // The last sample is the one changed in step 4; every other one stays.
+        const std::size_t B = wbtest::fixture(std::string("part2/") + c + "/query.npy").shape(0);
+        std::string verdicts;
+        for (std::size_t b = 0; b < B; ++b)
+            verdicts += "  sample " + std::to_string(b) + (b + 1 < B ? ": unchanged\n" : ": changed\n");
+        CHECK(r.out.find(verdicts) != std::string::npos);
+    }
+}
+
+TEST_CASE("chapter 16 rejects bad input with one line and status 2", "[ch16]") {
+    wbtest::TempDir dir("ch16_bad");
+    attn::dump_npy(dir / "in_proj_weight.npy", xt::zeros<double>({12, 4}));
+    attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(4));
+    wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
+    wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "2"}, {"query.npy", "(B, L, E)", "(3, 4)"});
+    wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({2, 3, 4}));
+    wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "3"}, {"4", "3", "divisible"});
+    wbtest::write_npy_f32(dir / "key.npy", xt::ones<double>({2, 3, 4}));
+    wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "2"}, {"self-attention", "chapter 11"});
 }

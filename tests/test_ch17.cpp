@@ -2,6 +2,7 @@
 #include "support.hpp"
 
 #include <attention/mha.hpp>
+#include <attention/npy.hpp>
 #include <attention/part3.hpp>
 #include <attention/random.hpp>
 
@@ -43,4 +44,33 @@ TEST_CASE("the work counts, by hand", "[ch17]") {
 
 TEST_CASE("chapter 17 prints its recorded output", "[ch17]") {
     wbtest::check_recorded_output("17_kv_cache");
+}
+
+TEST_CASE("chapter 17 --load: the last generated row is PyTorch's unmasked last row", "[ch17]") {
+    // The newest token may look at every token, so causal or not, its row is the same:
+    // PyTorch's output for the seed's module (5 tokens, no mask) gives the last row.
+    wbtest::TempDir out("ch17_out");
+    const auto r = wbtest::run_chapter("17_kv_cache", {"--load", wbtest::fixture_path("part2/seed"), "--dump", out.path()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const xt::xarray<double> torch = wbtest::fixture("part2/seed/output64.npy");
+    const Matrix last = xt::view(torch, xt::range(4, 5), xt::all());
+    for (const char* name : {"full_output", "stepped_output"}) {
+        INFO(name);
+        const xt::xarray<double> ours = attn::load_npy(out / (std::string(name) + ".npy")).data;
+        REQUIRE(ours.shape(0) == 5);
+        CHECK_THAT(Matrix(xt::view(ours, xt::range(4, 5), xt::all())), Near(last, 1e-9));
+    }
+}
+
+TEST_CASE("chapter 17 rejects bad input with one line and status 2", "[ch17]") {
+    wbtest::TempDir dir("ch17_bad");
+    attn::dump_npy(dir / "in_proj_weight.npy", xt::zeros<double>({12, 4}));
+    attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(4));
+    wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 5}));
+    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"}, {"query.npy", "(3, 5)", "E = 4"});
+    wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
+    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "3"}, {"4", "3", "divisible"});
+    wbtest::write_npy_f32(dir / "key.npy", xt::ones<double>({3, 4}));
+    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"}, {"self-attention"});
 }

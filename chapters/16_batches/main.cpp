@@ -3,6 +3,7 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/chapter.hpp>
+#include <attention/examples.hpp>
 #include <attention/mha.hpp>
 #include <attention/part3.hpp>
 #include <attention/random.hpp>
@@ -10,23 +11,57 @@
 using attn::Matrix;
 using attn::Tensor3;
 
+// The batch the chapter works on: its own (three sentences of lengths 4, 2, 3), or the
+// user's with --load (query.npy (B, L, E) and an nn.MultiheadAttention's parameters).
+struct Batch {
+    attn::MhaParams params;
+    Tensor3 X;                               // (B, L, E), also the keys and values
+    std::optional<xt::xarray<double>> pad;   // additive key_padding_mask (B, S)
+    std::vector<std::size_t> lengths;        // real tokens per sample; empty when loaded
+};
+
+Batch load_batch(const attn::Chapter& ch, attn::Random& rng) {
+    if (ch.loading()) {
+        attn::MhaCase c = attn::load_mha_case(ch.load_path(""), attn::heads_option(ch, 0));
+        if (!c.batched) throw attn::InputError(ch.load_path("query.npy") + ": expected a batch (B, L, E), got " +
+                                               attn::shape_str(xt::view(c.query, 0).shape()));
+        if (ch.has_file("key.npy") || ch.has_file("value.npy") || c.attn_mask) {
+            throw attn::InputError(ch.load_path("query.npy") + ": chapter 16 replays self-attention with a key_padding_mask "
+                                   "only; for key.npy, value.npy or attn_mask.npy use chapter 11");
+        }
+        return {c.params, c.query, c.key_padding_mask, {}};
+    }
+    const std::size_t B = 3, L = 4, E = 4, H = 2;
+    Batch batch{attn::random_mha_params(E, H, rng), xt::zeros<double>({B, L, E}), std::nullopt, {4, 2, 3}};
+    for (std::size_t b = 0; b < B; ++b)
+        xt::view(batch.X, b, xt::range(0, batch.lengths[b]), xt::all()) = rng.normal_matrix(batch.lengths[b], E);
+    batch.pad = xt::xarray<double>(attn::padding_mask(batch.lengths, L));
+    return batch;
+}
+
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{"16_batches", "Batches: several sentences at once, padded and masked", ""};
+    attn::ChapterInfo info{"16_batches", "Batches: several sentences at once, padded and masked",
+                           "query.npy (B, L, E), [key_padding_mask.npy (B, L): bool True = padding, or "
+                           "float added], in_proj_weight.npy (3E, E), in_proj_bias.npy (3E,), "
+                           "out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
+                           {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
-        const std::size_t B = 3, L = 4, E = 4, H = 2;
-        const std::vector<std::size_t> lengths = {4, 2, 3};
         attn::Random rng(16);
-        const attn::MhaParams p = attn::random_mha_params(E, H, rng);
+        const Batch batch = load_batch(ch, rng);
+        const attn::MhaParams& p = batch.params;
+        const Tensor3& X = batch.X;
+        const std::size_t B = X.shape(0), L = X.shape(1);
+        std::vector<std::string> samples;
+        for (std::size_t b = 0; b < B; ++b) samples.push_back("sample " + std::to_string(b));
 
         //! [step1]
         ch.step("1) a batch: (B, L, E)");
         ch.say("Models process many sentences at once: a batch is a stack of B sequences, "
                "(B, L, E) with batch_first=True. Sentences differ in length, so the short "
-               "ones are padded to the longest, L = 4. Lengths 4, 2 and 3; the pads are zeros:");
-        Tensor3 X = xt::zeros<double>({B, L, E});
-        for (std::size_t b = 0; b < B; ++b)
-            xt::view(X, b, xt::range(0, lengths[b]), xt::all()) = rng.normal_matrix(lengths[b], E);
+               "ones are padded to the longest, L = " + std::to_string(L) + ". " +
+               (batch.lengths.empty() ? std::string("Your batch, from query.npy:")
+                                      : "Lengths 4, 2 and 3; the pads are zeros:"));
         ch.show("batch", X, {}, "(B, L, E)");
         //! [step1]
 
@@ -34,9 +69,9 @@ int main(int argc, char** argv) {
         ch.step("2) the padding mask");
         ch.say("key_padding_mask (B, S): in PyTorch, bool True = padding. Here in its additive "
                "form, -inf on every pad key of each sample:");
-        const Matrix pad = attn::padding_mask(lengths, L);
-        ch.show("key_padding_mask", pad, {{"sample 0", "sample 1", "sample 2"}, {}}, "(B, S)");
-        const attn::MhaBatch out = attn::mha_forward_batch(p, X, X, X, std::nullopt, xt::xarray<double>(pad));
+        if (batch.pad) ch.show("key_padding_mask", Matrix(*batch.pad), {samples, {}}, "(B, S)");
+        else ch.say("(No key_padding_mask.npy given: every key is allowed.)");
+        const attn::MhaBatch out = attn::mha_forward_batch(p, X, X, X, std::nullopt, batch.pad);
         //! [step2]
 
         //! [step3]
@@ -51,15 +86,18 @@ int main(int argc, char** argv) {
         //! [step4]
         ch.step("4) every sample on its own");
         ch.say("Nothing mixes across the batch: the weights and products run per sample. "
-               "Change sample 2 entirely and look at samples 0 and 1:");
+               "Change the last sample entirely and look at the others:");
         Tensor3 X2 = X;
-        xt::view(X2, 2, xt::range(0, lengths[2]), xt::all()) = rng.normal_matrix(lengths[2], E);
-        const attn::MhaBatch out2 = attn::mha_forward_batch(p, X2, X2, X2, std::nullopt, xt::xarray<double>(pad));
+        const std::size_t last = B - 1, changed = batch.lengths.empty() ? L : batch.lengths[last];
+        xt::view(X2, last, xt::range(0, changed), xt::all()) = rng.normal_matrix(changed, p.E);
+        const attn::MhaBatch out2 = attn::mha_forward_batch(p, X2, X2, X2, std::nullopt, batch.pad);
         for (std::size_t b = 0; b < B; ++b) {
             const bool same = xt::all(xt::equal(xt::view(out.output, b), xt::view(out2.output, b)));
             ch.out() << "  sample " << b << ": " << (same ? "unchanged" : "changed") << "\n";
         }
         ch.out() << "\n";
+        if (batch.lengths.empty()) return;  // loaded: where the padding is is the user's
+        const std::vector<std::size_t>& lengths = batch.lengths;
         ch.say("And a sample computed alone, without the batch, gives the same rows as in "
                "the batch: sample 1 alone, its 2 real tokens, no padding at all:");
         const Matrix alone_in = xt::view(X, 1, xt::range(0, lengths[1]), xt::all());

@@ -14,14 +14,47 @@
 using attn::Matrix;
 using attn::Vector;
 
+// The module and the tokens to generate: the chapter's own (T = 6, E = 8, H = 2, drawn
+// from Random(17)), or the user's with --load (query.npy (T, E) and the module's files).
+struct Generation {
+    attn::MhaParams params;
+    Matrix X;  // (T, E) the tokens, in the order they are generated
+};
+
+Generation load_generation(attn::Chapter& ch) {
+    if (ch.loading()) {
+        if (ch.has_file("key.npy") || ch.has_file("value.npy")) {
+            throw attn::InputError(ch.load_path("key.npy") + ": a KV cache is for self-attention; "
+                                   "for key.npy and value.npy use chapter 11 or 14");
+        }
+        Generation g{attn::load_mha_params(ch.load_path(""), attn::heads_option(ch, 0)),
+                     ch.load_matrix("query.npy", "(T, E)")};
+        if (g.X.shape(1) != g.params.E) {
+            throw attn::InputError(ch.load_path("query.npy") + ": shape " + attn::shape_str(g.X.shape()) +
+                                   " does not fit the module's width E = " + std::to_string(g.params.E));
+        }
+        if (ch.has_file("attn_mask.npy")) {
+            ch.say("(attn_mask.npy is not read: generating one token at a time is always causal.)");
+        }
+        return g;
+    }
+    attn::Random rng(17);
+    attn::MhaParams p = attn::random_mha_params(8, 2, rng);
+    return {p, rng.normal_matrix(6, 8)};
+}
+
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{"17_kv_cache", "Generating one token at a time: the KV cache", ""};
+    attn::ChapterInfo info{"17_kv_cache", "Generating one token at a time: the KV cache",
+                           "query.npy (T, E): the tokens in the order they are generated, "
+                           "in_proj_weight.npy (3E, E), in_proj_bias.npy (3E,), "
+                           "out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
+                           {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
-        const std::size_t T = 6, E = 8, H = 2;
-        attn::Random rng(17);
-        const attn::MhaParams p = attn::random_mha_params(E, H, rng);
-        const Matrix X = rng.normal_matrix(T, E);  // the tokens, as they will be generated
+        const Generation g = load_generation(ch);
+        const attn::MhaParams& p = g.params;
+        const Matrix& X = g.X;
+        const std::size_t T = X.shape(0), E = p.E;
 
         //! [step1]
         ch.step("1) generation is causal attention, one row at a time");

@@ -18,12 +18,26 @@ namespace {
 // Thrown by the parser for --help; run_chapter prints the usage and exits 0.
 struct HelpRequested {};
 
+// One line of text wrapped at `width` columns, each output line starting with `indent`.
+std::string wrap(const std::string& line, std::size_t width, const std::string& indent = "") {
+    std::istringstream words(line);
+    std::string word, current, out;
+    while (words >> word) {
+        if (!current.empty() && indent.size() + current.size() + 1 + word.size() > width) {
+            out += indent + current + "\n";
+            current.clear();
+        }
+        current += (current.empty() ? "" : " ") + word;
+    }
+    return out + indent + current + "\n";
+}
+
 std::string usage(const ChapterInfo& info) {
     std::ostringstream u;
     u << "usage: " << info.slug << " [options]\n\n" << info.title << "\n\noptions:\n";
     if (!info.load_help.empty()) {
         u << "  --load DIR   read the inputs from .npy files in DIR (float32 or float64):\n"
-          << "               " << info.load_help << "\n";
+          << wrap(info.load_help, 90, std::string(15, ' '));
     }
     u << "  --dump DIR   write every matrix the chapter prints as DIR/<name>.npy\n"
       << "  --svg DIR    write every heatmap the chapter draws as DIR/<name>.svg\n"
@@ -101,18 +115,7 @@ void Chapter::say(const std::string& text) {
     // Wrap at 80 columns; a blank line ends the paragraph. "\n" in text starts a new line.
     std::istringstream lines(text);
     std::string line;
-    while (std::getline(lines, line)) {
-        std::istringstream words(line);
-        std::string word, current;
-        while (words >> word) {
-            if (!current.empty() && current.size() + 1 + word.size() > 80) {
-                out_ << current << "\n";
-                current.clear();
-            }
-            current += (current.empty() ? "" : " ") + word;
-        }
-        out_ << current << "\n";
-    }
+    while (std::getline(lines, line)) out_ << wrap(line, 80);
     out_ << "\n";
 }
 
