@@ -12,6 +12,8 @@
 #                                     runs (freed blocks up to 32 MB kept and reused, not
 #                                     handed back and faulted in again on every call)
 #
+# OpenBLAS's kernels: where Debian's OpenBLAS does not know the CPU it falls back to slow
+# generic ones; the script then sets OPENBLAS_CORETYPE for both programs (see below).
 # Any other option goes to the benchmark program (build/release/bin/bench --help lists them:
 # --size L,E,H, --methods, --repeats, --no-check, --block-q, --block-k).
 # Builds the `release` preset's bench target first (at most 2 compile jobs; the folder is
@@ -61,6 +63,29 @@ cmake --build "$BUILD" --target bench -j "$JOBS" >build/build-release-bench.log 
   grep -v '^\[' build/build-release-bench.log | head -n 60 >&2
   die "build failed (full log: build/build-release-bench.log)"; }
 BENCH=$ROOT/$BUILD/bin/bench
+
+# ---- OpenBLAS's kernels ------------------------------------------------------------------------
+# Debian 12's OpenBLAS (0.3.21) picks its kernels by CPU model. A CPU newer than it (seen here:
+# Intel's family 6 model 207) is unknown to it, and it falls back to its generic "Prescott"
+# kernels: sgemm runs 3-4x slower, for us and for PyTorch (which uses the same OpenBLAS). Unless
+# OPENBLAS_CORETYPE is already set, name the newest core it knows that this CPU can run, for
+# both programs alike, and say so.
+if [[ -z ${OPENBLAS_CORETYPE:-} ]]; then
+  core=$(OPENBLAS_VERBOSE=2 "$BENCH" --help 2>&1 | sed -n 's/^Core: //p' | head -n1)
+  if [[ $core == Prescott ]]; then
+    flags=" $(grep -m1 '^flags' /proc/cpuinfo) "
+    has() { for f in "$@"; do [[ $flags == *" $f "* ]] || return 1; done; }
+    better=""
+    if has avx512f avx512bw avx512dq avx512vl avx512cd; then better=SkylakeX
+    elif has avx2 fma; then better=Haswell
+    fi
+    if [[ -n $better ]]; then
+      export OPENBLAS_CORETYPE=$better
+      say "OpenBLAS does not know this CPU and would use its generic Prescott kernels;"
+      say "using OPENBLAS_CORETYPE=$better (this CPU has its instructions) for ours and PyTorch alike"
+    fi
+  fi
+fi
 
 size_args=()
 for s in "${sizes[@]}"; do size_args+=(--size "$s"); done
