@@ -1,6 +1,8 @@
 // Chapter 16 — batches: several sentences at once, padded and masked.
 #include "support.hpp"
 
+#include <cstdio>
+
 #include <attention/mha.hpp>
 #include <attention/npy.hpp>
 #include <attention/part3.hpp>
@@ -72,6 +74,9 @@ TEST_CASE("chapter 16 rejects bad input with one line and status 2", "[ch16]") {
     wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "2"}, {"query.npy", "(B, L, E)", "(3, 4)"});
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({2, 3, 4}));
     wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "3"}, {"4", "3", "divisible"});
+    wbtest::write_npy_f32(dir / "key_padding_mask.npy", xt::zeros<double>({2, 3, 1}));
+    wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "2"}, {"key_padding_mask.npy", "(2, 3, 1)"});
+    std::remove((dir / "key_padding_mask.npy").c_str());
     wbtest::write_npy_f32(dir / "key.npy", xt::ones<double>({2, 3, 4}));
     wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "2"}, {"self-attention", "chapter 11"});
 }

@@ -161,6 +161,20 @@ TEST_CASE("the online softmax by hand", "[ch18]") {
     CHECK_THROWS_AS(attn::online_softmax_trace(s, V, 0), attn::InputError);
 }
 
+TEST_CASE("the online softmax skips a first block of masked keys, and a fully masked row is NaN", "[ch18]") {
+    const double inf = INFINITY;
+    const Matrix V = {{0.0, 1.0}, {1.0, 1.0}, {2.0, 1.0}, {3.0, 1.0}};
+    // Keys 0 and 1 masked: the weights are softmax(1, 2) on keys 2 and 3 = (1, e)/(1 + e).
+    const attn::OnlineTrace t = attn::online_softmax_trace(attn::Vector{-inf, -inf, 1.0, 2.0}, V, 2);
+    const double e = std::exp(1.0);
+    CHECK(t.output(0) == Approx((2.0 + 3.0 * e) / (1.0 + e)).epsilon(1e-14));
+    CHECK(t.output(1) == Approx(1.0).epsilon(1e-14));
+    const attn::OnlineTrace all = attn::online_softmax_trace(attn::Vector{-inf, -inf, -inf, -inf}, V, 2);
+    CHECK(std::isnan(all.output(0)));  // as PyTorch 1.13 gives a fully masked row
+    CHECK_THROWS_AS(attn::online_softmax_trace(attn::Vector(xt::zeros<double>({0})), Matrix(xt::zeros<double>({0, 2})), 2),
+                    attn::InputError);
+}
+
 TEST_CASE("each method's memory is what its formula says: tiled grows with L, batched with L^2", "[ch18]") {
     attn::Random rng(1802);
     const std::size_t E = 16, H = 4;
@@ -282,4 +296,16 @@ TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") 
     const auto unknown = wbtest::run_chapter("bench", {"--methods", "fastest"});
     CHECK(unknown.status == 2);
     CHECK(unknown.err.find("fastest") != std::string::npos);
+}
+
+TEST_CASE("the fast methods reject a NaN or an infinity in their inputs", "[ch18]") {
+    attn::Random rng(1803);
+    const attn::MhaParamsF pf = attn::to_float(attn::random_mha_params(8, 2, rng));
+    MatrixF X = attn::to_float(rng.normal_matrix(4, 8));
+    X(2, 3) = NAN;
+    CHECK_THROWS_WITH(attn::fast_mha(FastMethod::tiled, pf, X, X, X, {2, 2}), "query holds a NaN or an infinity");
+    attn::MhaParamsF bad = pf;
+    bad.out_proj_weight(0, 0) = INFINITY;
+    const MatrixF Y = attn::to_float(rng.normal_matrix(4, 8));
+    CHECK_THROWS_WITH(attn::fast_mha(FastMethod::blas, bad, Y, Y, Y, {2, 2}), "out_proj.weight holds a NaN or an infinity");
 }

@@ -74,6 +74,8 @@ TEST_CASE("npy: every kind of broken file is one clear InputError", "[common][np
     huge.replace(huge.find("(2, 2)"), 6, "(9999999999, 99999999999)");
     wbtest::write_bytes(dir / "huge.npy", huge.substr(0, 128));
     CHECK_THAT(message("huge.npy"), Catch::Contains("huge.npy"));
+    attn::dump_npy(dir / "no_rows.npy", xt::xarray<double>(xt::zeros<double>({0, 4})));
+    CHECK_THAT(message("no_rows.npy"), Catch::Contains("(0, 4) holds no numbers"));
     std::string big_endian = bytes;
     big_endian.replace(big_endian.find("<f8"), 3, ">f8");
     wbtest::write_bytes(dir / "be.npy", big_endian);

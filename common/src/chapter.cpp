@@ -140,21 +140,10 @@ void Chapter::show(const std::string& name, const Tensor3& t, const Labels& labe
     dump(name, t);
 }
 
-namespace {
-
-// A matrix (L, S) as a stack of one, (1, L, S).
-Tensor3 stack_of_one(const Matrix& w) {
-    Tensor3 one = xt::empty<double>({std::size_t{1}, w.shape(0), w.shape(1)});
-    std::copy(w.begin(), w.end(), one.begin());
-    return one;
-}
-
-}  // namespace
-
 void Chapter::show_weights(const std::string& name, const Matrix& w, const Labels& labels,
                            const std::string& caption) {
     show(name, w, labels, caption);
-    draw_heatmap(name, stack_of_one(w), labels, caption, "", false);
+    draw_heatmap(name, as_stack(w), labels, caption, "", false);
 }
 
 void Chapter::show_weights(const std::string& name, const Tensor3& w, const Labels& labels,
@@ -165,7 +154,7 @@ void Chapter::show_weights(const std::string& name, const Tensor3& w, const Labe
 
 void Chapter::heatmap(const std::string& name, const Matrix& w, const Labels& labels,
                       const std::string& caption) {
-    draw_heatmap(name, stack_of_one(w), labels, caption, "", !caption.empty());
+    draw_heatmap(name, as_stack(w), labels, caption, "", !caption.empty());
 }
 
 void Chapter::heatmap(const std::string& name, const Tensor3& w, const Labels& labels,

@@ -131,6 +131,19 @@ void check_fast(const MhaParamsF& p, const MatrixF& query, const MatrixF& key, c
     need("key", key, key.shape(0), E);
     need("value", value, key.shape(0), E);
     if (query.shape(0) == 0 || key.shape(0) == 0) throw InputError("L and S must be at least 1");
+    // No masks here: an inf or a NaN in the inputs can only mean bad data.
+    auto finite = [](const std::string& name, const auto& a) {
+        for (const float x : a) {
+            if (!std::isfinite(x)) throw InputError(name + " holds a NaN or an infinity");
+        }
+    };
+    finite("query", query);
+    finite("key", key);
+    finite("value", value);
+    finite("in_proj_weight", p.in_proj_weight);
+    finite("out_proj.weight", p.out_proj_weight);
+    finite("in_proj_bias", p.in_proj_bias);
+    finite("out_proj.bias", p.out_proj_bias);
 }
 
 // ---- the vectorised pieces of softmax -------------------------------------------------------
@@ -607,6 +620,9 @@ FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query
 
 std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
                              std::size_t H, const Tiles& tiles, std::size_t threads) {
+    if (L == 0 || S == 0 || H == 0 || E % H != 0 || tiles.block_q == 0 || tiles.block_k == 0) {
+        throw InputError("fast_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
+    }
     const std::size_t d = E / H;
     const std::size_t qkv = (L + 2 * S) * E;  // the projections, every method
     std::size_t floats = 0;
@@ -652,7 +668,9 @@ OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::siz
         throw InputError("scores " + shape_str(scores.shape()) + " and V " + shape_str(V.shape()) +
                          " must have one value row per score");
     }
+    if (scores.size() == 0) throw InputError("the row of scores is empty");
     const std::size_t S = scores.size(), dv = V.shape(1), blocks = (S + block - 1) / block;
+    const double minus_inf = -std::numeric_limits<double>::infinity();  // a masked key's score
     OnlineTrace t;
     t.acc = xt::zeros<double>({blocks, dv});
     double m = -std::numeric_limits<double>::infinity(), l = 0.0;
@@ -661,11 +679,12 @@ OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::siz
         const std::size_t j0 = b * block, j1 = std::min(S, j0 + block);
         double m_new = m;  // 1) the block's max against the running max
         for (std::size_t j = j0; j < j1; ++j) m_new = std::max(m_new, scores(j));
-        const double correction = std::exp(m - m_new);  // 2) what was summed so far, rescaled
+        // 2) what was summed so far, rescaled (while every score so far is -inf, nothing was)
+        const double correction = m_new == minus_inf ? 1.0 : std::exp(m - m_new);
         l *= correction;
         o *= correction;
         for (std::size_t j = j0; j < j1; ++j) {  // 3) this block's exp(s − m), summed and weighted
-            const double e = std::exp(scores(j) - m_new);
+            const double e = m_new == minus_inf ? 0.0 : std::exp(scores(j) - m_new);
             l += e;
             o += e * xt::row(V, j);
         }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
 #include <xtensor/xview.hpp>
 
@@ -188,12 +189,6 @@ std::vector<std::string> panel_titles(std::size_t n, const std::string& panel) {
     return titles;
 }
 
-Tensor3 as_stack(const Matrix& w) {
-    Tensor3 t = xt::empty<double>({std::size_t{1}, w.shape(0), w.shape(1)});
-    std::copy(w.begin(), w.end(), t.begin());
-    return t;
-}
-
 // ---- SVG helpers -------------------------------------------------------------------
 
 std::string esc(const std::string& s) {
@@ -255,6 +250,12 @@ std::string hex(int r, int g, int b) {
 constexpr double kCharWidth = 7.5;  // about the width of one character at 12 px
 
 }  // namespace
+
+Tensor3 as_stack(const Matrix& w) {
+    Tensor3 t = xt::empty<double>({std::size_t{1}, w.shape(0), w.shape(1)});
+    std::copy(w.begin(), w.end(), t.begin());
+    return t;
+}
 
 std::string heatmap_text(const Matrix& w, const Labels& labels, const HeatmapStyle& style) {
     return draw_text(as_stack(w), labels, style, {});
@@ -382,6 +383,9 @@ std::string heatmap_svg(const Tensor3& w, const Labels& labels, const std::strin
 std::string line_plot_svg(const LinePlot& plot) {
     const double width = 560, height = 320, l = 64, r = 170, t = 42, b = 52;
     const double pw = width - l - r, ph = height - t - b, inner = 16;
+    if (plot.x.empty() || plot.x.front() <= 0 || !(plot.y_max > plot.y_min)) {
+        throw std::invalid_argument("line_plot_svg: needs x > 0 (on a log scale) and y_max > y_min");
+    }
     const double x_lo = std::log2(plot.x.front()), x_hi = std::log2(plot.x.back());
     auto X = [&](double x) {
         return x_hi > x_lo ? l + inner + (std::log2(x) - x_lo) / (x_hi - x_lo) * (pw - 2 * inner) : l + pw / 2;

@@ -97,6 +97,7 @@ NpyArray load_npy(const std::string& path) {
         }
         count *= d;
     }
+    if (count == 0) fail(path, "shape " + shape_str(shape) + " holds no numbers: every dimension must be at least 1");
     const auto data_start = in.tellg();
     in.seekg(0, std::ios::end);
     const auto file_end = in.tellg();

@@ -198,7 +198,10 @@ void print_json(const Row& r) {
                 json_number(r.gflops, 2).c_str(), json_number(r.peak_mb, 1).c_str(),
                 json_number(r.accounted_mb, 1).c_str(), json_number(r.weights_mb, 1).c_str(),
                 json_number(r.sgemm, 2).c_str(), json_number(100.0 * r.gflops / r.sgemm, 1).c_str(),
-                r.rel_err < 0 ? "null" : json_number(r.rel_err, 9).c_str(), r.repeats);
+                r.rel_err < 0 ? "null"                                // not checked (--no-check)
+                : std::isfinite(r.rel_err) ? json_number(r.rel_err, 9).c_str()
+                                           : "1e999",                  // NaN or wrong shape: reads as inf
+                r.repeats);
     std::fflush(stdout);
 }
 
@@ -227,6 +230,7 @@ int main(int argc, char** argv) {
         std::printf("%-8s %6s %4s %2s %3s %11s %8s %7s %9s %9s %10s   %s\n", "method", "L", "E", "H", "thr", "ms",
                     "GFLOP/s", "sgemm", "peak MB", "accounted", "weights MB", "error");
     }
+    std::vector<std::string> wrong;  // methods whose result is not the reference's
     for (const Size& s : o.sizes) {
         // The inputs: torch.rand-like tokens and PyTorch-like parameters, rounded to float32;
         // the reference sees exactly the same numbers, in float64.
@@ -273,7 +277,12 @@ int main(int argc, char** argv) {
         for (Row& r : rows) {
             r.sgemm = sgemm;
             o.json ? print_json(r) : print_row(r);
+            if (!(r.rel_err <= 1e-4) && r.rel_err != -1) wrong.push_back(r.name + " at L = " + std::to_string(s.L));
         }
+    }
+    if (!wrong.empty()) {
+        std::fprintf(stderr, "bench: error: not equal to the reference to 1e-4 relative: %s\n", wrong.front().c_str());
+        return 1;
     }
     return 0;
 }

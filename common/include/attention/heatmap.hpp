@@ -38,6 +38,9 @@ struct HeatmapStyle {
     std::size_t width = 80;  ///< panels side by side wrap before this many columns
 };
 
+/// A matrix (L, S) as a stack of one, (1, L, S), for the functions that draw stacks.
+Tensor3 as_stack(const Matrix& w);
+
 /// Attention weights (L, S) as a terminal heatmap: query labels on the left, key labels
 /// on top (written downwards when longer than a cell), then a line explaining the shades.
 /// Missing labels default to t0, t1, …. Beyond 32 rows or columns the first 16 and the
