@@ -72,11 +72,13 @@ std::vector<Mistake> mistakes(const Tensor3& Qh, const Tensor3& Kh, const Tensor
     const std::string n = std::to_string(d), E = std::to_string(H * d);
     std::vector<Mistake> m;
     if (H > 1) {
+        // √E = √(H·d) equals d when H = d: then dividing by √E or by d gives the same numbers.
+        const std::string why = H == d ? " (or by d = " + n + ", the same number here)"
+                                       : ", the width of the whole model,";
         m.push_back(gives(per_head(Qh, Kh, Vh, root_E),
-                          "the scores were divided by √E = √" + E + ", the width of the whole "
-                          "model, instead of √d = √" + n + ", the width of one head: each head's "
-                          "dot products run over its d columns only, so its scale is √d "
-                          "(d = Qh.shape(2))."));
+                          "the scores were divided by √E = √" + E + why + " instead of √d = √" + n +
+                          ", the width of one head: each head's dot products run over its d "
+                          "columns only, so its scale is √d (d = Qh.shape(2))."));
         m.push_back(gives(other_softmax(Qh, Kh, Vh, false),
                           "you ran one softmax over all the heads' scores of a query at once: "
                           "each head needs its own softmax over its S keys, so that every "

@@ -58,7 +58,11 @@ std::vector<Mistake> mistakes(const Tensor3& w) {
         gives(mean_over(w, 2), "you averaged over the keys (axis 2) instead of the heads (axis 0): "
                                "out(i, j) = (1/H)·Σ_h weights(h, i, j)."),
     };
-    if (L != H) {
+    if (L != H && L == S) {  // dividing by L or by S gives the same numbers
+        m.push_back(gives(Matrix(sum / static_cast<double>(L)),
+                          "you divided by L = S = " + std::to_string(L) + " (weights.shape(1) or "
+                          "weights.shape(2)) instead of H = " + h + " (weights.shape(0), the heads)."));
+    } else if (L != H) {
         m.push_back(gives(Matrix(sum / static_cast<double>(L)),
                           "you divided by L = " + std::to_string(L) + " (weights.shape(1), the "
                           "queries) instead of H = " + h + " (weights.shape(0), the heads)."));

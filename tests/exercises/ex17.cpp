@@ -77,8 +77,13 @@ std::vector<Mistake> cache_mistakes(const std::string& name, const std::string& 
     if (old.shape(0) > 0) {
         m.push_back(gives(mine, "you replaced the " + name + " cache by the new row: append it, so "
                                 "the cache keeps every earlier token's " + name + " too."));
-        m.push_back(gives(appended(mine, old), "the new row went first: append it at the end, "
-                                               "after the t rows already cached."));
+        Matrix first = xt::zeros<double>({old.shape(0) + 1, old.shape(1)});  // the new row, then the cache
+        xt::row(first, 0) = xt::row(mine, 0);
+        xt::view(first, xt::range(1, old.shape(0) + 1), xt::all()) = old;
+        m.push_back(gives(first, "the new row went first: append it at the end, after the t rows "
+                                 "already cached (the output does not show it — attention does not "
+                                 "care about the order of the keys — but the cache's rows are the "
+                                 "tokens in order)."));
     }
     m.push_back(shape_differs(right, "after the step the cache is (t+1, E): the t rows it had, "
                                      "then the new token's."));
