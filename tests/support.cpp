@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <xtensor/xbuilder.hpp>
 #include <xtensor/xnpy.hpp>
 
 #include <attention/npy.hpp>
@@ -194,6 +195,11 @@ void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
         CHECK_THAT(attn::load_npy(out / (name + ".npy")).data,
                    Near(fixture(fixture_dir + "/" + name + ".npy"), tol));
     }
+}
+
+void write_plain_module(const TempDir& dir, std::size_t E) {
+    attn::dump_npy(dir / "in_proj_weight.npy", xt::zeros<double>({3 * E, E}));
+    attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(E));
 }
 
 void check_against_torch(const std::string& dumped, const std::string& fixture_case, const std::string& name) {

@@ -100,6 +100,10 @@ namespace wbtest {
 void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
                         const std::vector<std::string>& names, double tol);
 
+/// Writes the files of a width-E module without biases into dir, for bad-input tests:
+/// in_proj_weight.npy zeros (3E, E) and out_proj.weight.npy the identity (E, E).
+void write_plain_module(const TempDir& dir, std::size_t E);
+
 /// Compares a dumped <name>.npy with PyTorch's results for tests/fixtures/part2/<case>:
 /// its float64 run (<name>64.npy) to 1e-9, and its float32 run (<name>.npy) to 1e-5
 /// absolute, or, where the values are so large that float32 itself cannot hold 1e-5 (its

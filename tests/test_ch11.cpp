@@ -81,9 +81,7 @@ TEST_CASE("a fully masked row is NaN, as in PyTorch, the other rows are not", "[
 TEST_CASE("chapter 11 rejects bad input with one line and status 2", "[ch11]") {
     const std::string slug = "11_multihead_attention";
     wbtest::TempDir dir("ch11_bad");
-    const attn::Matrix W = xt::zeros<double>({12, 4}), Wo = xt::eye<double>(4);
-    attn::dump_npy(dir / "in_proj_weight.npy", W);
-    attn::dump_npy(dir / "out_proj.weight.npy", Wo);
+    wbtest::write_plain_module(dir, 4);
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
     wbtest::check_bad_input(slug, {"--load", dir.path(), "--heads", "3"}, {"4", "3", "divisible"});
     wbtest::check_bad_input(slug, {"--load", dir.path()}, {"--heads H is needed"});

@@ -68,8 +68,7 @@ TEST_CASE("chapter 16 --load replays a padded PyTorch batch", "[ch16]") {
 
 TEST_CASE("chapter 16 rejects bad input with one line and status 2", "[ch16]") {
     wbtest::TempDir dir("ch16_bad");
-    attn::dump_npy(dir / "in_proj_weight.npy", xt::zeros<double>({12, 4}));
-    attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(4));
+    wbtest::write_plain_module(dir, 4);
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
     wbtest::check_bad_input("16_batches", {"--load", dir.path(), "--heads", "2"}, {"query.npy", "(B, L, E)", "(3, 4)"});
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({2, 3, 4}));

@@ -65,8 +65,7 @@ TEST_CASE("chapter 17 --load: the last generated row is PyTorch's unmasked last 
 
 TEST_CASE("chapter 17 rejects bad input with one line and status 2", "[ch17]") {
     wbtest::TempDir dir("ch17_bad");
-    attn::dump_npy(dir / "in_proj_weight.npy", xt::zeros<double>({12, 4}));
-    attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(4));
+    wbtest::write_plain_module(dir, 4);
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 5}));
     wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"}, {"query.npy", "(3, 5)", "E = 4"});
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));

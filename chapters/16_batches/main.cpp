@@ -29,13 +29,6 @@ Batch load_batch(const attn::Chapter& ch, attn::Random& rng) {
             throw attn::InputError(ch.load_path("query.npy") + ": chapter 16 replays self-attention with a key_padding_mask "
                                    "only; for key.npy, value.npy or attn_mask.npy use chapter 11");
         }
-        // Shown as a (B, S) matrix in step 2, before the module checks it: check it here.
-        const std::vector<std::size_t> expected = {c.query.shape(0), c.query.shape(1)};
-        if (c.key_padding_mask && std::vector<std::size_t>(c.key_padding_mask->shape().begin(),
-                                                           c.key_padding_mask->shape().end()) != expected) {
-            throw attn::InputError(ch.load_path("key_padding_mask.npy") + ": expected (B, S) = " +
-                                   attn::shape_str(expected) + ", got " + attn::shape_str(c.key_padding_mask->shape()));
-        }
         return {c.params, c.query, c.key_padding_mask, {}};
     }
     const std::size_t B = 3, L = 4, E = 4, H = 2;

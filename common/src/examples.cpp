@@ -168,6 +168,18 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     if (c.key_padding_mask && !c.batched && c.key_padding_mask->dimension() == 1) {
         c.key_padding_mask->reshape({1, c.key_padding_mask->shape(0)});  // (S,) → (1, S)
     }
+    // Every mask fits the batch before any chapter uses it, and the error names its file.
+    const std::size_t B = c.query.shape(0), L = c.query.shape(1), S = c.key.shape(1);
+    using Mask = std::optional<xt::xarray<double>>;
+    const auto check = [&](const std::string& file, const Mask& attn_part, const Mask& padding_part) {
+        try {
+            check_masks(B, L, S, H, attn_part, padding_part);
+        } catch (const InputError& e) {
+            throw InputError(path(file) + ": " + e.what());
+        }
+    };
+    check("attn_mask.npy", c.attn_mask, std::nullopt);
+    check("key_padding_mask.npy", std::nullopt, c.key_padding_mask);
     return c;
 }
 

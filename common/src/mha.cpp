@@ -183,17 +183,7 @@ void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
         throw InputError("key " + shape_str(key.shape()) + " and value " +
                          shape_str(value.shape()) + " must have the same length S");
     }
-    if (attn_mask) {
-        const std::string got = shape_str(attn_mask->shape());
-        if (got != dims(L, S) && got != dims(B * H, L, S)) {
-            throw InputError("attn_mask " + got + " must be (L, S) = " + dims(L, S) +
-                             " or (B·H, L, S) = " + dims(B * H, L, S));
-        }
-    }
-    if (key_padding_mask && shape_str(key_padding_mask->shape()) != dims(B, S)) {
-        throw InputError("key_padding_mask " + shape_str(key_padding_mask->shape()) +
-                         " must be (B, S) = " + dims(B, S));
-    }
+    check_masks(B, L, S, H, attn_mask, key_padding_mask);
 }
 
 // Sample b's additive mask for each of its H heads, (H, L, S): attn_mask (the same (L, S)
@@ -445,6 +435,22 @@ MhaBatch mha_forward_batch(const MhaParams& p, const Tensor3& query, const Tenso
         xt::view(out.weights_mean, b) = f.weights_mean;
     }
     return out;
+}
+
+void check_masks(std::size_t B, std::size_t L, std::size_t S, std::size_t H,
+                 const std::optional<xt::xarray<double>>& attn_mask,
+                 const std::optional<xt::xarray<double>>& key_padding_mask) {
+    if (attn_mask) {
+        const std::string got = shape_str(attn_mask->shape());
+        if (got != dims(L, S) && got != dims(B * H, L, S)) {
+            throw InputError("attn_mask " + got + " must be (L, S) = " + dims(L, S) +
+                             " or (B·H, L, S) = " + dims(B * H, L, S));
+        }
+    }
+    if (key_padding_mask && shape_str(key_padding_mask->shape()) != dims(B, S)) {
+        throw InputError("key_padding_mask " + shape_str(key_padding_mask->shape()) +
+                         " must be (B, S) = " + dims(B, S));
+    }
 }
 
 }  // namespace attn

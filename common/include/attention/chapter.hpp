@@ -82,8 +82,6 @@ public:
     std::size_t svg_written() const { return svg_written_; }
     /// The `--svg` folder ("" without `--svg`).
     const std::string& svg_dir() const { return svg_dir_; }
-    /// True when the heatmaps are coloured (see use_colour in heatmap.hpp).
-    bool colour() const { return colour_; }
 
     /// The stream the chapter prints to.
     std::ostream& out() { return out_; }

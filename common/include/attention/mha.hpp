@@ -114,6 +114,13 @@ struct MhaBatch {
     Tensor3 weights_mean;  ///< (B, L, S) averaged over heads
 };
 
+/// The masks of a batch of B queries (L) and keys (S) in H heads: attn_mask (L, S) or
+/// (B·H, L, S), key_padding_mask (B, S); either may be absent. Throws InputError naming the
+/// mask, its shape and the shape it must have.
+void check_masks(std::size_t B, std::size_t L, std::size_t S, std::size_t H,
+                 const std::optional<xt::xarray<double>>& attn_mask,
+                 const std::optional<xt::xarray<double>>& key_padding_mask);
+
 /// `nn.MultiheadAttention(batch_first=True)` on a batch: query (B, L, E), key and value
 /// (B, S, E); attn_mask additive (L, S) or (B·H, L, S); key_padding_mask additive (B, S).
 /// Each may be absent. Throws InputError on any shape that does not fit.
