@@ -14,8 +14,8 @@
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xnpy.hpp>
 
-#include <attention/npy.hpp>
-#include <attention/show.hpp>
+#include <workbook/npy.hpp>
+#include <workbook/show.hpp>
 
 namespace fs = std::filesystem;
 

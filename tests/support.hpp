@@ -8,6 +8,8 @@
 #include <xtensor/xarray.hpp>
 
 #include <attention/types.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/validation.hpp>
 
 namespace wbtest {
 

@@ -1,8 +1,8 @@
 // Chapter 01 — words become vectors.
 #include "support.hpp"
 
-#include <attention/examples.hpp>
-#include <attention/npy.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 

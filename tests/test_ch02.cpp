@@ -2,7 +2,7 @@
 #include "support.hpp"
 
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
-#include <attention/npy.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using wbtest::Near;

@@ -9,8 +9,8 @@
 #include <xtensor/xnpy.hpp>
 
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
-#include <attention/npy.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;
@@ -68,11 +68,11 @@ TEST_CASE("the loop version agrees with the vectorised one", "[ch06]") {
     }
 }
 
-TEST_CASE("attention rejects shapes that do not fit", "[ch06]") {
+TEST_CASE("attention's input check rejects shapes that do not fit", "[ch06]") {
     const Matrix Q = xt::ones<double>({3, 4}), K5 = xt::ones<double>({2, 5});
-    CHECK_THROWS_WITH(attn::attention(Q, K5, K5), Catch::Contains("(3, 4)") && Catch::Contains("(2, 5)"));
+    CHECK_THROWS_WITH(attn::check_attention_shapes(Q, K5, K5), Catch::Contains("(3, 4)") && Catch::Contains("(2, 5)"));
     const Matrix K = xt::ones<double>({2, 4}), V = xt::ones<double>({3, 4});
-    CHECK_THROWS_AS(attn::attention(Q, K, V), attn::InputError);
+    CHECK_THROWS_AS(attn::check_attention_shapes(Q, K, V), attn::InputError);
 }
 
 TEST_CASE("chapter 06 prints exactly what the seed's PyTorch program prints", "[ch06]") {

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;
@@ -30,7 +30,7 @@ TEST_CASE("project computes X·Wᵀ + b, by hand", "[ch07]") {
     const Matrix W = {{1, 0}, {0, 1}, {1, 1}};  // (3, 2): three outputs
     CHECK_THAT(attn::project(X, W, Vector{0, 0, 1}), Near(Matrix{{1, 2, 4}}, 0));
     CHECK_THAT(attn::project(X, W, Vector{}), Near(Matrix{{1, 2, 3}}, 0));
-    CHECK_THROWS_WITH(attn::project(Matrix{{1, 2, 3}}, W, Vector{}),
+    CHECK_THROWS_WITH(attn::check_projection(Matrix{{1, 2, 3}}, W, Vector{}),
                       Catch::Contains("(1, 3)") && Catch::Contains("(3, 2)"));
 }
 

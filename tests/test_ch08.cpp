@@ -4,7 +4,7 @@
 #include <xtensor/xmanipulation.hpp>
 
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;
@@ -50,7 +50,7 @@ TEST_CASE("merging the split heads gives back the input, bit for bit", "[ch08]")
 }
 
 TEST_CASE("split_heads refuses a width the heads do not divide", "[ch08]") {
-    CHECK_THROWS_AS(attn::split_heads(address(2, 5), 2), attn::InputError);
+    CHECK_THROWS_AS(attn::check_split(address(2, 5), 2), attn::InputError);
 }
 
 TEST_CASE("chapter 08 prints its recorded output", "[ch08]") {

@@ -6,9 +6,9 @@
 
 #include <xtensor/xmath.hpp>
 
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using wbtest::Near;

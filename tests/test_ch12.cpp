@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 

@@ -6,8 +6,10 @@
 #include <xtensor/xnpy.hpp>
 
 #include <attention/attention.hpp>
-#include <attention/npy.hpp>
-#include <attention/part3.hpp>
+#include <workbook/npy.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

@@ -3,7 +3,7 @@
 
 #include <xtensor/xsort.hpp>
 
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using wbtest::Near;

@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include <attention/attention.hpp>
-#include <attention/npy.hpp>
-#include <attention/part3.hpp>
+#include <workbook/npy.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

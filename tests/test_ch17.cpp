@@ -2,8 +2,10 @@
 #include "support.hpp"
 
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
-#include <attention/part3.hpp>
+#include <workbook/npy.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

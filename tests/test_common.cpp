@@ -10,10 +10,10 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnpy.hpp>
 
-#include <attention/examples.hpp>
-#include <attention/npy.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
-#include <attention/show.hpp>
+#include <workbook/show.hpp>
 
 using attn::Matrix;
 using wbtest::Near;

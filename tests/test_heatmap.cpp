@@ -13,8 +13,8 @@
 
 #include <unistd.h>
 
-#include <attention/heatmap.hpp>
-#include <attention/npy.hpp>
+#include <workbook/heatmap.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using attn::Tensor3;

@@ -15,7 +15,7 @@
 #include <xtensor/xnpy.hpp>
 
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;
@@ -217,8 +217,8 @@ TEST_CASE("mha: W_q, W_k, W_v and the biases are the blocks of the packed parame
     CHECK_THAT(no_bias.b_k(), Near(Vector{0, 0}, 0));
     CHECK_THAT(no_bias.b_o(), Near(Vector{0, 0}, 0));
     CHECK(p.d_head() == 2);
-    CHECK_NOTHROW(p.check());
-    CHECK_NOTHROW(no_bias.check());
+    CHECK_NOTHROW(attn::check_params(p));
+    CHECK_NOTHROW(attn::check_params(no_bias));
 }
 
 TEST_CASE("mha: project computes X·Wᵀ + b", "[mha]") {
@@ -351,7 +351,7 @@ TEST_CASE("mha: random_mha_params: reproducible, PyTorch's bounds, nonzero biase
     const MhaParams p = attn::random_mha_params(8, 2, a), q = attn::random_mha_params(8, 2, b);
     CHECK_THAT(p.in_proj_weight, Near(q.in_proj_weight, 0));
     CHECK_THAT(p.out_proj_bias, Near(q.out_proj_bias, 0));
-    CHECK_NOTHROW(p.check());
+    CHECK_NOTHROW(attn::check_params(p));
     const auto largest = [](const xt::xarray<double>& a) { return double(xt::amax(xt::abs(a))()); };
     const auto smallest = [](const xt::xarray<double>& a) {
         return double(xt::amin(xt::abs(a))());
@@ -393,40 +393,39 @@ TEST_CASE("mha: load_mha_params reads the state_dict files, float32 or float64",
 // Errors: InputError, naming both shapes
 
 TEST_CASE("mha: mha rejects heads that do not divide the width", "[mha]") {
-    attn::Random rng(1);
-    CHECK_THROWS_WITH(attn::random_mha_params(10, 3, rng),
+    CHECK_THROWS_WITH(attn::check_heads(10, 3),
                       Catch::Contains("embed_dim 10 is not divisible by num_heads 3"));
-    CHECK_THROWS_WITH(attn::random_mha_params(8, 0, rng), Catch::Contains("num_heads H = 0"));
+    CHECK_THROWS_WITH(attn::check_heads(8, 0), Catch::Contains("num_heads H = 0"));
     CHECK_THROWS_WITH(attn::load_mha_params(dir_of("seed"), 3),
                       Catch::Contains("in_proj_weight.npy") &&
                           Catch::Contains("embed_dim 64 is not divisible by num_heads 3"));
     CHECK_THROWS_WITH(attn::load_mha_params(dir_of("seed"), 0), Catch::Contains("num_heads H = 0"));
     MhaParams p = counting_params();
     p.H = 0;
-    CHECK_THROWS_AS(p.check(), attn::InputError);
-    CHECK_THROWS_AS(attn::mha_forward(p, Matrix{{1, 2}}, Matrix{{1, 2}}, Matrix{{1, 2}}),
+    CHECK_THROWS_AS(attn::check_params(p), attn::InputError);
+    CHECK_THROWS_AS(attn::check_sequences(p, Matrix{{1, 2}}, Matrix{{1, 2}}, Matrix{{1, 2}}),
                     attn::InputError);
-    CHECK_THROWS_WITH(attn::split_heads(Matrix{{1, 2, 3}}, 2),
+    CHECK_THROWS_WITH(attn::check_split(Matrix{{1, 2, 3}}, 2),
                       Catch::Contains("(1, 3)") && Catch::Contains("2 heads"));
-    CHECK_THROWS_AS(attn::split_heads(Matrix{{1, 2, 3}}, 0), attn::InputError);
+    CHECK_THROWS_AS(attn::check_split(Matrix{{1, 2, 3}}, 0), attn::InputError);
 }
 
-TEST_CASE("mha: MhaParams::check names the expected and the actual shape", "[mha]") {
+TEST_CASE("mha: check_params names the expected and the actual shape", "[mha]") {
     MhaParams p = counting_params();
     p.in_proj_weight = xt::zeros<double>({5, 2});
-    CHECK_THROWS_WITH(p.check(), Catch::Contains("in_proj_weight") && Catch::Contains("(6, 2)") &&
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("in_proj_weight") && Catch::Contains("(6, 2)") &&
                                      Catch::Contains("(5, 2)"));
     p = counting_params();
     p.out_proj_weight = xt::zeros<double>({2, 3});
-    CHECK_THROWS_WITH(p.check(), Catch::Contains("out_proj.weight") && Catch::Contains("(2, 2)") &&
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("out_proj.weight") && Catch::Contains("(2, 2)") &&
                                      Catch::Contains("(2, 3)"));
     p = counting_params();
     p.in_proj_bias = {1, 2, 3};
-    CHECK_THROWS_WITH(p.check(), Catch::Contains("in_proj_bias") && Catch::Contains("(6,)") &&
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("in_proj_bias") && Catch::Contains("(6,)") &&
                                      Catch::Contains("(3,)"));
     p = counting_params();
     p.out_proj_bias = {1, 2, 3};
-    CHECK_THROWS_WITH(p.check(), Catch::Contains("out_proj.bias") && Catch::Contains("(2,)") &&
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("out_proj.bias") && Catch::Contains("(2,)") &&
                                      Catch::Contains("(3,)"));
 }
 
@@ -477,65 +476,65 @@ TEST_CASE("mha: load_mha_params rejects missing, misshapen and NaN parameter fil
     CHECK_THROWS_WITH(load(), Catch::Contains("out_proj.bias.npy") && Catch::Contains("NaN"));
 }
 
-TEST_CASE("mha: mha_forward rejects inputs and masks that do not fit", "[mha]") {
+TEST_CASE("mha: check_sequences rejects inputs and masks that do not fit", "[mha]") {
     attn::Random rng(2);
     const MhaParams p = attn::random_mha_params(8, 2, rng);
     const Matrix q = xt::ones<double>({3, 8}), kv = xt::ones<double>({5, 8});
     const Matrix narrow = xt::ones<double>({3, 5});
-    CHECK_THROWS_WITH(attn::mha_forward(p, narrow, kv, kv),
+    CHECK_THROWS_WITH(attn::check_sequences(p, narrow, kv, kv),
                       Catch::Contains("query (3, 5)") && Catch::Contains("(L, E) = (3, 8)"));
-    CHECK_THROWS_WITH(attn::mha_forward(p, q, narrow, kv),
+    CHECK_THROWS_WITH(attn::check_sequences(p, q, narrow, kv),
                       Catch::Contains("key (3, 5)") && Catch::Contains("(S, E) = (3, 8)"));
-    CHECK_THROWS_WITH(attn::mha_forward(p, q, kv, narrow),
+    CHECK_THROWS_WITH(attn::check_sequences(p, q, kv, narrow),
                       Catch::Contains("value (3, 5)") && Catch::Contains("(S, E) = (3, 8)"));
     const Matrix v4 = xt::ones<double>({4, 8});
-    CHECK_THROWS_WITH(attn::mha_forward(p, q, kv, v4),
+    CHECK_THROWS_WITH(attn::check_sequences(p, q, kv, v4),
                       Catch::Contains("key (5, 8)") && Catch::Contains("value (4, 8)"));
     const Matrix mask = xt::zeros<double>({4, 4});
-    CHECK_THROWS_WITH(attn::mha_forward(p, q, kv, kv, &mask),
+    CHECK_THROWS_WITH(attn::check_sequences(p, q, kv, kv, &mask),
                       Catch::Contains("attn_mask (4, 4)") && Catch::Contains("(L, S) = (3, 5)"));
-    CHECK_THROWS_WITH(attn::project(narrow, p.W_q(), p.b_q()),
+    CHECK_THROWS_WITH(attn::check_projection(narrow, p.W_q(), p.b_q()),
                       Catch::Contains("(3, 5)") && Catch::Contains("(8, 8)"));
-    CHECK_THROWS_WITH(attn::project(q, p.W_q(), Vector{1, 2}),
+    CHECK_THROWS_WITH(attn::check_projection(q, p.W_q(), Vector{1, 2}),
                       Catch::Contains("(2,)") && Catch::Contains("(8, 8)"));
     const Tensor3 Qh = attn::split_heads(q, 2), Kh = attn::split_heads(kv, 2);
-    CHECK_THROWS_WITH(attn::attend_heads(Qh, Kh, Qh),
+    CHECK_THROWS_WITH(attn::check_heads_fit(Qh, Kh, Qh),
                       Catch::Contains("(2, 5, 4)") && Catch::Contains("(2, 3, 4)"));
-    CHECK_THROWS_WITH(attn::attend_heads_loop(Qh, Kh, Kh, &mask),
+    CHECK_THROWS_WITH(attn::check_heads_fit(Qh, Kh, Kh, &mask),
                       Catch::Contains("(4, 4)") && Catch::Contains("(L, S) = (3, 5)"));
 }
 
-TEST_CASE("mha: mha_forward_batch rejects batches and masks that do not fit", "[mha]") {
+TEST_CASE("mha: check_batch rejects batches and masks that do not fit", "[mha]") {
     attn::Random rng(3);
     const MhaParams p = attn::random_mha_params(8, 2, rng);
     const Tensor3 q = xt::ones<double>({2, 3, 8}), kv = xt::ones<double>({2, 5, 8});
     const Tensor3 kv3 = xt::ones<double>({3, 5, 8}), narrow = xt::ones<double>({2, 3, 5});
     CHECK_THROWS_WITH(
-        attn::mha_forward_batch(p, narrow, kv, kv),
+        attn::check_batch(p, narrow, kv, kv, std::nullopt, std::nullopt),
         Catch::Contains("query (2, 3, 5)") && Catch::Contains("(B, L, E) = (2, 3, 8)"));
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv3, kv3),
+    CHECK_THROWS_WITH(attn::check_batch(p, q, kv3, kv3, std::nullopt, std::nullopt),
                       Catch::Contains("query (2, 3, 8)") && Catch::Contains("key (3, 5, 8)") &&
                           Catch::Contains("batch size"));
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv3),
+    CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv3, std::nullopt, std::nullopt),
                       Catch::Contains("(2, 3, 8)") && Catch::Contains("value (3, 5, 8)"));
     const Tensor3 v4 = xt::ones<double>({2, 4, 8});
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, v4),
+    CHECK_THROWS_WITH(attn::check_batch(p, q, kv, v4, std::nullopt, std::nullopt),
                       Catch::Contains("key (2, 5, 8)") && Catch::Contains("value (2, 4, 8)"));
     const auto mask = [](std::vector<std::size_t> shape) -> xt::xarray<double> {
         return xt::zeros<double>(shape);
     };
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, mask({4, 4})),
+    CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv, mask({4, 4}), std::nullopt),
                       Catch::Contains("attn_mask (4, 4)") && Catch::Contains("(L, S) = (3, 5)") &&
                           Catch::Contains("(B·H, L, S) = (4, 3, 5)"));
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, mask({2, 3, 5})),
+    CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv, mask({2, 3, 5}), std::nullopt),
                       Catch::Contains("attn_mask (2, 3, 5)") && Catch::Contains("(4, 3, 5)"));
-    CHECK_THROWS_WITH(attn::mha_forward_batch(p, q, kv, kv, mask({3, 5, 1})),
+    CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv, mask({3, 5, 1}), std::nullopt),
                       Catch::Contains("attn_mask (3, 5, 1)"));
     CHECK_THROWS_WITH(
-        attn::mha_forward_batch(p, q, kv, kv, std::nullopt, mask({2, 3})),
+        attn::check_batch(p, q, kv, kv, std::nullopt, mask({2, 3})),
         Catch::Contains("key_padding_mask (2, 3)") && Catch::Contains("(B, S) = (2, 5)"));
     CHECK_THROWS_WITH(
-        attn::mha_forward_batch(p, q, kv, kv, std::nullopt, mask({5})),
+        attn::check_batch(p, q, kv, kv, std::nullopt, mask({5})),
         Catch::Contains("key_padding_mask (5,)") && Catch::Contains("(B, S) = (2, 5)"));
-    CHECK_NOTHROW(attn::mha_forward_batch(p, q, kv, kv, mask({4, 3, 5}), mask({2, 5})));
+    CHECK_NOTHROW(attn::check_batch(p, q, kv, kv, mask({4, 3, 5}), mask({2, 5})));
 }

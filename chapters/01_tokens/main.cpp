@@ -1,7 +1,7 @@
 // Chapter 01 — Words become vectors.
 // The seed's 3 tokens × 4 dims as a matrix: rows are tokens, columns are dimensions.
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 

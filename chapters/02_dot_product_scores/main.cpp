@@ -1,8 +1,8 @@
 // Chapter 02 — Scores: every query's dot product with every key.
 // Q·Kᵀ written as loops (one dot product at a time) and as one matrix product.
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

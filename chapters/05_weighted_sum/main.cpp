@@ -3,8 +3,8 @@
 #include <xtensor/xmath.hpp>
 
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 using attn::Vector;

@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 using attn::Vector;

@@ -2,8 +2,8 @@
 // Q = X·W_qᵀ + b_q, K = X·W_kᵀ + b_k, V = X·W_vᵀ + b_v, and PyTorch's packed in_proj_weight.
 #include <xtensor/xview.hpp>
 
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 
 using attn::Matrix;

@@ -3,8 +3,8 @@
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
 
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 
 using attn::Matrix;

@@ -3,8 +3,8 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 
 using attn::Matrix;

@@ -2,8 +2,8 @@
 // (H, L, d_head) → (L, E) → concat·W_oᵀ + b_o, and why W_o mixes what the heads found.
 #include <xtensor/xview.hpp>
 
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 
 using attn::Matrix;

@@ -3,7 +3,7 @@
 // cannot hold at once; then the seed's comparison, applications and summary.
 #include <xtensor/xview.hpp>
 
-#include <attention/chapter.hpp>
+#include <workbook/chapter.hpp>
 #include <attention/mha.hpp>
 
 using attn::Matrix;

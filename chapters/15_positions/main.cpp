@@ -3,8 +3,10 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/part3.hpp>
+#include <workbook/chapter.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

@@ -2,10 +2,12 @@
 // (B, L, E) with sentences of different lengths; each sample's output is independent.
 #include <xtensor/xview.hpp>
 
-#include <attention/chapter.hpp>
-#include <attention/examples.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
-#include <attention/part3.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 using attn::Matrix;

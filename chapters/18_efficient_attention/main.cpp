@@ -4,8 +4,10 @@
 #include <cstdio>
 
 #include <attention/attention.hpp>
-#include <attention/chapter.hpp>
-#include <attention/fast.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/timing.hpp>
+#include <workbook/validation.hpp>
+#include <attention/efficient.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
 
@@ -39,7 +41,8 @@ int main(int argc, char** argv) {
         const std::size_t L = ch.option_count("--length", 200), E = ch.option_count("--embed", 64),
                           H = ch.option_count("--heads", 8), B = ch.option_count("--block", 64);
         attn::Random rng(18);
-        const attn::MhaParams p = attn::random_mha_params(E, H, rng);  // checks that H divides E
+        attn::check_heads(E, H);
+        const attn::MhaParams p = attn::random_mha_params(E, H, rng);
         const Matrix X = rng.normal_matrix(L, E);                      // self-attention: query = key = value
         // float32, as PyTorch computes; the reference sees the same numbers in float64
         const attn::MhaParamsF pf = attn::to_float(p);

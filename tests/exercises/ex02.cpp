@@ -1,6 +1,6 @@
 // Exercise 02's checks: scores(Q, K) = Q·Kᵀ, against the reference attn::scores.
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

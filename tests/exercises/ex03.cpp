@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

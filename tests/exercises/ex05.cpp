@@ -1,6 +1,6 @@
 // Exercise 05's checks: weighted_sum(weights, V) = weights·V, against attn::weighted_sum.
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

@@ -1,6 +1,6 @@
 // Exercise 07's checks: project(X, W, b) = X·Wᵀ + b, against the reference attn::project.
 #include <attention/attention.hpp>
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
 

@@ -5,9 +5,9 @@
 #include <xtensor/xstrided_view.hpp>
 #include <xtensor/xview.hpp>
 
-#include <attention/examples.hpp>
+#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

@@ -6,7 +6,7 @@
 
 #include <attention/attention.hpp>
 #include <attention/mha.hpp>
-#include <attention/npy.hpp>
+#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

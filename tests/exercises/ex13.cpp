@@ -2,7 +2,9 @@
 #include <cmath>
 
 #include <attention/attention.hpp>
-#include <attention/part3.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

@@ -2,7 +2,9 @@
 // Transformer, against the reference attn::positional_encoding.
 #include <cmath>
 
-#include <attention/part3.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

@@ -5,7 +5,9 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/mha.hpp>
-#include <attention/part3.hpp>
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/positions.hpp>
 #include <attention/random.hpp>
 
 #include "exercises.hpp"

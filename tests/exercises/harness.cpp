@@ -16,7 +16,7 @@
 #include <xtensor/xstrided_view.hpp>
 #include <xtensor/xview.hpp>
 
-#include <attention/show.hpp>
+#include <workbook/show.hpp>
 
 #include "exercises.hpp"
 
@@ -184,6 +184,12 @@ std::string exception_hint(const std::string& type, const std::string& what) {
         return "xtensor's +, -, * and / work entry by entry and need shapes that fit together: "
                "A * B is not a matrix product. Write a product of matrices as a loop over the "
                "index they share (Σ_j A(i, j)·B(j, c)).";
+    }
+    if (what.find("Dot: shape mismatch") != std::string::npos) {
+        return "a matrix product got shapes that do not fit: the columns of the left factor "
+               "must equal the rows of the right one. In attention, K and V must have one row "
+               "per key each: keys and values both come from the sequence being attended to "
+               "(in cross-attention, the source), the queries from the other one.";
     }
     if (what.find("one value per key") != std::string::npos) {
         return "K and V must have one row per key each: keys and values both come from the "

@@ -20,9 +20,12 @@
 #include <string>
 #include <vector>
 
-#include <attention/fast.hpp>
+#include <attention/efficient.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
+#include <workbook/errors.hpp>
+#include <workbook/timing.hpp>
+#include <workbook/validation.hpp>
 
 extern "C" char* openblas_get_corename(void);
 

@@ -1,7 +1,8 @@
 // Reading and writing .npy files (see npy.hpp). The header is parsed by xtensor's own
 // parser (xt::detail::parse_header); around it we check what a user's file can get
 // wrong, so that every problem becomes one clear InputError instead of a crash.
-#include "attention/npy.hpp"
+#include "workbook/npy.hpp"
+#include "workbook/errors.hpp"
 
 #include <cmath>
 #include <cstdint>

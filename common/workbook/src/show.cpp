@@ -1,5 +1,5 @@
 // Printing matrices: name, shape, 4 decimals (see show.hpp).
-#include "attention/show.hpp"
+#include "workbook/show.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,14 +1,114 @@
-// The examples carried through every chapter (see examples.hpp).
-#include "attention/examples.hpp"
+// What the chapters read: the built-in examples, or a user's files with `--load` (see inputs.hpp).
+#include "workbook/inputs.hpp"
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 
-#include "attention/chapter.hpp"
+#include <limits>
+
+#include <xtensor/xview.hpp>
+
 #include "attention/random.hpp"
+#include "workbook/chapter.hpp"
+#include "workbook/npy.hpp"
+#include "workbook/validation.hpp"
 
 namespace attn {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::string num(std::size_t n) { return std::to_string(n); }
+std::string dims(std::size_t a, std::size_t b) { return "(" + num(a) + ", " + num(b) + ")"; }
+
+// An optional parameter vector DIR/file of n entries; empty when the file is absent.
+Vector load_bias(const std::string& path, std::size_t n, const std::string& what) {
+    if (!std::filesystem::exists(path)) return Vector{};
+    const NpyArray b = load_npy(path);
+    if (b.dtype.rfind("float", 0) != 0) {
+        throw InputError(path + ": expected float32 or float64, got " + b.dtype);
+    }
+    if (b.data.dimension() != 1 || b.data.shape(0) != n) {
+        throw InputError(path + ": expected " + what + " = (" + num(n) + ",), got " +
+                         shape_str(b.data.shape()));
+    }
+    check_finite(path, b.data);
+    return b.data;
+}
+
+
+
+}  // namespace
+
+// DIR's state_dict files → the parameters for H heads.
+MhaParams load_mha_params(const std::string& dir, std::size_t H) {
+    const auto path = [&](const std::string& file) {
+        return (std::filesystem::path(dir) / file).string();
+    };
+    MhaParams p;
+    p.H = H;
+    // 1) in_proj_weight (3E, E) says what E is
+    const std::string w_in = path("in_proj_weight.npy");
+    p.in_proj_weight = load_npy_matrix(w_in, "(3E, E)");
+    p.E = p.in_proj_weight.shape(1);
+    const std::size_t E = p.E;
+    if (p.in_proj_weight.shape(0) != 3 * E) {
+        throw InputError(w_in + ": expected (3E, E) = " + dims(3 * E, E) + ", got " +
+                         shape_str(p.in_proj_weight.shape()));
+    }
+    try {
+        check_heads(E, H);
+    } catch (const InputError& e) {
+        throw InputError(w_in + ": " + e.what());
+    }
+    // 2) out_proj.weight (E, E)
+    const std::string w_out = path("out_proj.weight.npy");
+    p.out_proj_weight = load_npy_matrix(w_out, "(E, E)");
+    if (p.out_proj_weight.shape(0) != E || p.out_proj_weight.shape(1) != E) {
+        throw InputError(w_out + ": expected (E, E) = " + dims(E, E) + " (E from " +
+                         "in_proj_weight.npy), got " + shape_str(p.out_proj_weight.shape()));
+    }
+    // 3) the biases, when there are any
+    p.in_proj_bias = load_bias(path("in_proj_bias.npy"), 3 * E, "(3E,)");
+    p.out_proj_bias = load_bias(path("out_proj.bias.npy"), E, "(E,)");
+    check_params(p);
+    return p;
+}
+
+
+
+// bool (or uint8, which PyTorch reads as bool) → 0 / −∞; float → as it is.
+xt::xarray<double> additive_mask(const NpyArray& mask) {
+    if (mask.is_bool() || mask.dtype == "uint8") {
+        return xt::where(xt::not_equal(mask.data, 0.0), -kInf, 0.0);
+    }
+    if (mask.dtype.rfind("float", 0) != 0) {
+        throw InputError("a mask of dtype " + mask.dtype + " is not supported: use bool " +
+                         "(True = not allowed) or float (added to the scores)");
+    }
+    for (const double x : mask.data) {
+        if (std::isnan(x)) throw InputError("a float mask may hold −inf but not NaN");
+    }
+    return mask.data;
+}
+
+xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
+                                             const NpyArray* attn_mask) {
+    const NpyArray& m = key_padding_mask;
+    if (!m.is_bool() && m.dtype.rfind("float", 0) != 0) {
+        throw InputError("a key_padding_mask of dtype " + m.dtype + " is not supported: use " +
+                         "bool (True = padding) or float (added to the scores)");
+    }
+    const bool bool_attn_mask =
+        attn_mask != nullptr && (attn_mask->is_bool() || attn_mask->dtype == "uint8");
+    if (!m.is_bool() && bool_attn_mask) {  // 1.13: attn_mask.logical_or(key_padding_mask)
+        return xt::where(xt::not_equal(m.data, 0.0), -kInf, 0.0);
+    }
+    return additive_mask(m);
+}
+
 
 Matrix seed_tokens() {
     return Matrix{{1., 0., 1., 0.},

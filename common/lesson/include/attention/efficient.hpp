@@ -23,7 +23,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -66,8 +65,6 @@ enum class FastMethod { loops, xtensor, blas, batched, tiled };
 const std::vector<FastMethod>& fast_methods();
 /// "loops", "xtensor", "blas", "batched" or "tiled".
 std::string method_name(FastMethod m);
-/// The method of that name; throws InputError naming the five otherwise.
-FastMethod parse_method(const std::string& name);
 
 /// The tile sizes of the `tiled` method: `block_q` query rows against `block_k` keys at a
 /// time. Neither has to divide L or S (the last block is smaller).
@@ -102,8 +99,8 @@ struct FastResult {
 
 /// Multi-head attention on one sequence, the way `method` computes it, in float32:
 /// query (L, E), key (S, E), value (S, E); returns the output (L, E) and its peak extra
-/// memory. No mask. Uses fast_threads() threads. Throws InputError when the shapes do
-/// not fit, naming both.
+/// memory. No mask. Uses fast_threads() threads. The inputs must fit and be finite
+/// (check_fast_inputs() in workbook/validation.hpp checks a user's).
 FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query,
                     const MatrixF& key, const MatrixF& value, const Tiles& tiles = {});
 
@@ -149,12 +146,5 @@ Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
 double max_difference(const MatrixF& a, const Matrix& b);
 /// The largest |a − b| divided by the largest |b|: the relative error the benchmark reports.
 double relative_error(const MatrixF& a, const Matrix& b);
-
-/// The median time in milliseconds of `repeats` calls of f, after `warmups` calls.
-double median_ms(const std::function<void()>& f, std::size_t repeats, std::size_t warmups = 1);
-
-/// GFLOP/s of OpenBLAS's sgemm on n × n matrices with fast_threads() threads: the
-/// machine's speed limit for float32 products, measured now (median of `repeats`).
-double sgemm_gflops(std::size_t n = 1024, std::size_t repeats = 7);
 
 }  // namespace attn

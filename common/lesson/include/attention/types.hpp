@@ -1,8 +1,7 @@
 /// \file types.hpp
-/// \brief The array types every chapter uses, and the error for bad input.
+/// \brief The array types of the lesson: matrices, vectors and stacks of doubles.
 #pragma once
 
-#include <stdexcept>
 #include <string>
 
 #include <xtensor/xtensor.hpp>
@@ -18,14 +17,6 @@ using Vector = xt::xtensor<double, 1>;
 using Tensor3 = xt::xtensor<double, 3>;
 /// A stack of stacks, such as a batch of per-head weights (B, H, L, S).
 using Tensor4 = xt::xtensor<double, 4>;
-
-/// Bad input from the user: a missing or malformed file, a shape that does not fit,
-/// heads that do not divide the width, a NaN. Chapters print its message on one line
-/// and exit with status 2.
-class InputError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
 
 /// "(3, 4)" for a shape, the way PyTorch and numpy write one.
 template <class Shape>

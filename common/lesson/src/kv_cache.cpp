@@ -1,53 +1,10 @@
-// Part III: masks, positions and a KV cache (see part3.hpp).
-#include "attention/part3.hpp"
+// Generation with a key/value cache (see kv_cache.hpp).
+#include "attention/kv_cache.hpp"
 
-#include <cmath>
-#include <limits>
-
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
 
 namespace attn {
-
-namespace {
-constexpr double kInf = std::numeric_limits<double>::infinity();
-}
-
-// Returns (L, L): 0 where j <= i, −∞ where j > i.
-Matrix causal_mask(std::size_t L) {
-    Matrix m = xt::zeros<double>({L, L});
-    for (std::size_t i = 0; i < L; ++i)
-        for (std::size_t j = i + 1; j < L; ++j) m(i, j) = -kInf;
-    return m;
-}
-
-// Returns (L, L): 1 where j > i (blocked), 0 elsewhere.
-Matrix causal_mask_bool(std::size_t L) {
-    Matrix m = xt::zeros<double>({L, L});
-    for (std::size_t i = 0; i < L; ++i)
-        for (std::size_t j = i + 1; j < L; ++j) m(i, j) = 1.0;
-    return m;
-}
-
-// lengths has B entries; returns (B, S).
-Matrix padding_mask(const std::vector<std::size_t>& lengths, std::size_t S) {
-    Matrix m = xt::zeros<double>({lengths.size(), S});
-    for (std::size_t b = 0; b < lengths.size(); ++b)
-        for (std::size_t j = lengths[b]; j < S; ++j) m(b, j) = -kInf;
-    return m;
-}
-
-// Returns (L, E).
-Matrix positional_encoding(std::size_t L, std::size_t E) {
-    Matrix pe = xt::zeros<double>({L, E});
-    for (std::size_t pos = 0; pos < L; ++pos) {
-        for (std::size_t c = 0; c < E; ++c) {
-            const double i2 = static_cast<double>(c - c % 2);  // 2i for both sin and cos
-            const double angle = static_cast<double>(pos) / std::pow(10000.0, i2 / static_cast<double>(E));
-            pe(pos, c) = (c % 2 == 0) ? std::sin(angle) : std::cos(angle);
-        }
-    }
-    return pe;
-}
 
 KVCache::KVCache(const MhaParams& p)
     : p_(p), K_(xt::zeros<double>({std::size_t{0}, p.E})), V_(xt::zeros<double>({std::size_t{0}, p.E})) {}

@@ -1,28 +1,11 @@
-/// \file part3.hpp
-/// \brief Part III: what real models add to the formula — masks, positions, a KV cache.
+/// \file kv_cache.hpp
+/// \brief Generating one token at a time with a key/value cache, and the work it saves.
 #pragma once
-
-#include <vector>
 
 #include "attention/mha.hpp"
 #include "attention/types.hpp"
 
 namespace attn {
-
-/// Causal mask for text generation, additive (L, L): 0 on and below the diagonal,
-/// −∞ above it, so token i sees tokens 0..i and never a later one.
-Matrix causal_mask(std::size_t L);
-
-/// The same mask in PyTorch's bool form (L, L): 1 (True) = not allowed, above the diagonal.
-Matrix causal_mask_bool(std::size_t L);
-
-/// Key padding for a batch of sequences of the given lengths, padded to S: additive
-/// (B, S), −∞ at every padding position j ≥ lengths[b].
-Matrix padding_mask(const std::vector<std::size_t>& lengths, std::size_t S);
-
-/// Sinusoidal positional encodings of the original Transformer paper, (L, E):
-/// PE(pos, 2i) = sin(pos / 10000^(2i/E)), PE(pos, 2i+1) = cos(pos / 10000^(2i/E)).
-Matrix positional_encoding(std::size_t L, std::size_t E);
 
 /// Multiply-adds of one multi-head forward step, counted (not timed).
 struct Work {

@@ -1,5 +1,6 @@
 // What every chapter program shares (see chapter.hpp).
-#include "attention/chapter.hpp"
+#include "workbook/chapter.hpp"
+#include "workbook/errors.hpp"
 
 #include <algorithm>
 #include <cctype>

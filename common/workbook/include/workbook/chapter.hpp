@@ -10,9 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "attention/heatmap.hpp"
-#include "attention/npy.hpp"
-#include "attention/show.hpp"
+#include "workbook/errors.hpp"
+#include "workbook/heatmap.hpp"
+#include "workbook/npy.hpp"
+#include "workbook/show.hpp"
 #include "attention/types.hpp"
 
 namespace attn {

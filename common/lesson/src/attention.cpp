@@ -10,17 +10,6 @@
 
 namespace attn {
 
-void check_attention_shapes(const Matrix& Q, const Matrix& K, const Matrix& V) {
-    if (Q.shape(1) != K.shape(1)) {
-        throw InputError("Q " + shape_str(Q.shape()) + " and K " + shape_str(K.shape()) +
-                         " must have the same number of columns d_k");
-    }
-    if (K.shape(0) != V.shape(0)) {
-        throw InputError("K " + shape_str(K.shape()) + " and V " + shape_str(V.shape()) +
-                         " must have the same number of rows S (one value per key)");
-    }
-}
-
 // Q is (L, d_k), K is (S, d_k); returns (L, S).
 Matrix scores(const Matrix& Q, const Matrix& K) {
     const Matrix K_T = xt::transpose(K);  // (d_k, S), contiguous for BLAS
@@ -44,7 +33,8 @@ Matrix scale(const Matrix& scores, std::size_t d_k) {
 // x is (L, S); returns (L, S).
 Matrix softmax(const Matrix& x) {
     // 1) each row's max, kept as (L, 1) so it broadcasts over the row
-    //    (a named tensor, not a lazy keep_dims reduction: see DESIGN.md's traps)
+    //    (a named tensor: broadcasting a lazy keep_dims reduction reads past the buffer in
+    //    xtensor 0.24.3; docs/maintainers.dox lists such traps)
     const Matrix row_max = xt::amax(x, {1}, xt::keep_dims);
     // 2) exp of the shifted scores: the largest is exp(0) = 1, nothing overflows
     const Matrix e = xt::exp(x - row_max);
@@ -88,24 +78,16 @@ Matrix weighted_sum_loop(const Matrix& weights, const Matrix& V) {
 
 // Q is (L, d_k), K is (S, d_k), V is (S, d_v), mask (L, S); returns every step.
 Attention attention(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix* mask) {
-    check_attention_shapes(Q, K, V);
     Attention a;
     a.scores = scores(Q, K);                       // 1) scores
     a.scaled_scores = scale(a.scores, Q.shape(1));  // 2) scale
-    if (mask != nullptr) {
-        if (mask->shape() != a.scores.shape()) {
-            throw InputError("mask " + shape_str(mask->shape()) + " must match the scores " +
-                             shape_str(a.scores.shape()) + " (L, S)");
-        }
-        a.scaled_scores += *mask;
-    }
+    if (mask != nullptr) a.scaled_scores += *mask;  //    (+ mask: 0 allowed, −∞ blocked)
     a.weights = softmax(a.scaled_scores);          // 3) softmax
     a.output = weighted_sum(a.weights, V);         // 4) weighted sum
     return a;
 }
 
 Matrix attention_loop(const Matrix& Q, const Matrix& K, const Matrix& V) {
-    check_attention_shapes(Q, K, V);
     return weighted_sum_loop(softmax_loop(scale(scores_loop(Q, K), Q.shape(1))), V);
 }
 

@@ -1,5 +1,5 @@
-/// \file examples.hpp
-/// \brief The examples carried through every chapter, and loading their `--load` replacements.
+/// \file inputs.hpp
+/// \brief What the chapters read: the built-in examples, or a user's `.npy` files with `--load`.
 #pragma once
 
 #include <optional>
@@ -8,6 +8,7 @@
 
 #include "attention/mha.hpp"
 #include "attention/types.hpp"
+#include "workbook/npy.hpp"
 
 namespace attn {
 
@@ -71,5 +72,21 @@ struct MhaCase {
 /// the parameter files, attn_mask.npy and key_padding_mask.npy (bool: True = not
 /// allowed, or float: added), for H heads. Throws InputError naming file and shapes.
 MhaCase load_mha_case(const std::string& dir, std::size_t H);
+
+/// Reads DIR/in_proj_weight.npy, DIR/out_proj.weight.npy and, when present,
+/// DIR/in_proj_bias.npy and DIR/out_proj.bias.npy, for H heads. Throws InputError
+/// naming the file and both shapes when anything does not fit.
+MhaParams load_mha_params(const std::string& dir, std::size_t H);
+
+/// A PyTorch mask turned into the additive form: bool True (not allowed) → −∞ and
+/// False → 0; a float mask is returned as it is (it is added to the scores).
+xt::xarray<double> additive_mask(const NpyArray& mask);
+
+/// A key_padding_mask turned into the additive form the way PyTorch 1.13 merges it with
+/// `attn_mask`: bool True (padding) → −∞; a float mask is added, except beside a bool
+/// attn_mask, where 1.13 ORs the two and so reads the float one as bool (non-zero = padding).
+/// Other dtypes are refused, as in PyTorch.
+xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
+                                             const NpyArray* attn_mask = nullptr);
 
 }  // namespace attn

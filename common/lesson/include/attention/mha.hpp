@@ -6,7 +6,8 @@
 /// show them one by one:
 ///   1) project       X·Wᵀ + b for the query, key and value inputs   (L, E) → (L, E)
 ///   2) split_heads   (L, E) → (H, L, d_head), d_head = E / H
-///   3) attend_heads  scaled dot-product attention in every head at once
+///   3) attend_heads  scaled dot-product attention in every head (one product per head,
+///                    one softmax over the rows of all heads)
 ///   4) merge_heads   (H, L, d_head) → (L, E), the heads concatenated
 ///   5) project       with W_o and b_o: the output projection
 #pragma once
@@ -14,7 +15,6 @@
 #include <optional>
 #include <string>
 
-#include "attention/npy.hpp"
 #include "attention/types.hpp"
 
 namespace attn {
@@ -38,15 +38,7 @@ struct MhaParams {
     Vector b_k() const;  ///< (E,) block 1 of in_proj_bias, zeros if there is no bias
     Vector b_v() const;  ///< (E,) block 2 of in_proj_bias, zeros if there is no bias
     Vector b_o() const;  ///< (E,) out_proj_bias, zeros if there is no bias
-
-    /// Throws InputError unless H ≥ 1 divides E and every matrix has its shape.
-    void check() const;
 };
-
-/// Reads DIR/in_proj_weight.npy, DIR/out_proj.weight.npy and, when present,
-/// DIR/in_proj_bias.npy and DIR/out_proj.bias.npy, for H heads. Throws InputError
-/// naming the file and both shapes when anything does not fit.
-MhaParams load_mha_params(const std::string& dir, std::size_t H);
 
 /// Parameters drawn like PyTorch's initialisation (uniform, scaled by 1/√E), from `rng`.
 MhaParams random_mha_params(std::size_t E, std::size_t H, Random& rng, bool bias = true);
@@ -68,24 +60,14 @@ struct HeadsAttention {
 };
 
 /// Step 3): Qh (H, L, d), Kh (H, S, d), Vh (H, S, d); mask (L, S) is added to every
-/// head's scaled scores (0 = allowed, −∞ = blocked) or null. All heads at once.
+/// head's scaled scores (0 = allowed, −∞ = blocked) or null. One BLAS product per head
+/// for the scores and one for the weighted sum; one softmax over all H·L rows.
 HeadsAttention attend_heads(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh,
                             const Matrix* mask = nullptr);
 
 /// The same as attend_heads, one head at a time with Part I's attention().
 HeadsAttention attend_heads_loop(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh,
                                  const Matrix* mask = nullptr);
-
-/// A PyTorch mask turned into the additive form: bool True (not allowed) → −∞ and
-/// False → 0; a float mask is returned as it is (it is added to the scores).
-xt::xarray<double> additive_mask(const NpyArray& mask);
-
-/// A key_padding_mask turned into the additive form the way PyTorch 1.13 merges it with
-/// `attn_mask`: bool True (padding) → −∞; a float mask is added, except beside a bool
-/// attn_mask, where 1.13 ORs the two and so reads the float one as bool (non-zero = padding).
-/// Other dtypes are refused, as in PyTorch.
-xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
-                                             const NpyArray* attn_mask = nullptr);
 
 /// Every intermediate of one forward pass on one sequence.
 struct MhaForward {
@@ -103,7 +85,7 @@ struct MhaForward {
 
 /// Multi-head attention on one sequence: query (L, E), key (S, E), value (S, E).
 /// mask (L, S) is additive (see additive_mask), already combined with any key
-/// padding, or null. Throws InputError when shapes do not fit, naming both.
+/// padding, or null. The shapes must fit (workbook/validation.hpp checks a user's input).
 MhaForward mha_forward(const MhaParams& p, const Matrix& query, const Matrix& key,
                        const Matrix& value, const Matrix* mask = nullptr);
 
@@ -114,16 +96,9 @@ struct MhaBatch {
     Tensor3 weights_mean;  ///< (B, L, S) averaged over heads
 };
 
-/// The masks of a batch of B queries (L) and keys (S) in H heads: attn_mask (L, S) or
-/// (B·H, L, S), key_padding_mask (B, S); either may be absent. Throws InputError naming the
-/// mask, its shape and the shape it must have.
-void check_masks(std::size_t B, std::size_t L, std::size_t S, std::size_t H,
-                 const std::optional<xt::xarray<double>>& attn_mask,
-                 const std::optional<xt::xarray<double>>& key_padding_mask);
-
 /// `nn.MultiheadAttention(batch_first=True)` on a batch: query (B, L, E), key and value
 /// (B, S, E); attn_mask additive (L, S) or (B·H, L, S); key_padding_mask additive (B, S).
-/// Each may be absent. Throws InputError on any shape that does not fit.
+/// Each may be absent. The shapes must fit (check_batch in workbook/validation.hpp).
 MhaBatch mha_forward_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
                            const Tensor3& value,
                            const std::optional<xt::xarray<double>>& attn_mask = std::nullopt,

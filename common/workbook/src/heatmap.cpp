@@ -1,6 +1,6 @@
 // Attention weights as pictures: terminal heatmaps and SVG images (see heatmap.hpp).
 // The SVG is written by hand - a few element types, no library needed.
-#include "attention/heatmap.hpp"
+#include "workbook/heatmap.hpp"
 
 #include <algorithm>
 #include <cmath>

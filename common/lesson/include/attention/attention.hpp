@@ -46,14 +46,12 @@ struct Attention {
 
 /// Scaled dot-product attention, softmax(Q·Kᵀ / √d_k)·V, keeping every step.
 /// Q is (L, d_k), K is (S, d_k), V is (S, d_v). The optional mask is (L, S) and is
-/// added to the scaled scores (0 = allowed, −∞ = blocked). Throws InputError when the
-/// shapes do not fit.
+/// added to the scaled scores (0 = allowed, −∞ = blocked). The shapes must fit
+/// (workbook/validation.hpp checks a user's input before it gets here).
 Attention attention(const Matrix& Q, const Matrix& K, const Matrix& V,
                     const Matrix* mask = nullptr);
 /// The same computation with plain loops; returns only the output (L, d_v).
 Matrix attention_loop(const Matrix& Q, const Matrix& K, const Matrix& V);
 
-/// Throws InputError unless Q (L, d_k), K (S, d_k) and V (S, d_v) fit together.
-void check_attention_shapes(const Matrix& Q, const Matrix& K, const Matrix& V);
 
 }  // namespace attn

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "attention/show.hpp"
+#include "workbook/show.hpp"
 #include "attention/types.hpp"
 
 namespace attn {

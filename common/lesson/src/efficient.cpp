@@ -1,11 +1,11 @@
-// Part IV: multi-head attention five ways, in float32 (see fast.hpp).
+// Part IV: multi-head attention five ways, in float32 (see efficient.hpp).
 //
 // Every method takes query (L, E), key (S, E), value (S, E) and returns the output (L, E);
 // d = E / H is one head's width. The buffers each method allocates are reported to a
 // MemoryMeter, and fast_extra_bytes() adds up the same buffers from the sizes alone: the
 // tests check the two agree, so the memory the chapter and the benchmark print is what the
 // code holds.
-#include "attention/fast.hpp"
+#include "attention/efficient.hpp"
 
 // g++ 12 at -O3 -march=native reports -Wmaybe-uninitialized inside its own AVX-512
 // intrinsics (avx512fintrin.h, through xsimd): a false positive, silenced for this file.
@@ -13,9 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <memory>
 #include <thread>
 
@@ -39,7 +39,6 @@ constexpr float kInfF = std::numeric_limits<float>::infinity();
 constexpr float kLog2e = 1.44269504088896340736f;  // log2(e): e^x = 2^(x·log2 e)
 constexpr std::size_t kFloat = sizeof(float);
 
-std::string num(std::size_t n) { return std::to_string(n); }
 
 // ---- memory accounting -------------------------------------------------------------------
 
@@ -104,46 +103,6 @@ void parallel_for(std::size_t n, std::size_t workers, const F& f) {
     for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
     work(0);
     for (auto& t : pool) t.join();
-}
-
-// ---- checks -------------------------------------------------------------------------------
-
-void check_fast(const MhaParamsF& p, const MatrixF& query, const MatrixF& key, const MatrixF& value) {
-    if (p.H == 0 || p.E == 0 || p.E % p.H != 0) {
-        throw InputError("embed_dim " + num(p.E) + " must be a positive multiple of num_heads " + num(p.H));
-    }
-    const std::size_t E = p.E;
-    auto need = [](const std::string& name, const auto& got, std::size_t rows, std::size_t cols) {
-        if (got.dimension() != 2 || got.shape(0) != rows || got.shape(1) != cols) {
-            throw InputError(name + " " + shape_str(got.shape()) + " must be (" + num(rows) + ", " +
-                             num(cols) + ")");
-        }
-    };
-    need("in_proj_weight", p.in_proj_weight, 3 * E, E);
-    need("out_proj.weight", p.out_proj_weight, E, E);
-    if (p.in_proj_bias.size() != 0 && p.in_proj_bias.size() != 3 * E) {
-        throw InputError("in_proj_bias " + shape_str(p.in_proj_bias.shape()) + " must be (" + num(3 * E) + ",)");
-    }
-    if (p.out_proj_bias.size() != 0 && p.out_proj_bias.size() != E) {
-        throw InputError("out_proj.bias " + shape_str(p.out_proj_bias.shape()) + " must be (" + num(E) + ",)");
-    }
-    need("query", query, query.shape(0), E);
-    need("key", key, key.shape(0), E);
-    need("value", value, key.shape(0), E);
-    if (query.shape(0) == 0 || key.shape(0) == 0) throw InputError("L and S must be at least 1");
-    // No masks here: an inf or a NaN in the inputs can only mean bad data.
-    auto finite = [](const std::string& name, const auto& a) {
-        for (const float x : a) {
-            if (!std::isfinite(x)) throw InputError(name + " holds a NaN or an infinity");
-        }
-    };
-    finite("query", query);
-    finite("key", key);
-    finite("value", value);
-    finite("in_proj_weight", p.in_proj_weight);
-    finite("out_proj.weight", p.out_proj_weight);
-    finite("in_proj_bias", p.in_proj_bias);
-    finite("out_proj.bias", p.out_proj_bias);
 }
 
 // ---- the vectorised pieces of softmax -------------------------------------------------------
@@ -519,7 +478,6 @@ std::size_t tile_workers(std::size_t L, std::size_t H, std::size_t bq, std::size
 MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
                   const MatrixF& value, const Tiles& tiles, MemoryMeter& meter) {
     const std::size_t L = query.shape(0), S = key.shape(0), H = p.H, d = p.d_head();
-    if (tiles.block_q == 0 || tiles.block_k == 0) throw InputError("tile sizes must be at least 1");
     const std::size_t bq = std::min(tiles.block_q, L), bk = std::min(tiles.block_k, S);
     const float alpha = kLog2e / std::sqrt(static_cast<float>(d));
     // 1) project: one product for Q, K and V
@@ -587,13 +545,6 @@ std::string method_name(FastMethod m) {
     return "?";
 }
 
-FastMethod parse_method(const std::string& name) {
-    for (FastMethod m : fast_methods()) {
-        if (method_name(m) == name) return m;
-    }
-    throw InputError("unknown method '" + name + "': the methods are loops, xtensor, blas, batched, tiled");
-}
-
 void MemoryMeter::allocate(std::size_t bytes) {
     current_ += bytes;
     peak_ = std::max(peak_, current_);
@@ -603,7 +554,6 @@ void MemoryMeter::release(std::size_t bytes) { current_ -= std::min(bytes, curre
 
 FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
                     const MatrixF& value, const Tiles& tiles) {
-    check_fast(p, query, key, value);
     threads_now();
     MemoryMeter meter;
     FastResult r;
@@ -621,7 +571,7 @@ FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query
 std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
                              std::size_t H, const Tiles& tiles, std::size_t threads) {
     if (L == 0 || S == 0 || H == 0 || E % H != 0 || tiles.block_q == 0 || tiles.block_k == 0) {
-        throw InputError("fast_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
+        throw std::invalid_argument("fast_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
     }
     const std::size_t d = E / H;
     const std::size_t qkv = (L + 2 * S) * E;  // the projections, every method
@@ -663,12 +613,12 @@ void set_fast_threads(std::size_t n) {
 std::size_t fast_threads() { return threads_now(); }
 
 OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::size_t block) {
-    if (block == 0) throw InputError("the block size must be at least 1");
+    if (block == 0) throw std::invalid_argument("the block size must be at least 1");
     if (V.shape(0) != scores.size()) {
-        throw InputError("scores " + shape_str(scores.shape()) + " and V " + shape_str(V.shape()) +
+        throw std::invalid_argument("scores " + shape_str(scores.shape()) + " and V " + shape_str(V.shape()) +
                          " must have one value row per score");
     }
-    if (scores.size() == 0) throw InputError("the row of scores is empty");
+    if (scores.size() == 0) throw std::invalid_argument("the row of scores is empty");
     const std::size_t S = scores.size(), dv = V.shape(1), blocks = (S + block - 1) / block;
     const double minus_inf = -std::numeric_limits<double>::infinity();  // a masked key's score
     OnlineTrace t;
@@ -699,7 +649,6 @@ OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::siz
 
 Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value,
                      std::size_t rows) {
-    p.check();
     if (rows == 0) rows = 1;
     const std::size_t L = query.shape(0), E = p.E;
     const Tensor3 Kh = split_heads(project(key, p.W_k(), p.b_k()), p.H);
@@ -733,34 +682,6 @@ double relative_error(const MatrixF& a, const Matrix& b) {
     for (double x : b) largest = std::max(largest, std::abs(x));
     const double worst = max_difference(a, b);
     return largest > 0.0 ? worst / largest : worst;
-}
-
-double median_ms(const std::function<void()>& f, std::size_t repeats, std::size_t warmups) {
-    for (std::size_t i = 0; i < warmups; ++i) f();
-    std::vector<double> ms;
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, repeats); ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        f();
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    }
-    std::sort(ms.begin(), ms.end());
-    const std::size_t n = ms.size();
-    return n % 2 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
-}
-
-double sgemm_gflops(std::size_t n, std::size_t repeats) {
-    threads_now();
-    std::vector<float> A(n * n), B(n * n), C(n * n);
-    for (std::size_t i = 0; i < n * n; ++i) {
-        A[i] = static_cast<float>(i % 7) * 0.25f;
-        B[i] = static_cast<float>(i % 5) * 0.5f;
-    }
-    const int N = static_cast<int>(n);
-    const double ms = median_ms([&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, N, 1.0f, A.data(), N, B.data(), N, 0.0f,
-                    C.data(), N);
-    }, repeats);
-    return 2.0 * static_cast<double>(n) * n * n / (ms * 1e6);
 }
 
 }  // namespace attn
