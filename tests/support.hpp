@@ -25,7 +25,7 @@ Run run_chapter(const std::string& slug, const std::vector<std::string>& args = 
 
 /// The text of a file in the source tree, e.g. "chapters/06_self_attention/expected.txt".
 std::string source_file(const std::string& relative);
-/// Path of a fixture file, e.g. fixture_path("part1/seed/weights.npy").
+/// Path of a fixture file, e.g. fixture_path("scaled_dot_product_attention/toy/weights.npy").
 std::string fixture_path(const std::string& relative);
 /// A fixture as doubles (any rank).
 xt::xarray<double> fixture(const std::string& relative);
@@ -106,7 +106,7 @@ void check_dump_matches(const std::string& slug, const std::string& fixture_dir,
 /// in_proj_weight.npy zeros (3E, E) and out_proj.weight.npy the identity (E, E).
 void write_plain_module(const TempDir& dir, std::size_t E);
 
-/// Compares a dumped <name>.npy with PyTorch's results for tests/fixtures/part2/<case>:
+/// Compares a dumped <name>.npy with PyTorch's results for tests/fixtures/multihead_attention/<case>:
 /// its float64 run (<name>64.npy) to 1e-9, and its float32 run (<name>.npy) to 1e-5
 /// absolute, or, where the values are so large that float32 itself cannot hold 1e-5 (its
 /// spacing near 75 is 8e-6), 1e-5 relative to the largest value.

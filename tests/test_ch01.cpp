@@ -7,7 +7,7 @@
 using attn::Matrix;
 
 TEST_CASE("the seed's tokens are 3 tokens by 4 dims", "[ch01]") {
-    const Matrix tokens = attn::seed_tokens();
+    const Matrix tokens = attn::toy_tokens();
     REQUIRE(tokens.shape(0) == 3);
     REQUIRE(tokens.shape(1) == 4);
     // Typed in from the seed: [[1,0,1,0],[0,2,0,2],[1,1,1,1]].

@@ -12,15 +12,15 @@ TEST_CASE("scores of the seed's tokens, by hand", "[ch02]") {
     // t0 = [1,0,1,0], t1 = [0,2,0,2], t2 = [1,1,1,1]:
     // t0·t0 = 2, t0·t1 = 0, t0·t2 = 2, t1·t1 = 8, t1·t2 = 4, t2·t2 = 4.
     const Matrix expected = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};
-    const Matrix X = attn::seed_tokens();
+    const Matrix X = attn::toy_tokens();
     CHECK_THAT(attn::scores(X, X), Near(expected, 0));
     CHECK_THAT(attn::scores_loop(X, X), Near(expected, 0));
 }
 
 TEST_CASE("scores of a cross-attention case (L != S) match PyTorch", "[ch02]") {
-    const Matrix Q = wbtest::fixture_matrix("part1/cross/query.npy");
-    const Matrix K = wbtest::fixture_matrix("part1/cross/key.npy");
-    const auto expected = wbtest::fixture("part1/cross/scores.npy");  // (4, 6)
+    const Matrix Q = wbtest::fixture_matrix("scaled_dot_product_attention/cross/query.npy");
+    const Matrix K = wbtest::fixture_matrix("scaled_dot_product_attention/cross/key.npy");
+    const auto expected = wbtest::fixture("scaled_dot_product_attention/cross/scores.npy");  // (4, 6)
     CHECK_THAT(attn::scores(Q, K), Near(expected, 1e-12));
     CHECK_THAT(attn::scores_loop(Q, K), Near(expected, 1e-12));
 }
@@ -42,8 +42,8 @@ TEST_CASE("chapter 02 prints its recorded output", "[ch02]") {
 }
 
 TEST_CASE("chapter 02 --load/--dump gives PyTorch's scores", "[ch02]") {
-    wbtest::check_dump_matches("02_dot_product_scores", "part1/cross", {"scores"}, 1e-12);
-    wbtest::check_dump_matches("02_dot_product_scores", "part1/one", {"scores"}, 1e-12);
+    wbtest::check_dump_matches("02_dot_product_scores", "scaled_dot_product_attention/cross", {"scores"}, 1e-12);
+    wbtest::check_dump_matches("02_dot_product_scores", "scaled_dot_product_attention/one", {"scores"}, 1e-12);
 }
 
 TEST_CASE("chapter 02 rejects keys of another width", "[ch02]") {

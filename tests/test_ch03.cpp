@@ -11,17 +11,17 @@ using attn::Matrix;
 using wbtest::Near;
 
 TEST_CASE("the seed's scores divided by √4 = 2", "[ch03]") {
-    const Matrix X = attn::seed_tokens();
+    const Matrix X = attn::toy_tokens();
     CHECK_THAT(attn::scale(attn::scores(X, X), 4), Near(Matrix{{1, 0, 1}, {0, 4, 2}, {1, 2, 2}}, 0));
     CHECK_THAT(attn::scale(Matrix{{3.0}}, 9), Near(Matrix{{1.0}}, 1e-15));
 }
 
 TEST_CASE("scaled scores match PyTorch", "[ch03]") {
     for (const std::string c : {"cross", "large"}) {
-        const Matrix Q = wbtest::fixture_matrix("part1/" + c + "/query.npy");
-        const Matrix K = wbtest::fixture_matrix("part1/" + c + "/key.npy");
+        const Matrix Q = wbtest::fixture_matrix("scaled_dot_product_attention/" + c + "/query.npy");
+        const Matrix K = wbtest::fixture_matrix("scaled_dot_product_attention/" + c + "/key.npy");
         CHECK_THAT(attn::scale(attn::scores(Q, K), Q.shape(1)),
-                   Near(wbtest::fixture("part1/" + c + "/scaled_scores.npy"), 1e-9));
+                   Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/scaled_scores.npy"), 1e-9));
     }
 }
 
@@ -50,7 +50,7 @@ TEST_CASE("chapter 03 prints its recorded output", "[ch03]") {
 }
 
 TEST_CASE("chapter 03 --load/--dump gives PyTorch's scaled scores", "[ch03]") {
-    wbtest::check_dump_matches("03_scaling", "part1/cross", {"scores", "scaled_scores"}, 1e-9);
+    wbtest::check_dump_matches("03_scaling", "scaled_dot_product_attention/cross", {"scores", "scaled_scores"}, 1e-9);
 }
 
 TEST_CASE("chapter 03 rejects a malformed file", "[ch03]") {

@@ -20,7 +20,7 @@ TEST_CASE("weights·V by hand", "[ch05]") {
 TEST_CASE("weighted sum of PyTorch's weights gives PyTorch's output", "[ch05]") {
     for (const std::string c : {"cross", "large", "one"}) {
         INFO(c);
-        const std::string d = "part1/" + c + "/";
+        const std::string d = "scaled_dot_product_attention/" + c + "/";
         const Matrix w = wbtest::fixture_matrix(d + "weights.npy");
         const Matrix V = wbtest::fixture_matrix(d + "value.npy");
         const auto expected = wbtest::fixture(d + "output.npy");
@@ -48,7 +48,7 @@ TEST_CASE("chapter 05 prints its recorded output", "[ch05]") {
 }
 
 TEST_CASE("chapter 05 --load/--dump gives PyTorch's output", "[ch05]") {
-    wbtest::check_dump_matches("05_weighted_sum", "part1/cross", {"weights", "output"}, 1e-9);
+    wbtest::check_dump_matches("05_weighted_sum", "scaled_dot_product_attention/cross", {"weights", "output"}, 1e-9);
 }
 
 TEST_CASE("chapter 05 rejects values with the wrong number of rows", "[ch05]") {

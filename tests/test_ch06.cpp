@@ -17,7 +17,7 @@ using attn::Matrix;
 using wbtest::Near;
 
 TEST_CASE("attention on the seed's tokens gives the seed's numbers", "[ch06]") {
-    const Matrix X = attn::seed_tokens();
+    const Matrix X = attn::toy_tokens();
     const attn::Attention a = attn::attention(X, X, X);
     // As printed by the seed's toy program (4 decimals).
     CHECK_THAT(a.weights, Near(Matrix{{0.4223, 0.1554, 0.4223},
@@ -34,18 +34,18 @@ TEST_CASE("attention on the seed's tokens gives the seed's numbers", "[ch06]") {
 }
 
 TEST_CASE("attention matches PyTorch on the seed (float32) to float32 precision", "[ch06]") {
-    const Matrix X = wbtest::fixture_matrix("part1/seed/query.npy");
+    const Matrix X = wbtest::fixture_matrix("scaled_dot_product_attention/toy/query.npy");
     const attn::Attention a = attn::attention(X, X, X);
-    CHECK_THAT(a.scores, Near(wbtest::fixture("part1/seed/scores.npy"), 0));
-    CHECK_THAT(a.scaled_scores, Near(wbtest::fixture("part1/seed/scaled_scores.npy"), 1e-6));
-    CHECK_THAT(a.weights, Near(wbtest::fixture("part1/seed/weights.npy"), 1e-6));
-    CHECK_THAT(a.output, Near(wbtest::fixture("part1/seed/output.npy"), 1e-6));
+    CHECK_THAT(a.scores, Near(wbtest::fixture("scaled_dot_product_attention/toy/scores.npy"), 0));
+    CHECK_THAT(a.scaled_scores, Near(wbtest::fixture("scaled_dot_product_attention/toy/scaled_scores.npy"), 1e-6));
+    CHECK_THAT(a.weights, Near(wbtest::fixture("scaled_dot_product_attention/toy/weights.npy"), 1e-6));
+    CHECK_THAT(a.output, Near(wbtest::fixture("scaled_dot_product_attention/toy/output.npy"), 1e-6));
 }
 
 TEST_CASE("attention matches PyTorch (float64) step by step", "[ch06]") {
     for (const std::string c : {"cross", "large", "one"}) {
         SECTION(c) {
-            const std::string dir = "part1/" + c + "/";
+            const std::string dir = "scaled_dot_product_attention/" + c + "/";
             const attn::Attention a = attn::attention(wbtest::fixture_matrix(dir + "query.npy"),
                                                       wbtest::fixture_matrix(dir + "key.npy"),
                                                       wbtest::fixture_matrix(dir + "value.npy"));
@@ -78,7 +78,7 @@ TEST_CASE("attention's input check rejects shapes that do not fit", "[ch06]") {
 TEST_CASE("chapter 06 prints exactly what the seed's PyTorch program prints", "[ch06]") {
     const auto r = wbtest::run_chapter("06_self_attention");
     REQUIRE(r.status == 0);
-    const std::string torch_stdout = wbtest::source_file("tests/fixtures/seed_stdout.txt");
+    const std::string torch_stdout = wbtest::source_file("tests/fixtures/toy_program_stdout.txt");
     CHECK(r.out.find(torch_stdout) != std::string::npos);
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("chapter 06 prints its recorded output", "[ch06]") {
 TEST_CASE("chapter 06 --load/--dump replays PyTorch's cases", "[ch06]") {
     for (const std::string c : {"cross", "large", "one"}) {
         SECTION(c) {
-            wbtest::check_dump_matches("06_self_attention", "part1/" + c,
+            wbtest::check_dump_matches("06_self_attention", "scaled_dot_product_attention/" + c,
                                        {"scores", "scaled_scores", "weights", "output"}, 1e-9);
         }
     }

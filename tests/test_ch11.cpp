@@ -16,7 +16,7 @@ using wbtest::Near;
 namespace {
 
 // Every case tools/make_fixtures.py saved from PyTorch 1.13 (batch_first=True).
-const char* const kCases[] = {"seed", "self", "cross", "causal_bool", "causal_float", "padding",
+const char* const kCases[] = {"five_token_module", "self", "cross", "causal_bool", "causal_float", "padding",
                               "padding_float", "bool_mask_float_padding", "mask3d", "one_head",
                               "no_bias", "large", "fully_masked"};
 
@@ -35,7 +35,7 @@ TEST_CASE("chapter 11 replays every PyTorch case", "[ch11]") {
         SECTION(c) {
             wbtest::TempDir out("ch11_" + c);
             const auto r = wbtest::run_chapter("11_multihead_attention",
-                                               {"--load", wbtest::fixture_path("part2/" + c), "--dump", out.path()});
+                                               {"--load", wbtest::fixture_path("multihead_attention/" + c), "--dump", out.path()});
             INFO(r.err);
             REQUIRE(r.status == 0);
             for (const std::string name : {"output", "weights", "weights_mean"}) {
@@ -57,15 +57,15 @@ TEST_CASE("chapter 11's steps match PyTorch's intermediates", "[ch11]") {
     for (const auto& [ours, theirs] : steps) {
         INFO("step " << ours << " vs PyTorch's " << theirs << ".npy");
         REQUIRE_THAT(attn::load_npy(out / (std::string(ours) + ".npy")).data,
-                     Near(wbtest::fixture("part2/seed/" + std::string(theirs) + ".npy"), 1e-9));
+                     Near(wbtest::fixture("multihead_attention/five_token_module/" + std::string(theirs) + ".npy"), 1e-9));
     }
 }
 
 TEST_CASE("a fully masked row is NaN, as in PyTorch, the other rows are not", "[ch11]") {
-    const auto theirs = wbtest::fixture("part2/fully_masked/output64.npy");
+    const auto theirs = wbtest::fixture("multihead_attention/fully_masked/output64.npy");
     wbtest::TempDir out("ch11_fully");
     const auto r = wbtest::run_chapter("11_multihead_attention",
-                                       {"--load", wbtest::fixture_path("part2/fully_masked"), "--dump", out.path()});
+                                       {"--load", wbtest::fixture_path("multihead_attention/fully_masked"), "--dump", out.path()});
     REQUIRE(r.status == 0);
     const auto ours = attn::load_npy(out / "output.npy").data;
     REQUIRE(ours.shape() == theirs.shape());

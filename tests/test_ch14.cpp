@@ -29,11 +29,11 @@ TEST_CASE("chapter 14's French words align with their English meaning", "[ch14]"
 
 TEST_CASE("chapter 14 --load does cross-attention with L != S as PyTorch", "[ch14]") {
     wbtest::TempDir out("ch14_load");
-    const auto r = wbtest::run_chapter("14_cross_attention", {"--load", wbtest::fixture_path("part1/cross"), "--dump", out.path()});
+    const auto r = wbtest::run_chapter("14_cross_attention", {"--load", wbtest::fixture_path("scaled_dot_product_attention/cross"), "--dump", out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    CHECK_THAT(attn::load_npy(out / "your_weights.npy").data, Near(wbtest::fixture("part1/cross/weights.npy"), 1e-12));
-    CHECK_THAT(attn::load_npy(out / "your_output.npy").data, Near(wbtest::fixture("part1/cross/output.npy"), 1e-12));
+    CHECK_THAT(attn::load_npy(out / "your_weights.npy").data, Near(wbtest::fixture("scaled_dot_product_attention/cross/weights.npy"), 1e-12));
+    CHECK_THAT(attn::load_npy(out / "your_output.npy").data, Near(wbtest::fixture("scaled_dot_product_attention/cross/output.npy"), 1e-12));
 }
 
 TEST_CASE("chapter 14 prints its recorded output", "[ch14]") {

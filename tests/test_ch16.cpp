@@ -54,13 +54,13 @@ TEST_CASE("chapter 16 --load replays a padded PyTorch batch", "[ch16]") {
     for (const char* c : {"padding", "padding_float"}) {
         INFO(c);
         wbtest::TempDir out("ch16_out");
-        const auto r = wbtest::run_chapter("16_batches", {"--load", wbtest::fixture_path(std::string("part2/") + c),
+        const auto r = wbtest::run_chapter("16_batches", {"--load", wbtest::fixture_path(std::string("multihead_attention/") + c),
                                                           "--dump", out.path(), "--no-color"});
         INFO(r.err);
         REQUIRE(r.status == 0);
         for (const char* name : {"output", "weights_mean"}) wbtest::check_against_torch(out / (std::string(name) + ".npy"), c, name);
         // The last sample is the one changed in step 4; every other one stays.
-        const std::size_t B = wbtest::fixture(std::string("part2/") + c + "/query.npy").shape(0);
+        const std::size_t B = wbtest::fixture(std::string("multihead_attention/") + c + "/query.npy").shape(0);
         std::string verdicts;
         for (std::size_t b = 0; b < B; ++b)
             verdicts += "  sample " + std::to_string(b) + (b + 1 < B ? ": unchanged\n" : ": changed\n");

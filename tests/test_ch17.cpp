@@ -52,10 +52,10 @@ TEST_CASE("chapter 17 --load: the last generated row is PyTorch's unmasked last 
     // The newest token may look at every token, so causal or not, its row is the same:
     // PyTorch's output for the seed's module (5 tokens, no mask) gives the last row.
     wbtest::TempDir out("ch17_out");
-    const auto r = wbtest::run_chapter("17_kv_cache", {"--load", wbtest::fixture_path("part2/seed"), "--dump", out.path()});
+    const auto r = wbtest::run_chapter("17_kv_cache", {"--load", wbtest::fixture_path("multihead_attention/five_token_module"), "--dump", out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    const xt::xarray<double> torch = wbtest::fixture("part2/seed/output64.npy");
+    const xt::xarray<double> torch = wbtest::fixture("multihead_attention/five_token_module/output64.npy");
     const Matrix last = xt::view(torch, xt::range(4, 5), xt::all());
     for (const char* name : {"full_output", "stepped_output"}) {
         INFO(name);

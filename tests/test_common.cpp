@@ -33,7 +33,7 @@ TEST_CASE("npy: float32 and float64 files read as the same doubles", "[common][n
 
 TEST_CASE("npy: numpy's own files (C and Fortran order, bool) read correctly", "[common][npy]") {
     // Written by numpy in tools/make_fixtures.py: np.arange(6).reshape(2, 3) etc.
-    const auto seed = attn::load_npy(wbtest::fixture_path("part1/seed/query.npy"));
+    const auto seed = attn::load_npy(wbtest::fixture_path("scaled_dot_product_attention/toy/query.npy"));
     CHECK(seed.dtype == "float32");
     CHECK_THAT(seed.data, Near(Matrix{{1, 0, 1, 0}, {0, 2, 0, 2}, {1, 1, 1, 1}}, 0));
     wbtest::TempDir dir("npy_fortran");

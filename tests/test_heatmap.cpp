@@ -342,7 +342,7 @@ TEST_CASE("heatmap: --svg DIR writes a chapter's maps", "[common][heatmap][ch12]
 
 TEST_CASE("heatmap: --svg with your own weights draws every head of every sample", "[common][heatmap][ch11]") {
     wbtest::TempDir dir("svg_ch11");
-    const std::string fixture = wbtest::fixture_path("part2/padding");
+    const std::string fixture = wbtest::fixture_path("multihead_attention/padding");
     const auto r = wbtest::run_chapter("11_multihead_attention", {"--load", fixture, "--svg", dir.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);

@@ -1,9 +1,9 @@
 // Multi-head attention module against PyTorch fixtures ([mha]).
 //
-// tests/fixtures/part2/<case>/ holds an nn.MultiheadAttention(E, H, batch_first=True)
+// tests/fixtures/multihead_attention/<case>/ holds an nn.MultiheadAttention(E, H, batch_first=True)
 // call from PyTorch 1.13 (tools/make_fixtures.py): its state_dict and inputs in float32,
 // the results of the float32 module (output.npy, weights.npy, weights_mean.npy) and of
-// its float64 copy (output64.npy, ...), and for seed/self/cross every step in float64.
+// its float64 copy (output64.npy, ...), and for five_token_module/self/cross every step in float64.
 #include "support.hpp"
 
 #include <cmath>
@@ -29,13 +29,13 @@ namespace {
 const double kInf = std::numeric_limits<double>::infinity();
 
 std::string dir_of(const std::string& c) {
-    return wbtest::fixture_path("part2/" + c);
+    return wbtest::fixture_path("multihead_attention/" + c);
 }
 bool has(const std::string& c, const std::string& file) {
     return std::ifstream(dir_of(c) + "/" + file).good();
 }
 xt::xarray<double> expected(const std::string& c, const std::string& file) {
-    return wbtest::fixture("part2/" + c + "/" + file);
+    return wbtest::fixture("multihead_attention/" + c + "/" + file);
 }
 std::size_t heads_of(const std::string& c) {
     std::ifstream in(dir_of(c) + "/num_heads.txt");
@@ -96,7 +96,7 @@ MhaParams counting_params() {
 
 TEST_CASE("mha: mha matches nn.MultiheadAttention on every fixture case", "[mha]") {
     for (const std::string c :
-         {"seed", "self", "cross", "causal_bool", "causal_float", "padding", "padding_float",
+         {"five_token_module", "self", "cross", "causal_bool", "causal_float", "padding", "padding_float",
           "bool_mask_float_padding", "mask3d", "one_head", "no_bias", "large", "fully_masked"}) {
         SECTION(c) {
             const Call call = load_call(c);
@@ -129,7 +129,7 @@ TEST_CASE("mha: mha matches nn.MultiheadAttention on every fixture case", "[mha]
 }
 
 TEST_CASE("mha: mha matches PyTorch step by step, naming the first differing step", "[mha]") {
-    for (const std::string c : {"seed", "self", "cross"}) {
+    for (const std::string c : {"five_token_module", "self", "cross"}) {
         SECTION(c) {
             const Call call = load_call(c);
             const bool batched = call.query.dimension() == 3;
@@ -369,12 +369,12 @@ TEST_CASE("mha: random_mha_params: reproducible, PyTorch's bounds, nonzero biase
 }
 
 TEST_CASE("mha: load_mha_params reads the state_dict files, float32 or float64", "[mha]") {
-    const MhaParams p = attn::load_mha_params(dir_of("seed"), 8);
+    const MhaParams p = attn::load_mha_params(dir_of("five_token_module"), 8);
     CHECK(p.E == 64);
     CHECK(p.H == 8);
     CHECK(p.d_head() == 8);
-    CHECK_THAT(p.in_proj_weight, Near(expected("seed", "in_proj_weight.npy"), 0));
-    CHECK_THAT(p.out_proj_bias, Near(expected("seed", "out_proj.bias.npy"), 0));
+    CHECK_THAT(p.in_proj_weight, Near(expected("five_token_module", "in_proj_weight.npy"), 0));
+    CHECK_THAT(p.out_proj_bias, Near(expected("five_token_module", "out_proj.bias.npy"), 0));
     const MhaParams n = attn::load_mha_params(dir_of("no_bias"), 2);
     CHECK(n.in_proj_bias.size() == 0);
     CHECK(n.out_proj_bias.size() == 0);
@@ -396,10 +396,10 @@ TEST_CASE("mha: mha rejects heads that do not divide the width", "[mha]") {
     CHECK_THROWS_WITH(attn::check_heads(10, 3),
                       Catch::Contains("embed_dim 10 is not divisible by num_heads 3"));
     CHECK_THROWS_WITH(attn::check_heads(8, 0), Catch::Contains("num_heads H = 0"));
-    CHECK_THROWS_WITH(attn::load_mha_params(dir_of("seed"), 3),
+    CHECK_THROWS_WITH(attn::load_mha_params(dir_of("five_token_module"), 3),
                       Catch::Contains("in_proj_weight.npy") &&
                           Catch::Contains("embed_dim 64 is not divisible by num_heads 3"));
-    CHECK_THROWS_WITH(attn::load_mha_params(dir_of("seed"), 0), Catch::Contains("num_heads H = 0"));
+    CHECK_THROWS_WITH(attn::load_mha_params(dir_of("five_token_module"), 0), Catch::Contains("num_heads H = 0"));
     MhaParams p = counting_params();
     p.H = 0;
     CHECK_THROWS_AS(attn::check_params(p), attn::InputError);

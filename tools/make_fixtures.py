@@ -44,8 +44,8 @@ def seed_toy_program():
     with contextlib.redirect_stdout(stdout):
         print("Attention Weights:\n", weights)
         print("Output Vectors:\n", output)
-    (OUT / "seed_stdout.txt").write_text(stdout.getvalue())
-    save(OUT / "part1" / "seed", query=tokens, scores=torch.matmul(Q, K.T),
+    (OUT / "toy_program_stdout.txt").write_text(stdout.getvalue())
+    save(OUT / "scaled_dot_product_attention" / "seed", query=tokens, scores=torch.matmul(Q, K.T),
          scaled_scores=scores, weights=weights, output=output)
 
 
@@ -59,7 +59,7 @@ def part1_case(name, Q, K, V):
     ref = F.scaled_dot_product_attention if hasattr(F, "scaled_dot_product_attention") else None
     if ref is not None:
         assert torch.allclose(ref(q, k, v), output)
-    save(OUT / "part1" / name, query=Q, key=K, value=V, scores=scores,
+    save(OUT / "scaled_dot_product_attention" / name, query=Q, key=K, value=V, scores=scores,
          scaled_scores=scaled, weights=weights, output=output)
 
 
@@ -144,7 +144,7 @@ def part2_case(name, m, query, key=None, value=None, attn_mask=None, key_padding
                steps=False):
     """One folder: the module's state_dict and inputs (float32, bool masks as bool), the
     results of the float32 module and of its float64 copy, and optionally every step."""
-    folder = OUT / "part2" / name
+    folder = OUT / "multihead_attention" / name
     key = query if key is None else key
     value = key if value is None else value
     files = {"query": query}
@@ -264,7 +264,7 @@ def part2():
 
 def main():
     if OUT.exists():
-        for sub in ("part1", "part2"):
+        for sub in ("scaled_dot_product_attention", "multihead_attention"):
             shutil.rmtree(OUT / sub, ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)

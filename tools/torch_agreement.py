@@ -3,7 +3,7 @@
 
     tools/torch_agreement.py [BUILD]      BUILD: the build folder (default build/dev)
 
-Replays every case of tests/fixtures/part2/ (saved from PyTorch 1.13 by
+Replays every case of tests/fixtures/multihead_attention/ (saved from PyTorch 1.13 by
 tools/make_fixtures.py) with `11_multihead_attention --load CASE --dump TMP` and prints,
 for output, weights and weights_mean, the largest absolute difference from PyTorch run in
 float32 (<name>.npy, the inputs as given) and in float64 (<name>64.npy, the same inputs
@@ -18,7 +18,7 @@ import tempfile
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CASES = ROOT / "tests" / "fixtures" / "part2"
+CASES = ROOT / "tests" / "fixtures" / "multihead_attention"
 
 
 def largest_difference(ours, theirs):

@@ -1,4 +1,4 @@
-// Chapter 01 — Words become vectors.
+// Chapter 01 (its title: chapters/manifest.tsv).
 // The seed's 3 tokens × 4 dims as a matrix: rows are tokens, columns are dimensions.
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
@@ -7,7 +7,7 @@ using attn::Matrix;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "01_tokens", "Words become vectors",
+        "01_tokens",
         "query.npy (L, E): your own token vectors, one row per token"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
         //! [step2]
         ch.step("2) tokens as a matrix");
         const Matrix tokens = ch.loading() ? ch.load_matrix("query.npy", "(L, E)")
-                                           : attn::seed_tokens();
+                                           : attn::toy_tokens();
         const std::size_t L = tokens.shape(0), E = tokens.shape(1);
         ch.say("One row per token, one column per dimension. The seed's example has 3 tokens "
                "with 4 dimensions each, so the matrix is (L, E) = (3, 4).");

@@ -1,4 +1,4 @@
-// Chapter 02 — Scores: every query's dot product with every key.
+// Chapter 02 (its title: chapters/manifest.tsv).
 // Q·Kᵀ written as loops (one dot product at a time) and as one matrix product.
 #include <attention/attention.hpp>
 #include <workbook/chapter.hpp>
@@ -8,7 +8,7 @@ using attn::Matrix;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "02_dot_product_scores", "Scores: every query's dot product with every key",
+        "02_dot_product_scores",
         "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();

@@ -1,4 +1,4 @@
-// Chapter 03 — Scaling by √d_k.
+// Chapter 03 (its title: chapters/manifest.tsv).
 // Why the scores are divided by √d_k: a measured table, from a fixed seed.
 #include <algorithm>
 #include <cmath>
@@ -41,7 +41,7 @@ Row measure(std::size_t d_k, std::size_t S, std::size_t trials, attn::Random& rn
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "03_scaling", "Scaling by √d_k",
+        "03_scaling",
         "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();

@@ -1,4 +1,4 @@
-// Chapter 04 — Softmax turns scores into weights.
+// Chapter 04 (its title: chapters/manifest.tsv).
 // Row-wise softmax; why the naive formula overflows and the stable one does not.
 #include <cmath>
 
@@ -13,7 +13,7 @@ using attn::Vector;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "04_softmax", "Softmax turns scores into weights",
+        "04_softmax",
         "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();

@@ -1,4 +1,4 @@
-// Chapter 05 — The weighted sum of the values.
+// Chapter 05 (its title: chapters/manifest.tsv).
 // weights·V: every output row is a weighted average of the value rows.
 #include <xtensor/xmath.hpp>
 
@@ -11,7 +11,7 @@ using attn::Vector;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "05_weighted_sum", "The weighted sum of the values",
+        "05_weighted_sum",
         "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v); key and value default to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();

@@ -1,4 +1,4 @@
-// Chapter 06 — Self-attention, the whole of it.
+// Chapter 06 (its title: chapters/manifest.tsv).
 // softmax(Q·Kᵀ / √d_k)·V as one function, on the seed's example with Q = K = V = tokens;
 // then one query at a time, so a single output row is seen being built.
 #include <cmath>
@@ -13,7 +13,7 @@ using attn::Vector;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "06_self_attention", "Self-attention, the whole of it",
+        "06_self_attention",
         "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v); key and value default to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();

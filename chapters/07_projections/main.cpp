@@ -1,4 +1,4 @@
-// Chapter 07 — Learned projections: one token, three roles.
+// Chapter 07 (its title: chapters/manifest.tsv).
 // Q = X·W_qᵀ + b_q, K = X·W_kᵀ + b_k, V = X·W_vᵀ + b_v, and PyTorch's packed in_proj_weight.
 #include <xtensor/xview.hpp>
 
@@ -10,7 +10,7 @@ using attn::Matrix;
 using attn::Vector;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info = attn::mha_chapter_info("07_projections", "Learned projections: one token, three roles");
+    const attn::ChapterInfo info = attn::mha_chapter_info("07_projections");
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const attn::MhaExample ex = attn::load_mha_example(ch);

@@ -1,4 +1,4 @@
-// Chapter 08 — Splitting into heads.
+// Chapter 08 (its title: chapters/manifest.tsv).
 // (L, E) → (H, L, E/H): which columns go to which head, the reshape bug, and merging back.
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
@@ -12,7 +12,7 @@ using attn::Tensor3;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "08_head_splitting", "Splitting into heads",
+        "08_head_splitting",
         "query.npy (L, E): the matrix to split (e.g. a projected Q)",
         {{"--heads", "H", "number of heads (default 3, or DIR/num_heads.txt)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {

@@ -1,4 +1,4 @@
-// Chapter 09 — Attention in every head, in parallel.
+// Chapter 09 (its title: chapters/manifest.tsv).
 // Each head runs Part I's attention on its own d_head columns; all heads at once = the loop.
 #include <xtensor/xview.hpp>
 
@@ -11,7 +11,7 @@ using attn::Matrix;
 using attn::Tensor3;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info = attn::mha_chapter_info("09_heads_in_parallel", "Attention in every head, in parallel");
+    const attn::ChapterInfo info = attn::mha_chapter_info("09_heads_in_parallel");
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const attn::MhaExample ex = attn::load_mha_example(ch);

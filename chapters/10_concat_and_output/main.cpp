@@ -1,4 +1,4 @@
-// Chapter 10 — Concatenate, then the output projection W_o.
+// Chapter 10 (its title: chapters/manifest.tsv).
 // (H, L, d_head) → (L, E) → concat·W_oᵀ + b_o, and why W_o mixes what the heads found.
 #include <xtensor/xview.hpp>
 
@@ -25,7 +25,7 @@ std::string changed_columns(const Matrix& a, const Matrix& b) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info = attn::mha_chapter_info("10_concat_and_output", "Concatenate, then the output projection W_o");
+    const attn::ChapterInfo info = attn::mha_chapter_info("10_concat_and_output");
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const attn::MhaExample ex = attn::load_mha_example(ch);

@@ -1,4 +1,4 @@
-// Chapter 11 — The whole multi-head attention module, against PyTorch.
+// Chapter 11 (its title: chapters/manifest.tsv).
 // The seed's nn.MultiheadAttention(embed_dim=64, num_heads=8) on 5 tokens, replayed step by
 // step from PyTorch's own weights; --load replays any module saved by tools/export_torch_mha.py.
 #include <filesystem>
@@ -21,14 +21,14 @@ Matrix sample(const Tensor3& t, std::size_t b) { return xt::view(t, b, xt::all()
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "11_multihead_attention", "The whole multi-head attention module, against PyTorch",
+        "11_multihead_attention",
         "query.npy (L, E) or (B, L, E), key.npy and value.npy (default query), "
         "in_proj_weight.npy (3E, E), in_proj_bias.npy, out_proj.weight.npy (E, E), "
         "out_proj.bias.npy, attn_mask.npy (L, S), key_padding_mask.npy (B, S)",
         {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
-        const std::string dir = ch.loading() ? ch.load_path("") : WORKBOOK_SEED_MHA_DIR;
+        const std::string dir = ch.loading() ? ch.load_path("") : WORKBOOK_FIVE_TOKEN_MODULE;
         const std::size_t H = ch.loading() ? attn::heads_option(ch, 0) : 8;
         const attn::MhaCase c = attn::load_mha_case(dir, H);
         const attn::MhaParams& p = c.params;

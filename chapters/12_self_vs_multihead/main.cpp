@@ -1,4 +1,4 @@
-// Chapter 12 — One head or several: "The cat chased the mouse".
+// Chapter 12 (its title: chapters/manifest.tsv).
 // Hand-set projection weights make three heads find three relationships that one head
 // cannot hold at once; then the seed's comparison, applications and summary.
 #include <xtensor/xview.hpp>
@@ -61,7 +61,7 @@ void links(attn::Chapter& ch, const Matrix& w) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{"12_self_vs_multihead", "One head or several: \"The cat chased the mouse\"", ""};
+    const attn::ChapterInfo info{"12_self_vs_multihead", ""};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const Matrix X = sentence();

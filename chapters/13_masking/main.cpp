@@ -1,4 +1,4 @@
-// Chapter 13 — Masks: no peeking ahead, no attending to padding.
+// Chapter 13 (its title: chapters/manifest.tsv).
 // A causal mask for text generation, a padding mask for batches, the conventions people
 // mix up, masks combined, and what a fully masked row does.
 #include <cmath>
@@ -18,7 +18,7 @@ using attn::Matrix;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "13_masking", "Masks: no peeking ahead, no attending to padding",
+        "13_masking",
         "query.npy (L, d), key.npy (S, d), value.npy (S, d_v); attn_mask.npy (L, S): "
         "bool True = not allowed, or float added to the scores"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {

@@ -1,4 +1,4 @@
-// Chapter 14 — Cross-attention: queries from one sequence, keys and values from another.
+// Chapter 14 (its title: chapters/manifest.tsv).
 // Translation (English → French) and captioning: L ≠ S, the weights are (L, S).
 #include <xtensor/xview.hpp>
 
@@ -24,7 +24,7 @@ Matrix words(const std::vector<std::vector<double>>& rows) {
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "14_cross_attention", "Cross-attention: one sequence asks, another answers",
+        "14_cross_attention",
         "query.npy (L, d), key.npy (S, d), value.npy (S, d_v): the query sequence and the "
         "sequence it attends to"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {

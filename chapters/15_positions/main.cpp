@@ -1,4 +1,4 @@
-// Chapter 15 — Positions: attention alone does not know word order.
+// Chapter 15 (its title: chapters/manifest.tsv).
 // "dog bites man" vs "man bites dog", then sinusoidal positional encodings.
 #include <xtensor/xview.hpp>
 
@@ -23,7 +23,7 @@ Matrix rows(const Matrix& m, const std::vector<std::size_t>& order) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{"15_positions", "Positions: attention alone does not know word order",
+    const attn::ChapterInfo info{"15_positions",
                                  "query.npy (L, E): token vectors to add positions to"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();

@@ -1,4 +1,4 @@
-// Chapter 16 — Batches: several sentences at once, padded and masked.
+// Chapter 16 (its title: chapters/manifest.tsv).
 // (B, L, E) with sentences of different lengths; each sample's output is independent.
 #include <xtensor/xview.hpp>
 
@@ -42,7 +42,7 @@ Batch load_batch(const attn::Chapter& ch, attn::Random& rng) {
 }
 
 int main(int argc, char** argv) {
-    attn::ChapterInfo info{"16_batches", "Batches: several sentences at once, padded and masked",
+    attn::ChapterInfo info{"16_batches",
                            "query.npy (B, L, E), [key_padding_mask.npy (B, L): bool True = padding, or "
                            "float added], in_proj_weight.npy (3E, E), in_proj_bias.npy (3E,), "
                            "out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",

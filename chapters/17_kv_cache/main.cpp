@@ -1,4 +1,4 @@
-// Chapter 17 — Generating one token at a time: the KV cache.
+// Chapter 17 (its title: chapters/manifest.tsv).
 // Keep the keys and values of earlier tokens instead of recomputing them; same outputs,
 // far less work (multiply-adds counted, not timed).
 #include <cstdio>
@@ -46,7 +46,7 @@ Generation load_generation(attn::Chapter& ch) {
 }
 
 int main(int argc, char** argv) {
-    attn::ChapterInfo info{"17_kv_cache", "Generating one token at a time: the KV cache",
+    attn::ChapterInfo info{"17_kv_cache",
                            "query.npy (T, E): the tokens in the order they are generated, "
                            "in_proj_weight.npy (3E, E), in_proj_bias.npy (3E,), "
                            "out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",

@@ -1,4 +1,4 @@
-// Chapter 18 — Fast attention: from loops to BLAS to tiles with an online softmax.
+// Chapter 18 (its title: chapters/manifest.tsv).
 // The same multi-head attention computed five ways in float32, each checked against the
 // float64 reference, with its work and its memory counted; --time also times them.
 #include <cstdio>
@@ -30,7 +30,7 @@ std::string mb(std::size_t bytes) { return fmt("%.1f MB", static_cast<double>(by
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "18_efficient_attention", "Fast attention: loops, BLAS, tiles and an online softmax", "",
+        "18_efficient_attention", "",
         {{"--length", "L", "tokens (default 200)"},
          {"--embed", "E", "embedding width (default 64)"},
          {"--heads", "H", "heads (default 8)"},

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     Exercise e(2, "02_dot_product_scores", "scores(Q, K)");
 
     e.check("the seed's example: Q = K = the 3 tokens × 4 dims (chapter 02)", [] {
-        const Matrix tokens = attn::seed_tokens();
+        const Matrix tokens = attn::toy_tokens();
         // By hand: t0 = [1, 0, 1, 0], t1 = [0, 2, 0, 2], t2 = [1, 1, 1, 1].
         const Matrix by_hand = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};
         reference_agrees("Q·Kᵀ", attn::scores(tokens, tokens), by_hand, 1e-12);

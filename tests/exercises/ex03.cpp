@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     Exercise e(3, "03_scaling", "scale(scores, d_k)");
 
     e.check("the seed's example: its scores with d_k = 4, divided by √4 = 2 (chapter 03)", [] {
-        const Matrix tokens = attn::seed_tokens();
+        const Matrix tokens = attn::toy_tokens();
         const Matrix scores = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};
         reference_agrees("scores", attn::scores(tokens, tokens), scores, 1e-12);
         reference_agrees("scaled scores", attn::scale(scores, 4), {{1, 0, 1}, {0, 4, 2}, {1, 2, 2}}, 1e-12);

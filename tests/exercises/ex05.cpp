@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
 
     e.check("the seed's example: chapter 04's weights and V = the 3 tokens", [] {
         const Matrix w = attn::softmax({{1, 0, 1}, {0, 4, 2}, {1, 2, 2}});
-        const Matrix V = attn::seed_tokens();
+        const Matrix V = attn::toy_tokens();
         // The seed's PyTorch printout.
         const Matrix printed = {{0.8446, 0.7330, 0.8446, 0.7330},
                                 {0.1332, 1.8509, 0.1332, 1.8509},

@@ -22,7 +22,7 @@ Matrix attend(const Matrix& scores, double divisor, const Matrix& V) {
 
 // The seed example's output, what a hard-coded answer returns.
 Matrix seed_output() {
-    const Matrix t = attn::seed_tokens();
+    const Matrix t = attn::toy_tokens();
     return attn::attention(t, t, t).output;
 }
 
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
     Exercise e(6, "06_self_attention", "attention(Q, K, V)");
 
     e.check("the seed's example: Q = K = V = the 3 tokens, PyTorch's printed output", [] {
-        const Matrix t = attn::seed_tokens();
+        const Matrix t = attn::toy_tokens();
         const Matrix printed = {{0.8446, 0.7330, 0.8446, 0.7330},
                                 {0.1332, 1.8509, 0.1332, 1.8509},
                                 {0.5777, 1.2670, 0.5777, 1.2670}};
@@ -120,8 +120,8 @@ int main(int argc, char** argv) {
             [&] { compare(Qw, Kw, Vw); });
 
     e.check("large scores: the seed's tokens × 16, so Q·Kᵀ / √d_k reaches 1024", [] {
-        const Matrix t = attn::seed_tokens() * 16.0;
-        compare(t, t, attn::seed_tokens());
+        const Matrix t = attn::toy_tokens() * 16.0;
+        compare(t, t, attn::toy_tokens());
     });
 
     const Matrix q1 = rng.normal_matrix(1, 5), k1 = rng.normal_matrix(1, 5), v1 = rng.normal_matrix(1, 2);

@@ -117,7 +117,7 @@ Tensor3 random_heads(attn::Random& rng, std::size_t H, std::size_t n, std::size_
 }
 
 Tensor3 fixture(const std::string& name) {
-    return attn::load_npy(std::string(WORKBOOK_FIXTURES_DIR) + "/part2/seed/" + name).data;
+    return attn::load_npy(std::string(WORKBOOK_FIVE_TOKEN_MODULE) + "/" + name).data;
 }
 
 }  // namespace
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     // Chapter 09's example: the seed's tokens, the module drawn from Random(7), E = 4, H = 2.
     attn::Random rng7(7);
     const attn::MhaParams p = attn::random_mha_params(4, 2, rng7);
-    const Matrix X = attn::seed_tokens();
+    const Matrix X = attn::toy_tokens();
     const Tensor3 Qh = attn::split_heads(attn::project(X, p.W_q(), p.b_q()), 2);
     const Tensor3 Kh = attn::split_heads(attn::project(X, p.W_k(), p.b_k()), 2);
     const Tensor3 Vh = attn::split_heads(attn::project(X, p.W_v(), p.b_v()), 2);

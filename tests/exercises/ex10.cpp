@@ -57,7 +57,7 @@ void compare(const Tensor3& heads, const Matrix& W_o, const Vector& b_o) {
 }
 
 xt::xarray<double> fixture(const std::string& name) {
-    return attn::load_npy(std::string(WORKBOOK_FIXTURES_DIR) + "/part2/seed/" + name).data;
+    return attn::load_npy(std::string(WORKBOOK_FIVE_TOKEN_MODULE) + "/" + name).data;
 }
 
 }  // namespace
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     // Chapter 10's example: the seed's tokens, the module drawn from Random(7), E = 4, H = 2.
     attn::Random rng7(7);
     const attn::MhaParams p = attn::random_mha_params(4, 2, rng7);
-    const Matrix X = attn::seed_tokens();
+    const Matrix X = attn::toy_tokens();
     const attn::MhaForward f = attn::mha_forward(p, X, X, X);
     e.check("chapter 10's example: the seed's 3 tokens, 2 heads of d = 2, W_o (4, 4)", [&] {
         reference_agrees("output", attn::project(attn::merge_heads(f.heads.output), p.out_proj_weight,

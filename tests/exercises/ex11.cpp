@@ -120,7 +120,8 @@ void compare(const MhaParams& p, const Matrix& query, const Matrix& key, const M
 }
 
 std::string fixture_dir(const std::string& name) {
-    return std::string(WORKBOOK_FIXTURES_DIR) + "/part2/" + name;
+    if (name == "five_token_module") return WORKBOOK_FIVE_TOKEN_MODULE;  // chapter 11's example
+    return std::string(WORKBOOK_FIXTURES_DIR) + "/multihead_attention/" + name;
 }
 
 // Sample 0 of a (B, n, E) stack, or the matrix itself.
@@ -145,12 +146,12 @@ int main(int argc, char** argv) {
 
     attn::Random rng7(7);
     const MhaParams small = attn::random_mha_params(4, 2, rng7);
-    const Matrix X = attn::seed_tokens();
+    const Matrix X = attn::toy_tokens();
     e.check("chapters 07-10's example: the seed's 3 tokens, E = 4, H = 2 (self-attention)",
             [&] { compare(small, X, X, X); });
 
     e.check("the seed's nn.MultiheadAttention(64, 8) on 5 tokens: PyTorch's own output",
-            [] { pytorch_case("seed", 8); });
+            [] { pytorch_case("five_token_module", 8); });
 
     e.check("PyTorch's cross-attention: query (3, 8), key and value (5, 8), H = 4",
             [] { pytorch_case("cross", 4); });

@@ -1,5 +1,5 @@
 // Exercise 12's checks: average_heads(weights) (H, L, S) → (L, S), the mean over the heads,
-// against xt::mean and PyTorch's own weights_mean (tests/fixtures/part2/seed).
+// against xt::mean and PyTorch's own weights_mean (tests/fixtures/multihead_attention/five_token_module).
 #include <cmath>
 
 #include <xtensor/xview.hpp>
@@ -107,7 +107,7 @@ Tensor3 random_weights(attn::Random& rng, std::size_t H, std::size_t L, std::siz
 }
 
 xt::xarray<double> fixture(const std::string& name) {
-    return attn::load_npy(std::string(WORKBOOK_FIXTURES_DIR) + "/part2/seed/" + name).data;
+    return attn::load_npy(std::string(WORKBOOK_FIVE_TOKEN_MODULE) + "/" + name).data;
 }
 
 }  // namespace

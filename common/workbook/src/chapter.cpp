@@ -1,6 +1,7 @@
 // What every chapter program shares (see chapter.hpp).
 #include "workbook/chapter.hpp"
 #include "workbook/errors.hpp"
+#include "workbook/manifest.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +14,13 @@
 #include <unistd.h>
 
 namespace attn {
+
+const ManifestRow& manifest_row(const std::string& slug) {
+    for (const ManifestRow& row : manifest()) {
+        if (row.slug == slug) return row;
+    }
+    throw std::logic_error("chapter " + slug + " is not in chapters/manifest.tsv");
+}
 
 namespace {
 
@@ -35,7 +43,7 @@ std::string wrap(const std::string& line, std::size_t width, const std::string& 
 
 std::string usage(const ChapterInfo& info) {
     std::ostringstream u;
-    u << "usage: " << info.slug << " [options]\n\n" << info.title << "\n\noptions:\n";
+    u << "usage: " << info.slug << " [options]\n\n" << manifest_row(info.slug).title << "\n\noptions:\n";
     if (!info.load_help.empty()) {
         u << "  --load DIR   read the inputs from .npy files in DIR (float32 or float64):\n"
           << wrap(info.load_help, 90, std::string(15, ' '));
@@ -103,7 +111,7 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
 }
 
 void Chapter::title() {
-    const std::string line = "Chapter " + info_.slug.substr(0, 2) + " — " + info_.title;
+    const std::string line = "Chapter " + info_.slug.substr(0, 2) + " — " + manifest_row(info_.slug).title;
     out_ << line << "\n" << std::string(60, '=') << "\n\n";
 }
 

@@ -110,7 +110,7 @@ xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
 }
 
 
-Matrix seed_tokens() {
+Matrix toy_tokens() {
     return Matrix{{1., 0., 1., 0.},
                   {0., 2., 0., 2.},
                   {1., 1., 1., 1.}};
@@ -124,7 +124,7 @@ std::vector<std::string> token_labels(std::size_t n, const std::string& prefix) 
 
 QKV load_qkv(const Chapter& chapter) {
     if (!chapter.loading()) {
-        const Matrix tokens = seed_tokens();
+        const Matrix tokens = toy_tokens();
         return {tokens, tokens, tokens};
     }
     QKV in;
@@ -166,8 +166,8 @@ std::size_t heads_option(const Chapter& chapter, std::size_t fallback) {
     return fallback;
 }
 
-ChapterInfo mha_chapter_info(const std::string& slug, const std::string& title) {
-    return {slug, title,
+ChapterInfo mha_chapter_info(const std::string& slug) {
+    return {slug,
             "query.npy (L, E) [key.npy, value.npy (S, E)], in_proj_weight.npy (3E, E), "
             "in_proj_bias.npy (3E,), out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
             {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
@@ -176,7 +176,7 @@ ChapterInfo mha_chapter_info(const std::string& slug, const std::string& title) 
 MhaExample load_mha_example(const Chapter& chapter) {
     if (!chapter.loading()) {
         Random rng(7);
-        const Matrix tokens = seed_tokens();
+        const Matrix tokens = toy_tokens();
         return {random_mha_params(4, 2, rng), tokens, tokens, tokens};
     }
     const std::size_t H = heads_option(chapter, 0);

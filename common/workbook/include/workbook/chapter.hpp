@@ -26,10 +26,10 @@ struct Option {
     std::string help;     ///< one line for `--help`
 };
 
-/// What a chapter says about itself: its slug, title, and the files `--load` reads.
+/// What a chapter says about itself: its slug and the files `--load` reads. (Its title is
+/// its row of chapters/manifest.tsv: see manifest.hpp.)
 struct ChapterInfo {
     std::string slug;                ///< e.g. "06_self_attention"
-    std::string title;               ///< e.g. "Self-attention, the whole of it"
     std::string load_help;           ///< the files `--load DIR` reads; empty = no `--load`
                                      ///< (`--dump DIR` is always there)
     std::vector<Option> options{};   ///< extra options

@@ -17,7 +17,7 @@ struct ChapterInfo;
 
 /// The seed's 3 tokens × 4 dims (L = 3, E = 4):
 /// [[1, 0, 1, 0], [0, 2, 0, 2], [1, 1, 1, 1]].
-Matrix seed_tokens();
+Matrix toy_tokens();
 
 /// Labels "t0", "t1", … for n tokens.
 std::vector<std::string> token_labels(std::size_t n, const std::string& prefix = "t");
@@ -41,7 +41,7 @@ std::size_t heads_option(const Chapter& chapter, std::size_t fallback);
 
 /// The ChapterInfo of a chapter that works on a multi-head module (07-10): `--load DIR`
 /// reads the module and one sequence (see load_mha_example), `--heads H` its heads.
-ChapterInfo mha_chapter_info(const std::string& slug, const std::string& title);
+ChapterInfo mha_chapter_info(const std::string& slug);
 
 /// One sequence and a multi-head module: what chapters 07-10 work on.
 struct MhaExample {
