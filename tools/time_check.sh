@@ -10,7 +10,7 @@ target=${TARGET:-3}
 
 numbers=("$@")
 if [[ ${#numbers[@]} -eq 0 ]]; then
-  for f in chapters/[0-9][0-9]_*/exercise.cpp; do numbers+=("$(basename "$(dirname "$f")" | cut -c1-2)"); done
+  for f in tests/exercises/stubs/ex[0-9][0-9].cpp; do n=${f##*/ex}; numbers+=("${n%.cpp}"); done
 fi
 
 now() { date +%s.%N; }
@@ -19,9 +19,9 @@ printf '%-9s %8s %8s %8s   (%s runs, warm build, WORKBOOK_JOBS=%s)\n' exercise m
   "$runs" "${WORKBOOK_JOBS:-2}"
 for arg in "${numbers[@]}"; do
   n=$(printf '%02d' "$((10#$arg))")
-  file=$(ls chapters/"$n"_*/exercise.cpp 2>/dev/null | head -n1)
-  [[ -n $file ]] || { echo "time_check: no exercise $n" >&2; exit 2; }
+  [[ -f tests/exercises/stubs/ex$n.cpp ]] || { echo "time_check: no exercise $n" >&2; exit 2; }
   ./workbook check "$n" >/dev/null 2>&1 || true   # warm: build everything it needs once
+  file=$(ls chapters/"$n"_*/exercise.cpp 2>/dev/null | head -n1)   # (made by the check)
   times=()
   for ((i = 0; i < runs; i++)); do
     touch "$file"

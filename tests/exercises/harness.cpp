@@ -6,10 +6,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <cxxabi.h>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <regex>
+#include <sys/resource.h>
 #include <typeinfo>
 #include <unistd.h>
 
@@ -34,7 +37,12 @@ struct Failure {
 
 constexpr std::size_t kSmallMax = 8;    // matrices up to 8 × 8 are shown whole,
 constexpr std::size_t kWorstShown = 6;  // else this many worst entries
-constexpr unsigned kTimeoutSeconds = 10;
+// Seconds a check may run (WORKBOOK_CHECK_SECONDS, for the workbook's own tests; 10).
+unsigned timeout_seconds() {
+    const char* env = std::getenv("WORKBOOK_CHECK_SECONDS");
+    const long s = env ? std::strtol(env, nullptr, 10) : 0;
+    return s > 0 ? static_cast<unsigned>(s) : 10;
+}
 
 std::string fmt(const char* format, double x) {
     char buf[64];
@@ -207,20 +215,43 @@ std::string exception_hint(const std::string& type, const std::string& what) {
 // handler may only write() what is already there.
 char crash_report[1024];   // the ✗ line of the running check
 char crash_summary[512];   // its --summary line
-char why_segv[1024], why_fpe[512], why_alarm[512], why_abort[512];
+char why_segv[1024], why_stack[512], why_fpe[512], why_alarm[512], why_abort[512], why_exit[768];
 bool summary_mode = false;
+bool checking = false;          // a check (or the learner's static initializers) is running
+const char* stack_top = nullptr;  // near the top of the main thread's stack
+std::size_t stack_limit = 0;      // its size limit (RLIMIT_STACK)
 
-void on_signal(int sig) {
-    const char* why = sig == SIGSEGV || sig == SIGBUS ? why_segv
-                      : sig == SIGFPE                 ? why_fpe
-                      : sig == SIGALRM                ? why_alarm
-                                                      : why_abort;
+void say_crash(const char* why) {
     if (summary_mode) {
         (void)!write(STDOUT_FILENO, crash_summary, std::strlen(crash_summary));
     } else {
         (void)!write(STDOUT_FILENO, crash_report, std::strlen(crash_report));
         (void)!write(STDOUT_FILENO, why, std::strlen(why));
     }
+}
+
+// A segmentation fault at an address within the stack's limit of its top: the stack ran out.
+bool on_the_stack(const void* address) {
+    const char* a = static_cast<const char*>(address);
+    return stack_top != nullptr && a <= stack_top + 65536 &&
+           a + stack_limit + (1u << 20) >= stack_top;
+}
+
+void on_signal(int sig, siginfo_t* info, void*) {
+    const char* why = sig == SIGSEGV && info && on_the_stack(info->si_addr) ? why_stack
+                      : sig == SIGSEGV || sig == SIGBUS                     ? why_segv
+                      : sig == SIGFPE                                        ? why_fpe
+                      : sig == SIGALRM                                       ? why_alarm
+                                                                             : why_abort;
+    say_crash(why);
+    _exit(1);
+}
+
+// std::exit() (or a return from main) while a check runs: the learner's code ended the program.
+void on_early_exit() {
+    if (!checking) return;
+    say_crash(why_exit);
+    std::fflush(nullptr);
     _exit(1);
 }
 
@@ -236,24 +267,64 @@ std::string wrapped(const std::string& text) {
 
 void catch_crashes() {
     copy_to(why_segv, sizeof why_segv, wrapped(
-        "crashed (segmentation fault): your code read or wrote outside a matrix. xtensor's "
-        "m(i, j) does not check that i < m.shape(0) and j < m.shape(1): compare each loop's "
-        "bound with the shape it indexes, and create the result with its full shape first "
-        "(e.g. xt::zeros<double>({L, S}))."));
+        "crashed (segmentation fault): your code read or wrote outside a matrix. Compare each "
+        "loop's bound with the shape it indexes (i < m.shape(0), j < m.shape(1)), and create "
+        "the result with its full shape first (e.g. xt::zeros<double>({L, S}))."));
+    copy_to(why_stack, sizeof why_stack, wrapped(
+        "crashed: stack overflow: a function that calls itself without end? Each call of a "
+        "recursive function must get closer to a case that returns without calling itself; "
+        "a loop is simpler here."));
     copy_to(why_fpe, sizeof why_fpe, wrapped(
         "crashed (arithmetic exception): an integer division by zero?"));
     copy_to(why_alarm, sizeof why_alarm, wrapped(
-        "took more than " + std::to_string(kTimeoutSeconds) + " s and was stopped: an endless "
+        "took more than " + std::to_string(timeout_seconds()) + " s and was stopped: an endless "
         "loop? Check each loop's condition, and that its counter moves towards it (a "
         "std::size_t counted down past 0 becomes huge, not negative)."));
     copy_to(why_abort, sizeof why_abort, wrapped(
-        "aborted: a failed assertion, or an exception thrown while another was unwinding?"));
+        "aborted: a failed assertion, a corrupted heap (a write past the end of an array), or "
+        "an exception thrown while another was unwinding?"));
+    copy_to(why_exit, sizeof why_exit, wrapped(
+        "your code ended the program during this check (std::exit?), before the check could "
+        "finish: a check passes only when it returns. Your function must return its answer; "
+        "remove the exit() call."));
+    // The handlers run on a stack of their own, so that they still can when the stack is full.
+    static char alternate_stack[1 << 16];
+    stack_t ss;
+    std::memset(&ss, 0, sizeof ss);
+    ss.ss_sp = alternate_stack;
+    ss.ss_size = sizeof alternate_stack;
+    sigaltstack(&ss, nullptr);
     struct sigaction sa;
     std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_RESETHAND | SA_ONSTACK | SA_SIGINFO;
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGALRM}) sigaction(sig, &sa, nullptr);
 }
+
+// Before anything of the learner's runs - their file's static initializers run after this
+// one (init_priority 101 comes first) - the crash handlers and the alarm are in place.
+struct EarlyGuard {
+    EarlyGuard() {
+        char here = 0;
+        stack_top = &here;
+        rlimit rl;
+        stack_limit = getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                          ? static_cast<std::size_t>(rl.rlim_cur) : (std::size_t{1} << 30);
+        catch_crashes();
+        std::string before;
+        for (const auto& l : wrap("before the first check, while the program started: a global "
+                                  "variable of your file, initialised by a call that never ends "
+                                  "or crashes?", "  ✗ ", "    ")) {
+            before += l + "\n";
+        }
+        copy_to(crash_report, sizeof crash_report, before);
+        copy_to(crash_summary, sizeof crash_summary, "crashed\t0\t0\tbefore the first check\n");
+        std::atexit(on_early_exit);
+        checking = true;
+        alarm(timeout_seconds());
+    }
+};
+__attribute__((init_priority(101))) EarlyGuard early_guard;
 
 // Everything the runner prints, kept for --expect-fail; on screen unless in summary mode.
 class Printer {
@@ -420,19 +491,23 @@ void Exercise::check(std::string name, std::function<void()> body) {
 int Exercise::run(int argc, char** argv) {
     bool summary = false;
     bool expect_fail = false;
-    std::string pattern;
+    std::string pattern, verdict_file;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--summary") {
             summary = true;
+        } else if (a == "--verdict" && i + 1 < argc) {
+            verdict_file = argv[++i];
         } else if (a == "--expect-fail" && i + 1 < argc) {
             expect_fail = true;
             pattern = argv[++i];
         } else {
-            std::cerr << "usage: " << argv[0] << " [--summary | --expect-fail REGEX]\n";
+            std::cerr << "usage: " << argv[0] << " [--summary | --expect-fail REGEX] [--verdict FILE]\n";
             return 2;
         }
     }
+    alarm(0);
+    checking = false;
     summary_mode = summary;
     catch_crashes();
 
@@ -452,10 +527,12 @@ int Exercise::run(int argc, char** argv) {
                 "failing\t" + std::to_string(k) + "\t" + std::to_string(checks_.size()) + "\t" +
                     checks_[k].name + " (crashed)\n");
         std::vector<std::string> report;  // what to print under the ✗ line
-        alarm(kTimeoutSeconds);
+        checking = true;
+        alarm(timeout_seconds());
         try {
             checks_[k].body();
             alarm(0);
+            checking = false;
             out.mark("  ", "✓", label);
             ++done;
             continue;
@@ -495,10 +572,23 @@ int Exercise::run(int argc, char** argv) {
             status = failing;
             const std::string type = demangled(typeid(e));
             const std::string what = std::regex_replace(e.what(), std::regex("\\s+"), " ");
-            for (const auto& l : wrap("your code threw " + type + ": " + what, six, six)) {
-                report.push_back(l);
+            std::smatch oob;
+            std::string said = "your code threw " + type + ": " + what, hint;
+            // xtensor's own bounds check (XTENSOR_ENABLE_ASSERT, on in the learner's file).
+            if (std::regex_search(what, oob, std::regex("index (\\d+) is out of bounds for axis (\\d+) with size (\\d+)"))) {
+                const std::string index = oob[1], axis = oob[2], size = oob[3];
+                said = "out of bounds: your code read or wrote index " + index + " of axis " + axis +
+                       ", whose size is " + size + " (its indices run from 0 to " +
+                       std::to_string(std::stoul(size) - 1) + ")";
+                hint = "compare each loop's bound with the shape of what it indexes: a loop over "
+                       "axis " + axis + " of m must stop before m.shape(" + axis + "), so write "
+                       "`j < S`, not `j <= S`. In a matrix (L, S), axis 0 is the rows, shape(0), "
+                       "and axis 1 the columns, shape(1); in a stack (H, L, d), axis 0 is the "
+                       "head, 1 the row, 2 the column.";
+            } else {
+                hint = exception_hint(type, what);
             }
-            const std::string hint = exception_hint(type, what);
+            for (const auto& l : wrap(said, six, six)) report.push_back(l);
             if (!hint.empty()) {
                 for (const auto& l : wrap(hint, six + "hint: ", six + "      ")) report.push_back(l);
             }
@@ -507,6 +597,7 @@ int Exercise::run(int argc, char** argv) {
             report.push_back(six + "your code threw something that is not a std::exception");
         }
         alarm(0);
+        checking = false;
         out.mark("  ", "✗", label);
         for (const auto& l : report) out.line(l);
     }
@@ -529,6 +620,13 @@ int Exercise::run(int argc, char** argv) {
                  total + ". Stuck? ./workbook hint " + nn);
     }
     const int code = status == passed ? 0 : status == failing ? 1 : 3;
+    // The verdict, written only here, after every check ran: ./workbook counts a pass only
+    // when it reads "passed" there, so that a program ended early by the learner's code
+    // (exit status 0 or not) never passes.
+    if (!verdict_file.empty()) {
+        std::ofstream(verdict_file) << (status == passed ? "passed" : status == failing ? "failing" : "not-done")
+                                    << "\n";
+    }
 
     if (summary) {
         const char* word = status == passed ? "done" : status == failing ? "failing" : "not-done";
