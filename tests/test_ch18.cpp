@@ -309,3 +309,17 @@ TEST_CASE("the fast methods' input check rejects a NaN or an infinity", "[ch18]"
     const MatrixF Y = attn::to_float(rng.normal_matrix(4, 8));
     CHECK_THROWS_WITH(attn::check_fast_inputs(bad, Y, Y, Y, {2, 2}), "out_proj.weight holds a NaN or an infinity");
 }
+
+TEST_CASE("the flop count splits into projections and attention, worked out by hand", "[ch18]") {
+    // L = S = 2, E = 3: projections 2·(2 + 2·2)·3² + 2·2·3² = 108 + 36 = 144; attention
+    // 2·2·2·2·3 = 48.
+    const attn::MhaFlops f = attn::mha_flop_count(2, 2, 3);
+    CHECK(f.projections == 144.0);
+    CHECK(f.attention == 48.0);
+    CHECK(attn::mha_flops(2, 2, 3) == 192.0);
+    // Chapter 18's sentence: at L = S = 8192, E = 512 the attention share is
+    // 4L²E / (8LE² + 4L²E) = 4L / (8E + 4L) = 32768 / 36864 = 8/9 ≈ 89%.
+    const attn::MhaFlops big = attn::mha_flop_count(8192, 8192, 512);
+    CHECK(big.attention / big.total() == Approx(8.0 / 9.0).epsilon(1e-12));
+    CHECK(attn::weights_bytes(8192, 8192, 8) == std::size_t{8} * 8192 * 8192 * 4);
+}

@@ -56,13 +56,16 @@ int main(int argc, char** argv) {
         ch.say("Self-attention on L = " + std::to_string(L) + " tokens of E = " + std::to_string(E) +
                " dims, H = " + std::to_string(H) + " heads (chapter 11's module, longer). Counting a "
                "multiply and an add as 2 flops:");
-        ch.out() << fmt("  projections  2(L+2S)E^2 + 2LE^2 = %12.0f flops   (Q, K, V and W_o)\n", 8.0 * L * E * E)
-                 << fmt("  attention    4LSE              = %12.0f flops   (Q K^T and weights V, all heads)\n", 4.0 * L * L * E)
+        const attn::MhaFlops work = attn::mha_flop_count(L, L, E);
+        ch.out() << fmt("  projections  2(L+2S)E^2 + 2LE^2 = %12.0f flops   (Q, K, V and W_o)\n", work.projections)
+                 << fmt("  attention    4LSE              = %12.0f flops   (Q K^T and weights V, all heads)\n", work.attention)
                  << fmt("  softmax      HLS exp() calls   = %12zu\n", H * L * L)
                  << fmt("  the weights  HLS floats        = %12s      (what PyTorch holds at once)\n\n",
                         mb(attn::weights_bytes(L, L, H)).c_str());
-        ch.say("Projections grow with L, attention with L^2: at L = 8192 (E = 512) attention is 89% "
-               "of the work, and all heads' weights would take 2.1 GB.");
+        const attn::MhaFlops big = attn::mha_flop_count(8192, 8192, 512);
+        ch.say("Projections grow with L, attention with L^2: at L = 8192 (E = 512, H = 8) attention is " +
+               fmt("%.0f%%", 100.0 * big.attention / big.total()) + " of the work, and all heads' weights would take " +
+               fmt("%.1f GB", static_cast<double>(attn::weights_bytes(8192, 8192, 8)) / 1e9) + ".");
         //! [step1]
 
         //! [step2]

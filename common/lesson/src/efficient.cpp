@@ -309,7 +309,8 @@ MatrixF mha_xtensor(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
                                               xt::view(K, xt::newaxis(), xt::all(), cols),
                                           {2});
         const Charge w(meter, weights);
-        {   // softmax in place; the row max and sum are named tensors (DESIGN.md's trap)
+        {   // softmax in place; the row max and sum are named tensors (xtensor 0.24.3
+            // misreads a lazy keep_dims reduction: docs/maintainers.dox)
             const MatrixF row_max = xt::amax(weights, {1}, xt::keep_dims);
             const Charge rm(meter, row_max);
             xt::noalias(weights) = xt::exp(weights - row_max);
@@ -600,10 +601,15 @@ std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, st
 
 std::size_t weights_bytes(std::size_t L, std::size_t S, std::size_t H) { return H * L * S * kFloat; }
 
-double mha_flops(std::size_t L, std::size_t S, std::size_t E) {
+MhaFlops mha_flop_count(std::size_t L, std::size_t S, std::size_t E) {
     const double l = static_cast<double>(L), s = static_cast<double>(S), e = static_cast<double>(E);
-    return 2.0 * (l + 2.0 * s) * e * e + 2.0 * l * e * e + 2.0 * 2.0 * l * s * e;
+    MhaFlops f;
+    f.projections = 2.0 * (l + 2.0 * s) * e * e + 2.0 * l * e * e;
+    f.attention = 2.0 * 2.0 * l * s * e;
+    return f;
 }
+
+double mha_flops(std::size_t L, std::size_t S, std::size_t E) { return mha_flop_count(L, S, E).total(); }
 
 void set_fast_threads(std::size_t n) {
     g_threads = std::max<std::size_t>(1, n);

@@ -233,7 +233,7 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     MhaCase c;
     c.params = load_mha_params(dir, H);
     c.query = load_sequence(path("query.npy"), "(L, E) or (B, L, E)", c.batched);
-    // key and value default to query, as DESIGN.md's --load contract says.
+    // key and value default to query, as the --load contract says (README, "Your own numbers").
     const auto load_like_query = [&](const std::string& name) {
         if (!std::filesystem::exists(path(name))) return c.query;
         bool batched = false;

@@ -114,7 +114,15 @@ std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, st
 std::size_t weights_bytes(std::size_t L, std::size_t S, std::size_t H);
 
 /// Floating-point operations of one forward pass, counting the products only (a multiply
-/// and an add are 2): projections 2·(L + 2S)·E² + 2·L·E², attention 2·2·L·S·E.
+/// and an add are 2), in its two parts.
+struct MhaFlops {
+    double projections = 0;  ///< 2·(L + 2S)·E² for Q, K, V, + 2·L·E² for W_o
+    double attention = 0;    ///< 2·2·L·S·E: Q·Kᵀ and weights·V in all heads
+    double total() const { return projections + attention; }  ///< both
+};
+/// The flops of one forward pass on L queries and S keys of width E, in parts.
+MhaFlops mha_flop_count(std::size_t L, std::size_t S, std::size_t E);
+/// Their total: mha_flop_count(L, S, E).total().
 double mha_flops(std::size_t L, std::size_t S, std::size_t E);
 
 /// Sets the threads OpenBLAS and the tiled method use (1 = one thread, the default).
