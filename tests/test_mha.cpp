@@ -31,9 +31,6 @@ const double kInf = std::numeric_limits<double>::infinity();
 std::string dir_of(const std::string& c) {
     return wbtest::fixture_path("multihead_attention/" + c);
 }
-bool has(const std::string& c, const std::string& file) {
-    return std::ifstream(dir_of(c) + "/" + file).good();
-}
 xt::xarray<double> expected(const std::string& c, const std::string& file) {
     return wbtest::fixture("multihead_attention/" + c + "/" + file);
 }
@@ -45,8 +42,9 @@ std::size_t heads_of(const std::string& c) {
     return H;
 }
 
-// A fixture folder's call: query, key and value (key defaults to query, value to key,
-// as the module is called), masks turned additive as PyTorch 1.13 reads them.
+// A fixture folder's call, read as chapter 11 reads it (load_mha_case: key and value
+// default to query, masks turned additive as PyTorch 1.13 reads them); an unbatched call
+// comes back as it was saved, (L, E).
 struct Call {
     MhaParams p;
     xt::xarray<double> query, key, value;
@@ -54,21 +52,13 @@ struct Call {
 };
 
 Call load_call(const std::string& c) {
-    Call call;
-    call.p = attn::load_mha_params(dir_of(c), heads_of(c));
-    call.query = expected(c, "query.npy");
-    call.key = has(c, "key.npy") ? expected(c, "key.npy") : call.query;
-    call.value = has(c, "value.npy") ? expected(c, "value.npy") : call.key;
-    std::optional<attn::NpyArray> am;
-    if (has(c, "attn_mask.npy")) {
-        am = attn::load_npy(dir_of(c) + "/attn_mask.npy");
-        call.attn_mask = attn::additive_mask(*am);
-    }
-    if (has(c, "key_padding_mask.npy")) {
-        call.key_padding_mask = attn::additive_key_padding_mask(
-            attn::load_npy(dir_of(c) + "/key_padding_mask.npy"), am ? &*am : nullptr);
-    }
-    return call;
+    const attn::MhaCase m = attn::load_mha_case(dir_of(c), heads_of(c));
+    const auto as_saved = [&](const Tensor3& t) -> xt::xarray<double> {
+        if (m.batched) return t;
+        return xt::view(t, 0);  // (1, n, E) → (n, E)
+    };
+    return {m.params, as_saved(m.query), as_saved(m.key), as_saved(m.value), m.attn_mask,
+            m.key_padding_mask};
 }
 
 // Sample b of a batch, or the array itself when b is empty (an unbatched call).
