@@ -271,15 +271,15 @@ TEST_CASE("dump: never onto the --load folder nor over a file it read", "[common
     CHECK(read_file(dir / "query.npy") == before);
     // A loaded file that is (a link to) a file the dump would write.
     wbtest::TempDir out("dump_over_input");
-    wbtest::write_bytes(out / "query.npy", "keep me");
+    wbtest::write_bytes(out / "Q.npy", "keep me");  // chapter 06 dumps Q
     wbtest::TempDir in("dump_over_input_in");
     std::filesystem::copy_file(dir / "query.npy", in / "real.npy");
-    std::filesystem::create_symlink(out / "query.npy", in / "notes.npy");
+    std::filesystem::create_symlink(out / "Q.npy", in / "notes.npy");
     wbtest::write_npy_f32(in / "query.npy", q);
     const wbtest::Run r = wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--dump", out.path()});
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("will not overwrite"));
-    CHECK(read_file(out / "query.npy") == "keep me");
+    CHECK(read_file(out / "Q.npy") == "keep me");
 }
 
 TEST_CASE("npy: a dtype of item size 0 is refused, not a division by zero", "[common][npy]") {
@@ -331,7 +331,7 @@ TEST_CASE("npy: every failure reading a file is an InputError naming it", "[comm
     wbtest::check_bad_input("06_self_attention", {"--load", load.path()}, {"key.npy", "cannot be read"});
 }
 
-TEST_CASE("npy: shapes are parsed strictly, as numpy does; keys in any order", "[common][npy]") {
+TEST_CASE("npy: shapes are parsed strictly, as numpy does, keys in any order", "[common][npy]") {
     wbtest::TempDir dir("npy_shapes");
     const auto with_shape = [&](const std::string& shape, std::size_t n) {
         return npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }", f8_bytes(n));
@@ -348,8 +348,8 @@ TEST_CASE("npy: shapes are parsed strictly, as numpy does; keys in any order", "
             CHECK_THROWS_WITH(attn::load_npy(dir / "g.npy"), Catch::Contains("holds no numbers"));
             continue;
         }
-        const std::vector<std::size_t> got(attn::load_npy(dir / "g.npy").data.shape().begin(),
-                                           attn::load_npy(dir / "g.npy").data.shape().end());
+        const xt::xarray<double> a = attn::load_npy(dir / "g.npy").data;
+        const std::vector<std::size_t> got(a.shape().begin(), a.shape().end());
         CHECK(got == dims);
     }
     // 'shape' before 'descr', double quotes: numpy loads it.
@@ -378,16 +378,16 @@ TEST_CASE("show: huge numbers print in scientific notation, as numpy does", "[co
     CHECK(attn::format_matrix(Matrix{{1e300, -0.5}}).size() < 40);
 }
 
-TEST_CASE("masks: +inf in a float mask is refused like NaN; uint8 is bool in both masks", "[common][mask]") {
-    attn::NpyArray m{"float64", xt::xarray<double>{{0.0, INFINITY}}};
+TEST_CASE("masks: +inf in a float mask is refused like NaN, and uint8 is bool in both masks", "[common][mask]") {
+    attn::NpyArray m{"float64", Matrix{{0.0, INFINITY}}};
     CHECK_THROWS_WITH(attn::additive_mask(m), Catch::Contains("+inf"));
-    m.data = xt::xarray<double>{{0.0, -INFINITY}};
+    m.data = Matrix{{0.0, -INFINITY}};
     CHECK(attn::additive_mask(m)(0, 1) == -INFINITY);
-    const attn::NpyArray u{"uint8", xt::xarray<double>{{0.0, 1.0}}};
+    const attn::NpyArray u{"uint8", Matrix{{0.0, 1.0}}};
     const xt::xarray<double> pad = attn::additive_key_padding_mask(u, nullptr);
     CHECK(pad(0, 0) == 0.0);
     CHECK(pad(0, 1) == -INFINITY);
-    CHECK_THROWS_WITH(attn::additive_key_padding_mask(attn::NpyArray{"int64", {{1.0}}}, nullptr),
+    CHECK_THROWS_WITH(attn::additive_key_padding_mask(attn::NpyArray{"int64", Matrix{{1.0, 0.0}}}, nullptr),
                       Catch::Contains("int64 is not supported"));
 }
 

@@ -269,7 +269,8 @@ NpyArray load_npy(const std::string& path) {
     const std::string kind = std::string(1, type.kind) + std::to_string(type.size);
     static const char* const kRead[] = {"f8", "f4", "b1", "i8", "i4", "i1", "u1"};
     if (std::find(std::begin(kRead), std::end(kRead), kind) == std::end(kRead)) {
-        fail(path, "dtype " + type.name() + " ('" + descr + "') is not supported; use float32 or float64");
+        fail(path, "dtype " + type.name() + " is not supported; use float32 or float64 (the file has '" +
+                       descr + "')");
     }
     std::vector<char> raw(count * type.size);
     in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
