@@ -143,9 +143,10 @@ QKV load_qkv(const Chapter& chapter) {
                          shape_str(in.Q.shape()) + ", got " + shape_str(in.K.shape()));
     }
     if (in.V.shape(0) != in.K.shape(0) && !has_key) {
-        throw InputError(chapter.load_path("key.npy") + ": missing, and the default (the "
-                         "queries, " + shape_str(in.Q.shape()) + ") does not fit the " +
-                         std::to_string(in.V.shape(0)) + " rows of value.npy; give key.npy (S, d_k)");
+        throw InputError(chapter.load_path("key.npy") + ": missing, so the keys default to the "
+                         "queries " + shape_str(in.Q.shape()) + " and S = " + std::to_string(in.K.shape(0)) +
+                         ", but value.npy " + shape_str(in.V.shape()) + " has " +
+                         std::to_string(in.V.shape(0)) + " rows; give key.npy (S, d_k)");
     }
     if (in.V.shape(0) != in.K.shape(0) && !has_value) {
         throw InputError(chapter.load_path("value.npy") + ": missing, and the default (the "
