@@ -7,6 +7,7 @@
 
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
+#include <workbook/validation.hpp>
 #include <attention/mha.hpp>
 #include <attention/kv_cache.hpp>
 #include <attention/masks.hpp>
@@ -35,6 +36,7 @@ Generation load_generation(attn::Chapter& ch) {
             throw attn::InputError(ch.load_path("query.npy") + ": shape " + attn::shape_str(g.X.shape()) +
                                    " does not fit the module's width E = " + std::to_string(g.params.E));
         }
+        attn::check_mha_fits(g.params, g.X, g.X, g.X);
         if (ch.has_file("attn_mask.npy")) {
             ch.say("(attn_mask.npy is not read: generating one token at a time is always causal.)");
         }

@@ -88,6 +88,9 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
         }
         if (i + 1 >= argc) throw InputError("option " + arg + " needs a value (try --help)");
         const std::string value = argv[++i];
+        if (io && value.empty()) {
+            throw InputError("option " + arg + " needs a folder, got an empty string (try --help)");
+        }
         if (arg == "--load") load_dir_ = value;
         else if (arg == "--dump") dump_dir_ = value;
         else if (arg == "--svg") svg_dir_ = value;
@@ -95,13 +98,25 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
     }
     colour_ = use_colour(&out == &std::cout && ::isatty(STDOUT_FILENO), std::getenv("NO_COLOR"),
                          std::getenv("TERM"), flag("--no-color"), flag("--color"));
-    if (loading() && !std::filesystem::is_directory(load_dir_)) {
-        throw InputError("--load " + load_dir_ + ": no such directory");
+    if (loading()) {
+        std::error_code ec;
+        const auto type = std::filesystem::status(load_dir_, ec).type();
+        if (type == std::filesystem::file_type::not_found) {
+            throw InputError("--load " + load_dir_ + ": no such directory");
+        }
+        if (ec) throw InputError("--load " + load_dir_ + ": cannot be read (" + ec.message() + ")");
+        if (type != std::filesystem::file_type::directory) {
+            throw InputError("--load " + load_dir_ + ": is not a directory (give the folder that holds the .npy files)");
+        }
     }
     if (!dump_dir_.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(dump_dir_, ec);
         if (ec) throw InputError("--dump " + dump_dir_ + ": cannot create (" + ec.message() + ")");
+        if (loading() && std::filesystem::equivalent(load_dir_, dump_dir_, ec)) {
+            throw InputError("--dump " + dump_dir_ + ": is the --load folder; the dump would overwrite "
+                             "the inputs (give another folder)");
+        }
     }
     if (!svg_dir_.empty()) {
         std::error_code ec;
@@ -116,6 +131,8 @@ void Chapter::title() {
 }
 
 void Chapter::step(const std::string& heading) {
+    if (!stepped_) check_options_used();
+    stepped_ = true;
     out_ << "-- Step " << heading << " " << std::string(heading.size() < 48 ? 48 - heading.size() : 2, '-')
          << "\n\n";
 }
@@ -128,8 +145,29 @@ void Chapter::say(const std::string& text) {
     out_ << "\n";
 }
 
+void Chapter::check_options_used() const {
+    for (const Option& o : info_.options) {
+        const auto it = options_.find(o.flag);
+        if (o.metavar.empty() || it == options_.end() || queried_.count(o.flag)) continue;
+        throw InputError(o.flag + " " + it->second + " has no effect here" +
+                         (loading() ? std::string() : " without --load (the built-in example is fixed)"));
+    }
+}
+
 void Chapter::dump(const std::string& name, const xt::xarray<double>& a) {
-    if (!dump_dir_.empty()) dump_npy(dump_dir_ + "/" + name + ".npy", a);
+    if (dump_dir_.empty()) return;
+    const std::string path = dump_dir_ + "/" + name + ".npy";
+    if (loading()) {  // never replace a file the chapter may have read
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(load_dir_, ec)) {
+            std::error_code same;
+            if (std::filesystem::equivalent(entry.path(), path, same)) {
+                throw InputError(path + ": is " + entry.path().string() +
+                                 ", an input of --load; the dump will not overwrite it (give another --dump folder)");
+            }
+        }
+    }
+    dump_npy(path, a);
 }
 
 void Chapter::show(const std::string& name, const Matrix& m, const Labels& labels,
@@ -202,7 +240,7 @@ std::string Chapter::load_path(const std::string& file) const {
 }
 
 bool Chapter::has_file(const std::string& file) const {
-    return loading() && std::filesystem::exists(load_path(file));
+    return loading() && file_present(load_path(file));
 }
 
 Matrix Chapter::load_matrix(const std::string& file, const std::string& what) const {
@@ -210,6 +248,7 @@ Matrix Chapter::load_matrix(const std::string& file, const std::string& what) co
 }
 
 std::optional<std::string> Chapter::option(const std::string& flag) const {
+    queried_.insert(flag);
     const auto it = options_.find(flag);
     if (it == options_.end()) return std::nullopt;
     return it->second;
@@ -236,6 +275,7 @@ int run_chapter(const ChapterInfo& info, int argc, char** argv,
     try {
         Chapter chapter(info, argc, argv, std::cout);
         body(chapter);
+        chapter.check_options_used();
         if (chapter.writing_svg() && chapter.svg_written() == 0) {
             std::cout << "(--svg: this chapter draws no heatmaps; " << chapter.svg_dir()
                       << " stays empty)\n";

@@ -1,7 +1,10 @@
 // What the chapters read: the built-in examples, or a user's files with `--load` (see inputs.hpp).
 #include "workbook/inputs.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <iterator>
 #include <filesystem>
 #include <fstream>
 
@@ -25,11 +28,9 @@ std::string dims(std::size_t a, std::size_t b) { return "(" + num(a) + ", " + nu
 
 // An optional parameter vector DIR/file of n entries; empty when the file is absent.
 Vector load_bias(const std::string& path, std::size_t n, const std::string& what) {
-    if (!std::filesystem::exists(path)) return Vector{};
+    if (!file_present(path)) return Vector{};
     const NpyArray b = load_npy(path);
-    if (b.dtype.rfind("float", 0) != 0) {
-        throw InputError(path + ": expected float32 or float64, got " + b.dtype);
-    }
+    require_float(path, b);
     if (b.data.dimension() != 1 || b.data.shape(0) != n) {
         throw InputError(path + ": expected " + what + " = (" + num(n) + ",), got " +
                          shape_str(b.data.shape()));
@@ -90,6 +91,7 @@ xt::xarray<double> additive_mask(const NpyArray& mask) {
     }
     for (const double x : mask.data) {
         if (std::isnan(x)) throw InputError("a float mask may hold −inf but not NaN");
+        if (x == kInf) throw InputError("a float mask may hold −inf but not +inf (it makes the softmax NaN)");
     }
     return mask.data;
 }
@@ -97,13 +99,14 @@ xt::xarray<double> additive_mask(const NpyArray& mask) {
 xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
                                              const NpyArray* attn_mask) {
     const NpyArray& m = key_padding_mask;
-    if (!m.is_bool() && m.dtype.rfind("float", 0) != 0) {
-        throw InputError("a key_padding_mask of dtype " + m.dtype + " is not supported: use " +
-                         "bool (True = padding) or float (added to the scores)");
+    const bool bool_mask = m.is_bool() || m.dtype == "uint8";  // uint8 reads as bool, as in attn_mask
+    if (!bool_mask && m.dtype.rfind("float", 0) != 0) {
+        throw InputError("a mask of dtype " + m.dtype + " is not supported: use bool " +
+                         "(True = not allowed) or float (added to the scores)");
     }
     const bool bool_attn_mask =
         attn_mask != nullptr && (attn_mask->is_bool() || attn_mask->dtype == "uint8");
-    if (!m.is_bool() && bool_attn_mask) {  // 1.13: attn_mask.logical_or(key_padding_mask)
+    if (!bool_mask && bool_attn_mask) {  // 1.13: attn_mask.logical_or(key_padding_mask)
         return xt::where(xt::not_equal(m.data, 0.0), -kInf, 0.0);
     }
     return additive_mask(m);
@@ -139,6 +142,12 @@ QKV load_qkv(const Chapter& chapter) {
                          std::to_string(in.Q.shape(1)) + " as in query.npy " +
                          shape_str(in.Q.shape()) + ", got " + shape_str(in.K.shape()));
     }
+    if (in.V.shape(0) != in.K.shape(0) && !has_key) {
+        throw InputError(chapter.load_path("key.npy") + ": missing, so the keys default to the "
+                         "queries " + shape_str(in.Q.shape()) + " and S = " + std::to_string(in.K.shape(0)) +
+                         ", but value.npy " + shape_str(in.V.shape()) + " has " +
+                         std::to_string(in.V.shape(0)) + " rows; give key.npy (S, d_k)");
+    }
     if (in.V.shape(0) != in.K.shape(0) && !has_value) {
         throw InputError(chapter.load_path("value.npy") + ": missing, and the default (the "
                          "queries, " + shape_str(in.Q.shape()) + ") does not fit the " +
@@ -149,16 +158,26 @@ QKV load_qkv(const Chapter& chapter) {
                          std::to_string(in.K.shape(0)) + " as in the keys " +
                          shape_str(in.K.shape()) + ", got " + shape_str(in.V.shape()));
     }
+    check_scores_fit(in.Q, in.K, in.V, in.Q.shape(1));
     return in;
 }
 
 std::size_t heads_option(const Chapter& chapter, std::size_t fallback) {
     if (chapter.option("--heads")) return chapter.option_count("--heads", fallback);
     if (chapter.has_file("num_heads.txt")) {
-        std::ifstream in(chapter.load_path("num_heads.txt"));
-        long long H = 0;
-        if (in >> H && H > 0) return static_cast<std::size_t>(H);
-        throw InputError(chapter.load_path("num_heads.txt") + ": expected a positive whole number");
+        const std::string file = chapter.load_path("num_heads.txt");
+        std::ifstream in(file);
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        if (!in && !in.eof()) throw InputError(file + ": cannot be read");
+        while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+        std::size_t start = 0;
+        while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
+        text = text.substr(start);
+        const bool digits = !text.empty() && text.size() <= 9 &&
+                            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const std::size_t H = digits ? std::stoul(text) : 0;
+        if (H > 0) return H;
+        throw InputError(file + ": expected a positive whole number, got '" + text.substr(0, 40) + "'");
     }
     if (fallback == 0) {
         throw InputError("--heads H is needed with --load (a state_dict does not record num_heads)");
@@ -193,7 +212,7 @@ namespace {
 // DIR/file as a float (L, E) or (B, L, E) array, returned as (B, L, E).
 Tensor3 load_sequence(const std::string& path, const std::string& what, bool& batched) {
     const NpyArray a = load_npy(path);
-    if (a.is_bool()) throw InputError(path + ": expected float32 or float64, got bool");
+    require_float(path, a);
     check_finite(path, a.data);
     if (a.data.dimension() == 2) {
         batched = false;
@@ -209,7 +228,7 @@ Tensor3 load_sequence(const std::string& path, const std::string& what, bool& ba
 }
 
 std::optional<NpyArray> load_optional(const std::string& path) {
-    if (!std::filesystem::exists(path)) return std::nullopt;
+    if (!file_present(path)) return std::nullopt;
     return load_npy(path);
 }
 
@@ -235,7 +254,7 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     c.query = load_sequence(path("query.npy"), "(L, E) or (B, L, E)", c.batched);
     // key and value default to query, as the --load contract says (README, "Your own numbers").
     const auto load_like_query = [&](const std::string& name) {
-        if (!std::filesystem::exists(path(name))) return c.query;
+        if (!file_present(path(name))) return c.query;
         bool batched = false;
         Tensor3 t = load_sequence(path(name), c.batched ? "(B, S, E)" : "(S, E)", batched);
         if (batched != c.batched) {
@@ -280,6 +299,7 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     };
     check("attn_mask.npy", c.attn_mask, std::nullopt);
     check("key_padding_mask.npy", std::nullopt, c.key_padding_mask);
+    check_mha_fits(c.params, c.query, c.key, c.value);
     return c;
 }
 

@@ -12,8 +12,13 @@ namespace attn {
 std::string format_number(double x, int decimals) {
     if (std::isnan(x)) return "nan";
     if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, x);
+    return format_number(x, decimals, std::abs(x) >= kScientificFrom);
+}
+
+std::string format_number(double x, int decimals, bool scientific) {
+    if (!std::isfinite(x)) return format_number(x, decimals);
+    char buf[64];  // "%.4f" of 1e58 would need more: large values use "%.4e", as numpy does
+    std::snprintf(buf, sizeof buf, scientific ? "%.*e" : "%.*f", decimals, x);
     return buf;
 }
 
@@ -23,8 +28,10 @@ namespace {
 std::vector<std::string> format_all(const Matrix& m, int decimals, std::size_t& width) {
     std::vector<std::string> cells;
     width = 0;
+    bool scientific = false;  // numpy: the whole array in scientific notation from 1e16 on
+    for (double x : m) scientific = scientific || (std::isfinite(x) && std::abs(x) >= kScientificFrom);
     for (double x : m) {
-        cells.push_back(format_number(x, decimals));
+        cells.push_back(format_number(x, decimals, scientific));
         width = std::max(width, cells.back().size());
     }
     return cells;

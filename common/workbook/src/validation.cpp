@@ -3,6 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <xtensor/xview.hpp>
 #include <vector>
 
 namespace attn {
@@ -209,6 +213,84 @@ FastMethod parse_method(const std::string& name) {
         if (method_name(m) == name) return m;
     }
     throw InputError("unknown method '" + name + "': the methods are loops, xtensor, blas, batched, tiled");
+}
+
+}  // namespace attn
+
+namespace attn {
+
+namespace {
+
+// The largest Euclidean norm of a row of x (n, m) viewed as rows of `width` entries; inf
+// when it overflows. Scaled by the largest |x| so that the sum of squares cannot overflow.
+double max_row_norm(const xt::xarray<double>& x, std::size_t width) {
+    double big = 0.0;
+    for (const double v : x) big = std::max(big, std::abs(v));
+    if (big == 0.0 || width == 0) return 0.0;
+    double worst = 0.0;
+    for (std::size_t start = 0; start + width <= x.size(); start += width) {
+        double sum = 0.0;
+        for (std::size_t j = 0; j < width; ++j) sum += (x.flat(start + j) / big) * (x.flat(start + j) / big);
+        worst = std::max(worst, std::sqrt(sum));
+    }
+    return worst * big;
+}
+
+double largest(const xt::xarray<double>& x) {
+    double big = 0.0;
+    for (const double v : x) big = std::max(big, std::abs(v));
+    return big;
+}
+
+std::string sci(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.4e", x);
+    return buf;
+}
+
+// A bound on |projected row| for rows of norm ≤ n through W (rows [r0, r0 + E)) and bias b.
+double projected_bound(double n, const Matrix& W, std::size_t r0, std::size_t E, const Vector& b,
+                       std::size_t b0) {
+    const Matrix part = xt::view(W, xt::range(r0, r0 + E), xt::all());
+    const double w = max_row_norm(part, part.size()) ;  // Frobenius norm
+    double bias = 0.0;
+    if (b.size() != 0) bias = max_row_norm(Vector(xt::view(b, xt::range(b0, b0 + E))), E);
+    return n * w + bias;
+}
+
+}  // namespace
+
+void check_scores_fit(const xt::xarray<double>& query, const xt::xarray<double>& key,
+                      const xt::xarray<double>& value, std::size_t d) {
+    const double q = max_row_norm(query, query.shape(query.dimension() - 1));
+    const double k = max_row_norm(key, key.shape(key.dimension() - 1));
+    const double v = max_row_norm(value, value.shape(value.dimension() - 1));
+    // Cauchy–Schwarz: |q·k| ≤ |q|·|k|; the scores must stay far below DBL_MAX (1.8e308)
+    const double bound = q * k / std::sqrt(static_cast<double>(d));
+    if (!(bound < 1e300) || !(v < 1e300)) {
+        const double big = std::max({largest(query), largest(key), largest(value)});
+        throw InputError("scores overflowed: inputs too large (largest |x| = " + sci(big) +
+                         "; the scores could reach " + sci(bound) + ", beyond float64)");
+    }
+}
+
+void check_mha_fits(const MhaParams& p, const xt::xarray<double>& query,
+                    const xt::xarray<double>& key, const xt::xarray<double>& value) {
+    const std::size_t E = p.E;
+    const double x = max_row_norm(query, E), y = max_row_norm(key, E), z = max_row_norm(value, E);
+    const double q = projected_bound(x, p.in_proj_weight, 0, E, p.in_proj_bias, 0);
+    const double k = projected_bound(y, p.in_proj_weight, E, E, p.in_proj_bias, E);
+    const double v = projected_bound(z, p.in_proj_weight, 2 * E, E, p.in_proj_bias, 2 * E);
+    const double scores = q * k / std::sqrt(static_cast<double>(p.d_head()));
+    const double out = projected_bound(v, p.out_proj_weight, 0, E, p.out_proj_bias, 0);
+    if (!(scores < 1e300) || !(out < 1e300)) {
+        const double big = std::max({largest(query), largest(key), largest(value),
+                                     largest(p.in_proj_weight), largest(p.out_proj_weight)});
+        throw InputError(std::string(scores < 1e300 ? "outputs" : "scores") +
+                         " overflowed: inputs too large (largest |x| = " + sci(big) +
+                         " in the inputs and weights; the " + (scores < 1e300 ? "outputs" : "scores") +
+                         " could reach " + sci(scores < 1e300 ? out : scores) + ", beyond float64)");
+    }
 }
 
 }  // namespace attn

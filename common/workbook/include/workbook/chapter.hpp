@@ -7,6 +7,7 @@
 #include <iosfwd>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,10 @@ public:
     /// True when a switch (an option without a value) was given.
     bool flag(const std::string& flag) const { return option(flag).has_value(); }
 
+    /// Throws InputError when an option with a value was given but the chapter never read
+    /// it (e.g. `--heads 3` without `--load`): checked at the first step and at the end.
+    void check_options_used() const;
+
 private:
     // The map of w (panels titled `<panel> h`, or one untitled map when panel is empty),
     // under a `name  shape  caption` line when title_line; and its SVG.
@@ -116,6 +121,8 @@ private:
     std::size_t svg_written_ = 0;
     bool colour_ = false;
     std::map<std::string, std::string> options_;
+    mutable std::set<std::string> queried_;  // the options the chapter asked for
+    bool stepped_ = false;
 };
 
 /// Runs a chapter's body. Returns the exit status: 0 on success, 2 on bad input

@@ -16,8 +16,15 @@ struct Labels {
     std::vector<std::string> cols;  ///< one label per column, e.g. the key tokens
 };
 
-/// One number with `decimals` decimals, as PyTorch prints it ("0.4223", "-1.0000", "inf").
+/// From this magnitude on numbers print in scientific notation, as numpy switches.
+constexpr double kScientificFrom = 1e16;
+
+/// One number with `decimals` decimals, as PyTorch prints it ("0.4223", "-1.0000", "inf");
+/// from 1e16 on in scientific notation ("3.4558e+199").
 std::string format_number(double x, int decimals = 4);
+/// One number, fixed ("%.4f") or scientific ("%.4e"): a matrix prints all its entries in
+/// scientific notation when its largest is 1e16 or more.
+std::string format_number(double x, int decimals, bool scientific);
 
 /// The body of a matrix (no name): bracketed rows as numpy prints them, or, when
 /// labels are given, a table with the labels on its left and on top.

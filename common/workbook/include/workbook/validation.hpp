@@ -67,4 +67,15 @@ void check_fast_inputs(const MhaParamsF& p, const MatrixF& query, const MatrixF&
 /// InputError naming the five otherwise.
 FastMethod parse_method(const std::string& name);
 
+/// Finite inputs can still overflow: Q (…, d), K and V so large that a score Q·Kᵀ/√d
+/// (bounded by Cauchy–Schwarz) would pass 1e300. Throws "scores overflowed: inputs too
+/// large (largest |x| = …)" then, before anything is computed.
+void check_scores_fit(const xt::xarray<double>& query, const xt::xarray<double>& key,
+                      const xt::xarray<double>& value, std::size_t d);
+
+/// The same for the module: bounds of the projections, the scores in each head and the
+/// output projection, from the norms of the inputs (…, E) and of the weights.
+void check_mha_fits(const MhaParams& p, const xt::xarray<double>& query,
+                    const xt::xarray<double>& key, const xt::xarray<double>& value);
+
 }  // namespace attn
