@@ -109,17 +109,9 @@ bool NearMatcher::match(const xt::xarray<double>& actual) const {
                attn::shape_str(expected_.shape());
         return false;
     }
-    double worst = -1.0;
-    std::size_t at = 0;
-    for (std::size_t i = 0; i < actual.size(); ++i) {
-        const double e = expected_.flat(i), a = actual.flat(i);
-        const bool same_nonfinite = (std::isnan(e) && std::isnan(a)) || (std::isinf(e) && e == a);
-        const double d = same_nonfinite ? 0.0 : std::abs(a - e);
-        if (std::isnan(d) || d > worst) {
-            worst = std::isnan(d) ? INFINITY : d;
-            at = i;
-        }
-    }
+    const attn::Difference d = attn::largest_difference(actual, expected_);
+    const double worst = d.largest;
+    const std::size_t at = d.at;
     if (worst <= tol_) return true;
     std::ostringstream s;
     s << "largest difference " << worst << " > " << tol_ << " at flat index " << at

@@ -8,6 +8,7 @@
 #include <xtensor/xarray.hpp>
 
 #include <attention/types.hpp>
+#include <workbook/compare.hpp>
 #include <workbook/inputs.hpp>
 #include <workbook/validation.hpp>
 

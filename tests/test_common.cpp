@@ -14,6 +14,7 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnpy.hpp>
 
+#include <workbook/compare.hpp>
 #include <workbook/inputs.hpp>
 #include <workbook/npy.hpp>
 #include <attention/random.hpp>
@@ -163,7 +164,20 @@ TEST_CASE("describe_difference finds the worst entry of a matrix or a stack of t
     t(1, 1, 1) = 0.5;
     CHECK(attn::describe_difference(s, t) == "5.00e-01");
     CHECK_THROWS_WITH(attn::describe_difference(a, Matrix(xt::zeros<double>({3, 2}))),
-                      "describe_difference: shapes (2, 3) and (3, 2) differ");
+                      "largest_difference: shapes (2, 3) and (3, 2) differ");
+}
+
+TEST_CASE("largest_difference: the same NaN in the same place agrees, a NaN elsewhere does not",
+          "[common]") {
+    const xt::xarray<double> a = {1.0, NAN, INFINITY, 4.0};
+    CHECK(attn::largest_difference(a, a).largest == 0.0);
+    const xt::xarray<double> b = {1.0, 2.0, INFINITY, 4.5};  // a NaN where b has a number
+    const attn::Difference d = attn::largest_difference(a, b);
+    CHECK(std::isinf(d.largest));
+    CHECK(d.at == 1);
+    const xt::xarray<double> c = {1.0, NAN, -INFINITY, 4.25};  // +inf against -inf
+    CHECK(std::isinf(attn::largest_difference(a, c).largest));
+    CHECK(attn::largest_difference(a, xt::xarray<double>{1.0, NAN, INFINITY, 4.25}).largest == 0.25);
 }
 
 // ---------------------------------------------------------------------------------------

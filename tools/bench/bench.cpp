@@ -24,6 +24,7 @@
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
 #include <workbook/errors.hpp>
+#include <workbook/compare.hpp>
 #include <workbook/timing.hpp>
 #include <workbook/validation.hpp>
 

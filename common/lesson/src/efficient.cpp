@@ -672,22 +672,5 @@ Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
     return out;
 }
 
-double max_difference(const MatrixF& a, const Matrix& b) {
-    if (a.shape() != b.shape()) return std::numeric_limits<double>::infinity();
-    double worst = 0.0;
-    for (std::size_t i = 0; i < b.size(); ++i) {
-        const double diff = std::abs(static_cast<double>(a.flat(i)) - b.flat(i));
-        if (std::isnan(diff)) return std::numeric_limits<double>::infinity();
-        worst = std::max(worst, diff);
-    }
-    return worst;
-}
-
-double relative_error(const MatrixF& a, const Matrix& b) {
-    double largest = 0.0;
-    for (double x : b) largest = std::max(largest, std::abs(x));
-    const double worst = max_difference(a, b);
-    return largest > 0.0 ? worst / largest : worst;
-}
 
 }  // namespace attn

@@ -151,33 +151,3 @@ void show(std::ostream& out, const std::string& name, const Tensor3& t, const La
 }
 
 }  // namespace attn
-
-namespace attn {
-
-namespace {
-
-// The largest |a - b| over two arrays of the same shape, in words (see show.hpp).
-template <class Array>
-std::string describe_worst(const Array& a, const Array& b) {
-    if (a.shape() != b.shape()) {
-        throw std::logic_error("describe_difference: shapes " + shape_str(a.shape()) + " and " +
-                               shape_str(b.shape()) + " differ");
-    }
-    double worst = 0.0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        const double d = std::abs(a.flat(i) - b.flat(i));
-        worst = std::isnan(d) ? d : std::max(worst, d);
-    }
-    if (worst < 1e-12) return "below 1e-12 (they agree)";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.2e", worst);
-    return buf;
-}
-
-}  // namespace
-
-std::string describe_difference(const Matrix& a, const Matrix& b) { return describe_worst(a, b); }
-
-std::string describe_difference(const Tensor3& a, const Tensor3& b) { return describe_worst(a, b); }
-
-}  // namespace attn

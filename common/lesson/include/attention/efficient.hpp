@@ -150,9 +150,5 @@ OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::siz
 Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
                      const Matrix& value, std::size_t rows = 512);
 
-/// The largest |a − b| (infinity when the shapes differ or a NaN appears).
-double max_difference(const MatrixF& a, const Matrix& b);
-/// The largest |a − b| divided by the largest |b|: the relative error the benchmark reports.
-double relative_error(const MatrixF& a, const Matrix& b);
 
 }  // namespace attn

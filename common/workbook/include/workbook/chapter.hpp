@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "workbook/errors.hpp"
+#include "workbook/compare.hpp"
 #include "workbook/heatmap.hpp"
 #include "workbook/npy.hpp"
 #include "workbook/show.hpp"

@@ -47,15 +47,3 @@ void show(std::ostream& out, const std::string& name, const Tensor3& t,
           const Labels& labels = {}, const std::string& caption = "");
 
 }  // namespace attn
-
-namespace attn {
-
-/// The largest absolute difference between two arrays of the same shape, in words that
-/// do not depend on the machine: "below 1e-12 (they agree)", or the value itself.
-/// Arrays of different shapes are a bug in the caller: std::logic_error.
-std::string describe_difference(const Matrix& a, const Matrix& b);
-/// The same for stacks of matrices such as per-head weights (H, L, S). (Without this
-/// overload a Tensor3 would silently convert to a Matrix, reading out of bounds.)
-std::string describe_difference(const Tensor3& a, const Tensor3& b);
-
-}  // namespace attn
