@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
         "query.npy (L, E) or (B, L, E), key.npy and value.npy (default query), "
         "in_proj_weight.npy (3E, E), in_proj_bias.npy, out_proj.weight.npy (E, E), "
         "out_proj.bias.npy, attn_mask.npy (L, S), key_padding_mask.npy (B, S)",
-        {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
+        {attn::kHeadsOption}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const std::string dir = ch.loading() ? ch.load_path("") : WORKBOOK_FIVE_TOKEN_MODULE;

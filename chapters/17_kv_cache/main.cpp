@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
                            "query.npy (T, E): the tokens in the order they are generated, "
                            "in_proj_weight.npy (3E, E), in_proj_bias.npy (3E,), "
                            "out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
-                           {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
+                           {attn::kHeadsOption}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const Generation g = load_generation(ch);

@@ -162,6 +162,8 @@ QKV load_qkv(const Chapter& chapter) {
     return in;
 }
 
+const Option kHeadsOption{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"};
+
 std::size_t heads_option(const Chapter& chapter, std::size_t fallback) {
     if (chapter.option("--heads")) return chapter.option_count("--heads", fallback);
     if (chapter.has_file("num_heads.txt")) {
@@ -189,7 +191,7 @@ ChapterInfo mha_chapter_info(const std::string& slug) {
     return {slug,
             "query.npy (L, E) [key.npy, value.npy (S, E)], in_proj_weight.npy (3E, E), "
             "in_proj_bias.npy (3E,), out_proj.weight.npy (E, E), out_proj.bias.npy (E,)",
-            {{"--heads", "H", "number of heads (default: DIR/num_heads.txt)"}}};
+            {kHeadsOption}};
 }
 
 MhaExample load_mha_example(const Chapter& chapter) {

@@ -8,12 +8,11 @@
 
 #include "attention/mha.hpp"
 #include "attention/types.hpp"
+#include "workbook/chapter.hpp"
 #include "workbook/npy.hpp"
 
 namespace attn {
 
-class Chapter;
-struct ChapterInfo;
 
 /// The seed's 3 tokens × 4 dims (L = 3, E = 4):
 /// [[1, 0, 1, 0], [0, 2, 0, 2], [1, 1, 1, 1]].
@@ -34,6 +33,9 @@ struct QKV {
 /// and value default to query. Throws InputError naming the
 /// files when the shapes do not fit together.
 QKV load_qkv(const Chapter& chapter);
+
+/// The `--heads H` option of the chapters that load a multi-head module (read by heads_option).
+extern const Option kHeadsOption;
 
 /// The number of heads: `--heads H`, else the first number in DIR/num_heads.txt (written
 /// by tools/export_torch_mha.py), else `fallback`; 0 as fallback makes it required.
