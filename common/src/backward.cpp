@@ -16,6 +16,7 @@
 #include "attention/backward.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include <xtensor/xbuilder.hpp>
@@ -371,6 +372,13 @@ double relative_error(const xt::xarray<double>& a, const xt::xarray<double>& b) 
     }
     if (worst == 0.0) return 0.0;
     return largest == 0.0 ? std::numeric_limits<double>::infinity() : worst / largest;
+}
+
+std::string describe_relative_error(double rel) {
+    if (rel < 1e-8) return "below 1e-8";  // 0 included
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1e", rel);
+    return buf;
 }
 
 }  // namespace attn

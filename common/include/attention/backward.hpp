@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 #include <xtensor/xarray.hpp>
 
@@ -151,5 +152,10 @@ xt::xarray<double> numerical_gradient(const std::function<double(const xt::xarra
 /// entry of the reference: max|a − b| / max|b| (0 when both are all zeros; NaN entries in
 /// the same places count as equal). Arrays of different shapes are a bug: std::logic_error.
 double relative_error(const xt::xarray<double>& a, const xt::xarray<double>& b);
+
+/// A relative error as the chapters print it: "below 1e-8" (central
+/// differences in double reach 1e-11 to 1e-9 here, and their last digits depend on the
+/// machine's rounding, so the recorded output states the bound), or the value itself.
+std::string describe_relative_error(double rel);
 
 }  // namespace attn
