@@ -52,7 +52,7 @@ def save(folder, **arrays):
 
 # The toy example (3 tokens × 4 dims) and chapter 20's fixed upstream gradient dO.
 TOY = [[1., 0., 1., 0.], [0., 2., 0., 2.], [1., 1., 1., 1.]]
-TOY_DO = [[1., 0., 0., -1.], [0., 2., -1., 0.], [-1., 0., 1., 1.]]
+TOY_DO = [[1., 0., 0., -1.], [0., 2., -1., 0.], [0., 1., 1., 2.]]
 
 
 def attention_case(name, Q, K, V, dO, mask=None, masked_fill=False):
