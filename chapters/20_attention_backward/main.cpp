@@ -154,6 +154,7 @@ int main(int argc, char** argv) {
         causal(0, 1) = causal(0, 2) = causal(1, 2) = -INFINITY;
         const attn::AttentionGrads c = attn::attention_backward(X, X, X, dO_toy, &causal);
         ch.show("dP_causal", c.dP, {}, "(L, S) = dO·Vᵀ: nonzero above the diagonal too");
+        // (+ 0.0 prints an exact zero as 0.0000: -0.0 + 0.0 is 0.0)
         ch.show("dS_causal", Matrix(c.dS + 0.0), {}, "(L, S) 0 above the diagonal");
         ch.say("A fully masked row: block every key for query 0. Its weights are 0/0 = NaN, and "
                "PyTorch 1.13's autograd lets the NaN flow on, as the workbook does: query 0's "
