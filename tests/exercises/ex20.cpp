@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
     e.check("chapter 20's example: the toy example (3 tokens × 4 dims) and its dO, no mask "
             "(PyTorch's gradients)", [] { torch_case("toy"); });
 
-    e.check("the same with a causal mask: no gradient above the diagonal (PyTorch's gradients)",
+    e.check("the same with a causal mask: a blocked score passes no gradient (PyTorch's gradients)",
             [] { torch_case("toy_causal"); });
 
     attn::Random rng(2020);
