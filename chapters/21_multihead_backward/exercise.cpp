@@ -11,9 +11,11 @@
 //        dW_o = dOᵀ·concat (out_proj.weight.grad); db_o(r) = Σ_i dO(i, r) (out_proj.bias.grad)
 // Chapter 21, steps 2 and 3. Call your own merge_heads and split_heads from exercise 08
 // (in namespace ex), or the reference attn::merge_heads and attn::split_heads from
-// <attention/mha.hpp> — or write the loops yourself.
+// <attention/mha.hpp>; attn::weighted_sum(A, B) from <attention/attention.hpp> is the product
+// A·B of any matrices that fit — or write the loops yourself.
 //
 // Check it: ./workbook check 21    on every save: ./workbook watch 21    stuck: ./workbook hint 21
+#include <attention/attention.hpp>
 #include <attention/mha.hpp>
 
 #include "exercises.hpp"

@@ -2,6 +2,7 @@
 // attention reversed, against the reference attn::mha_backward's pieces (and PyTorch's own).
 #include <xtensor/xstrided_view.hpp>
 
+#include <attention/attention.hpp>
 #include <attention/backward.hpp>
 #include <attention/examples.hpp>
 #include <attention/mha.hpp>
