@@ -58,6 +58,7 @@ Matrix softmax_jacobian(const Vector& y) {
     return J;
 }
 
+//! [softmax_backward]
 // y (L, S), dy (L, S) → dx (L, S).
 Matrix softmax_backward(const Matrix& y, const Matrix& dy) {
     check_same("dy", dy.shape(), "the softmax y", y.shape());
@@ -67,6 +68,7 @@ Matrix softmax_backward(const Matrix& y, const Matrix& dy) {
     // 2) dx_j = y_j·(dy_j − Σ_k dy_k·y_k): the row of Jᵀ·dy, without building J (S × S)
     return y * (dy - row_dot);
 }
+//! [softmax_backward]
 
 // ---- scaled dot-product attention -------------------------------------------------------
 
@@ -82,6 +84,7 @@ void check_upstream(const Matrix& Q, const Matrix& V, const Matrix& dO) {
     }
 }
 
+//! [backward_from]
 // Steps 4) to 1) backwards, given the forward pass's weights P (L, S) and output O (L, d_v).
 AttentionGrads backward_from(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix& P,
                              const Matrix& O, const Matrix& dO) {
@@ -102,6 +105,7 @@ AttentionGrads backward_from(const Matrix& Q, const Matrix& K, const Matrix& V, 
     g.dK = xt::linalg::dot(T(d_scores), Q);  // (S, L)·(L, d_k) = (S, d_k)
     return g;
 }
+//! [backward_from]
 
 }  // namespace
 
@@ -159,6 +163,7 @@ AttentionGrads attention_backward_loop(const Matrix& Q, const Matrix& K, const M
 
 // ---- a linear layer ---------------------------------------------------------------------
 
+//! [project_backward]
 // X (n, E_in), W (E_out, E_in), dY (n, E_out).
 ProjectGrads project_backward(const Matrix& X, const Matrix& W, const Matrix& dY) {
     if (X.shape(1) != W.shape(1) || dY.shape(0) != X.shape(0) || dY.shape(1) != W.shape(0)) {
@@ -172,6 +177,7 @@ ProjectGrads project_backward(const Matrix& X, const Matrix& W, const Matrix& dY
     g.db = xt::sum(dY, {0});           // b was added to every row: its gradient sums them
     return g;
 }
+//! [project_backward]
 
 // ---- multi-head attention ---------------------------------------------------------------
 
@@ -219,8 +225,9 @@ MhaGrads backward_one(const MhaParams& p, const Matrix& query, const Matrix& key
         xt::view(O, h) = a.output;
     }
     const Matrix concat = merge_heads(O);               // 4) merge        (L, E)
-    // (5) output = concat·W_oᵀ + b_o: the upstream gradient dO is its gradient.)
+    // (5) output = concat·W_oᵀ + b_o, and dO is ∂loss/∂output: the backward pass starts here.)
 
+    //! [mha_backward_steps]
     MhaGrads g;
     // 5) the output projection: a linear layer's backward pass
     const ProjectGrads out = project_backward(concat, p.out_proj_weight, dO);
@@ -257,6 +264,7 @@ MhaGrads backward_one(const MhaParams& p, const Matrix& query, const Matrix& key
     g.query = q.dX;                                      // (L, E)
     g.key = k.dX;                                        // (S, E)
     g.value = v.dX;                                      // (S, E)
+    //! [mha_backward_steps]
     return g;
 }
 
