@@ -154,7 +154,11 @@ TEST_CASE("backward: the softmax Jacobian equals central differences of the soft
             xt::row(fd, i) = xt::row(Matrix(central_differences(f, x)), 0);
         }
         INFO("S = " << S);
-        CHECK_GRAD("J", attn::softmax_jacobian(y), fd, kFd);
+        const Matrix J = attn::softmax_jacobian(y);
+        CHECK_GRAD("J", J, fd, kFd);
+        CHECK_THAT(J, Near(Matrix(xt::transpose(J)), 0));  // symmetric
+        const Vector row_sums = xt::sum(J, {1});
+        CHECK(xt::amax(xt::abs(row_sums))() < 1e-15);      // every row sums to 0
     }
 }
 

@@ -29,11 +29,11 @@ Array dumped(const wbtest::TempDir& out, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("chapter 19 prints its recorded output", "[ch19]") {
+TEST_CASE("ch19: chapter 19 prints its recorded output", "[ch19]") {
     wbtest::check_recorded_output(slug);
 }
 
-TEST_CASE("chapter 19's Jacobian of the toy example's row 0, by hand", "[ch19]") {
+TEST_CASE("ch19: chapter 19's Jacobian of the toy example's row 0, by hand", "[ch19]") {
     wbtest::TempDir out("ch19_jacobian");
     run_dumping(out);
     // Row 0 of the scaled scores is [1, 0, 1]: y = [e, 1, e] / (2e + 1).
@@ -51,7 +51,7 @@ TEST_CASE("chapter 19's Jacobian of the toy example's row 0, by hand", "[ch19]")
     CHECK_THAT(dumped(out, "dx_by_jacobian"), Near(by_hand, 1e-15));
 }
 
-TEST_CASE("chapter 19's dx equals central differences, and its rows sum to 0", "[ch19]") {
+TEST_CASE("ch19: chapter 19's dx equals central differences, and its rows sum to 0", "[ch19]") {
     wbtest::TempDir out("ch19_dx");
     run_dumping(out);
     const Matrix x = dumped(out, "scaled_scores"), G = dumped(out, "grad_weights");
@@ -63,7 +63,7 @@ TEST_CASE("chapter 19's dx equals central differences, and its rows sum to 0", "
     CHECK(xt::amax(xt::abs(sums))() < 1e-12);
 }
 
-TEST_CASE("chapter 19's saturation table: the unscaled gradient shrinks, the scaled one stays",
+TEST_CASE("ch19: chapter 19's saturation table: the unscaled gradient shrinks, the scaled one stays",
           "[ch19]") {
     wbtest::TempDir out("ch19_table");
     const std::string text = run_dumping(out);
@@ -83,7 +83,7 @@ TEST_CASE("chapter 19's saturation table: the unscaled gradient shrinks, the sca
     CHECK(text.find(ratio) != std::string::npos);
 }
 
-TEST_CASE("chapter 19 --load: dx is PyTorch's gradient of the scores", "[ch19]") {
+TEST_CASE("ch19: chapter 19 --load: dx is PyTorch's gradient of the scores", "[ch19]") {
     // attention_backward/cross holds PyTorch's P and its dP and dS (no mask): the softmax
     // backward of dP is dS. grad_weights.npy = dP.
     wbtest::TempDir in("ch19_in"), out("ch19_out");
@@ -97,7 +97,7 @@ TEST_CASE("chapter 19 --load: dx is PyTorch's gradient of the scores", "[ch19]")
     CHECK_THAT(dumped(out, "dx"), Near(wbtest::fixture(c + "dS.npy"), 1e-12));
 }
 
-TEST_CASE("chapter 19 rejects bad input with one line and status 2", "[ch19]") {
+TEST_CASE("ch19: chapter 19 rejects bad input with one line and status 2", "[ch19]") {
     wbtest::TempDir dir("ch19_bad");
     wbtest::check_bad_input(slug, {"--load", dir.path()}, {"query.npy: no such file"});
     wbtest::write_npy_f32(dir / "query.npy", Matrix{{1, 2}, {3, 4}, {5, 6}});

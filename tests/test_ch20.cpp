@@ -30,11 +30,11 @@ Array dumped(const wbtest::TempDir& out, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("chapter 20 prints its recorded output", "[ch20]") {
+TEST_CASE("ch20: chapter 20 prints its recorded output", "[ch20]") {
     wbtest::check_recorded_output(slug);
 }
 
-TEST_CASE("chapter 20's gradients of the toy example are PyTorch's", "[ch20]") {
+TEST_CASE("ch20: chapter 20's gradients of the toy example are PyTorch's", "[ch20]") {
     wbtest::TempDir out("ch20_toy");
     const std::string text = run_dumping(out);
     // tests/fixtures/attention_backward/toy: PyTorch's autograd, float64, on the same dO
@@ -48,7 +48,7 @@ TEST_CASE("chapter 20's gradients of the toy example are PyTorch's", "[ch20]") {
                     " [ 0.0000,  1.0000,  1.0000,  2.0000]]") != std::string::npos);
 }
 
-TEST_CASE("chapter 20's central differences agree with the tests' own and with its gradients", "[ch20]") {
+TEST_CASE("ch20: chapter 20's central differences agree with the tests' own and with its gradients", "[ch20]") {
     wbtest::TempDir out("ch20_fd");
     run_dumping(out);
     const Matrix X = wbtest::fixture("attention_backward/toy/query.npy");
@@ -70,7 +70,7 @@ TEST_CASE("chapter 20's central differences agree with the tests' own and with i
     CHECK(wbtest::rel_error(dumped(out, "dV"), dumped(out, "dV_numerical")) < 1e-8);
 }
 
-TEST_CASE("chapter 20's masks: zero gradient where blocked, NaN from a fully masked row", "[ch20]") {
+TEST_CASE("ch20: chapter 20's masks: zero gradient where blocked, NaN from a fully masked row", "[ch20]") {
     wbtest::TempDir out("ch20_masks");
     run_dumping(out);
     const Array dS = dumped(out, "dS_causal"), dP = dumped(out, "dP_causal");
@@ -88,7 +88,7 @@ TEST_CASE("chapter 20's masks: zero gradient where blocked, NaN from a fully mas
     CHECK(xt::all(xt::isnan(dumped(out, "dV_fully_masked"))));
 }
 
-TEST_CASE("chapter 20 --load replays PyTorch's cases: masks, L ≠ S, a fully masked row", "[ch20]") {
+TEST_CASE("ch20: chapter 20 --load replays PyTorch's cases: masks, L ≠ S, a fully masked row", "[ch20]") {
     for (const std::string c : {"toy", "toy_causal", "cross", "masked", "float_mask", "fully_masked"}) {
         SECTION(c) {
             wbtest::check_dump_matches(slug, "attention_backward/" + c, {"dQ", "dK", "dV", "dP", "dS"}, 1e-12);
@@ -96,14 +96,14 @@ TEST_CASE("chapter 20 --load replays PyTorch's cases: masks, L ≠ S, a fully ma
     }
 }
 
-TEST_CASE("chapter 20 skips central differences on large inputs, and says so", "[ch20]") {
+TEST_CASE("ch20: chapter 20 skips central differences on large inputs, and says so", "[ch20]") {
     wbtest::TempDir in("ch20_large"), out("ch20_large_out");
     attn::dump_npy(in / "query.npy", xt::ones<double>({40, 30}) * 0.01);
     const std::string text = run_dumping(out, {"--load", in.path()});
     CHECK(text.find("(skipped: Q, K and V hold more than 3000 numbers") != std::string::npos);
 }
 
-TEST_CASE("chapter 20 rejects bad input with one line and status 2", "[ch20]") {
+TEST_CASE("ch20: chapter 20 rejects bad input with one line and status 2", "[ch20]") {
     wbtest::TempDir dir("ch20_bad");
     wbtest::check_bad_input(slug, {"--load", dir.path()}, {"query.npy: no such file"});
     wbtest::write_npy_f32(dir / "query.npy", Matrix{{1, 2}, {3, 4}, {5, 6}});

@@ -34,11 +34,11 @@ Array dumped(const wbtest::TempDir& out, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("chapter 21 prints its recorded output", "[ch21]") {
+TEST_CASE("ch21: chapter 21 prints its recorded output", "[ch21]") {
     wbtest::check_recorded_output(slug);
 }
 
-TEST_CASE("chapter 21's gradients of the toy example equal the tests' own central differences", "[ch21]") {
+TEST_CASE("ch21: chapter 21's gradients of the toy example equal the tests' own central differences", "[ch21]") {
     wbtest::TempDir out("ch21_fd");
     run_dumping(out);
     // the chapter's example: the module of chapters 07-10 (Random(7)), x = the toy example
@@ -68,7 +68,7 @@ TEST_CASE("chapter 21's gradients of the toy example equal the tests' own centra
     CHECK_THAT(dumped(out, "out_proj.bias.grad"), Near(Array(xt::sum(dO, {0})), 1e-15));
 }
 
-TEST_CASE("chapter 21: b_k's gradient is 0, ours and PyTorch's", "[ch21]") {
+TEST_CASE("ch21: b_k's gradient is 0, ours and PyTorch's", "[ch21]") {
     wbtest::TempDir out("ch21_bk");
     const std::string text = run_dumping(out);
     const Array db = dumped(out, "in_proj_bias.grad");
@@ -84,7 +84,7 @@ TEST_CASE("chapter 21: b_k's gradient is 0, ours and PyTorch's", "[ch21]") {
     }
 }
 
-TEST_CASE("chapter 21 --load replays PyTorch's autograd on every case", "[ch21]") {
+TEST_CASE("ch21: chapter 21 --load replays PyTorch's autograd on every case", "[ch21]") {
     for (const std::string c : {"self", "unbatched", "cross", "causal_bool", "causal_float", "padding",
                                 "mask3d", "one_head", "no_bias", "fully_masked"}) {
         SECTION(c) {
@@ -108,7 +108,7 @@ TEST_CASE("chapter 21 --load replays PyTorch's autograd on every case", "[ch21]"
     }
 }
 
-TEST_CASE("chapter 21's masks and batches: padded keys get no gradient, a fully masked row NaN",
+TEST_CASE("ch21: chapter 21's masks and batches: padded keys get no gradient, a fully masked row NaN",
           "[ch21]") {
     wbtest::TempDir out("ch21_masks");
     const std::string text = run_dumping(out);
@@ -121,14 +121,14 @@ TEST_CASE("chapter 21's masks and batches: padded keys get no gradient, a fully 
     CHECK(text.find("  x.grad, sample 0      0 of 16 NaN\n  x.grad, sample 1      16 of 16 NaN\n") != std::string::npos);
 }
 
-TEST_CASE("chapter 21 skips central differences on a large module, and says so", "[ch21]") {
+TEST_CASE("ch21: chapter 21 skips central differences on a large module, and says so", "[ch21]") {
     wbtest::TempDir out("ch21_large");
     const std::string text = run_dumping(out, {"--load", wbtest::fixture_path("part2/seed")});
     CHECK(text.find("(skipped: ") != std::string::npos);
     CHECK(std::filesystem::exists(out / "in_proj_weight.grad.npy"));
 }
 
-TEST_CASE("chapter 21 rejects bad input with one line and status 2", "[ch21]") {
+TEST_CASE("ch21: chapter 21 rejects bad input with one line and status 2", "[ch21]") {
     wbtest::TempDir dir("ch21_bad");
     wbtest::write_plain_module(dir, 4);
     wbtest::check_bad_input(slug, {"--load", dir.path(), "--heads", "2"}, {"query.npy: no such file"});
