@@ -122,9 +122,16 @@ TEST_CASE("ch21: chapter 21's masks and batches: padded keys get no gradient, a 
 }
 
 TEST_CASE("ch21: chapter 21 skips central differences on a large module, and says so", "[ch21]") {
-    wbtest::TempDir out("ch21_large");
-    const std::string text = run_dumping(out, {"--load", wbtest::fixture_path("part2/seed")});
-    CHECK(text.find("(skipped: ") != std::string::npos);
+    wbtest::TempDir in("ch21_large_in"), out("ch21_large");
+    attn::Random rng(2110);  // E = 64, H = 8: 16384 parameters and 320 inputs
+    const MhaParams p = attn::random_mha_params(64, 8, rng);
+    attn::dump_npy(in / "in_proj_weight.npy", p.in_proj_weight);
+    attn::dump_npy(in / "in_proj_bias.npy", p.in_proj_bias);
+    attn::dump_npy(in / "out_proj.weight.npy", p.out_proj_weight);
+    attn::dump_npy(in / "out_proj.bias.npy", p.out_proj_bias);
+    attn::dump_npy(in / "query.npy", rng.normal_matrix(5, 64));
+    const std::string text = run_dumping(out, {"--load", in.path(), "--heads", "8"});
+    CHECK(text.find("(skipped: 16960 numbers, more than 10000") != std::string::npos);
     CHECK(std::filesystem::exists(out / "in_proj_weight.grad.npy"));
 }
 

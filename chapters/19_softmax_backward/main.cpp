@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
         //! [step1]
         ch.step("1) the Jacobian of one row");
         ch.say("Softmax turns a row x (S,) into weights y (S,). How does y_i move when x_j "
-               "moves? ∂y_i/∂x_j = y_i·(δ_ij - y_j): raising x_j raises y_j (by y_j·(1 - y_j)) "
-               "and lowers every other weight (by y_i·y_j), because the row still sums to 1. " +
+               "moves? ∂y_i/∂x_j = y_i·(δ_ij - y_j): raising x_j raises y_j at the rate "
+               "y_j·(1 - y_j) and lowers every other weight at the rate y_i·y_j, because the row "
+               "still sums to 1. " +
                std::string(ch.loading() ? "Row 0 of your scaled scores:"
                                         : "Row 0 of the toy example's scaled scores (3 tokens × 4 dims):"));
         const Vector x0 = xt::row(x, 0), y0 = xt::row(y, 0);

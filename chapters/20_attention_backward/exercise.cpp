@@ -11,8 +11,8 @@
 //        dQ = dS·K / √d_k, dK = dSᵀ·Q / √d_k
 // Chapter 20, steps 1 to 4. For the forward pass call the reference attn::attention(Q, K, V,
 // &mask) from <attention/attention.hpp> (its .weights and .output), or your own exercises
-// 02-06; for the softmax's backward your own exercise 19 (ex::softmax_backward). Plain
-// loops are fine.
+// 02-05 (scores, scale, + mask, softmax, weighted_sum); for the softmax's backward your own
+// exercise 19 (ex::softmax_backward). Plain loops are fine.
 //
 // Check it: ./workbook check 20    on every save: ./workbook watch 20    stuck: ./workbook hint 20
 #include <attention/attention.hpp>

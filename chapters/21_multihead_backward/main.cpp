@@ -233,8 +233,9 @@ int main(int argc, char** argv) {
                  << "\n  out_proj.weight.grad  " << nans(n.out_proj_weight) << "\n  out_proj.bias.grad    " << nans(n.out_proj_bias)
                  << "  (the column sums of dO: they never meet the weights)\n  x.grad, sample 0      "
                  << nans(xt::view(x_grad, 0)) << "\n  x.grad, sample 1      " << nans(xt::view(x_grad, 1)) << "\n\n";
-        ch.say("That is attention forward and backward, every number checked: chapter 11's "
-               "module and these gradients are what training a Transformer's attention computes.");
+        ch.say("That is attention forward and backward, every number checked: with --load, these "
+               "are the gradients PyTorch's loss.backward() gives nn.MultiheadAttention (chapter 21's "
+               "page: ten cases, float32 and float64).");
         //! [step8]
     });
 }
