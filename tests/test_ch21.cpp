@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
+#include <attention/backward.hpp>
 #include <attention/examples.hpp>
 #include <attention/mha.hpp>
 #include <attention/npy.hpp>
@@ -105,6 +108,28 @@ TEST_CASE("ch21: chapter 21 --load replays PyTorch's autograd on every case", "[
             }
             if (c == "mask3d") CHECK(text.find("steps 1) to 6) are skipped") != std::string::npos);
         }
+    }
+}
+
+TEST_CASE("ch21: on a batch, steps 1) to 6) are sample 0's own backward pass, with its masks", "[ch21]") {
+    for (const std::string c : {"padding", "causal_bool", "cross"}) {
+        INFO(c);
+        const std::string dir = wbtest::fixture_path("multihead_backward/" + c);
+        wbtest::TempDir out("ch21_sample0_" + c);
+        run_dumping(out, {"--load", dir});
+        std::size_t H = 0;
+        std::ifstream(dir + "/num_heads.txt") >> H;
+        const attn::MhaCase mc = attn::load_mha_case(dir, H);
+        // sample 0 alone, as a batch of one: its masks are row 0 of key_padding_mask and attn_mask
+        const auto first = [](const Tensor3& t) { return Tensor3(xt::view(t, xt::range(0, 1), xt::all(), xt::all())); };
+        std::optional<Array> pad;
+        if (mc.key_padding_mask) pad = Array(xt::view(*mc.key_padding_mask, xt::range(0, 1), xt::all()));
+        const Tensor3 dO = first(Tensor3(wbtest::fixture("multihead_backward/" + c + "/grad_output.npy")));
+        const attn::MhaBatchGrads g = attn::mha_backward_batch(mc.params, first(mc.query), first(mc.key), first(mc.value), dO, mc.attn_mask, pad);
+        CHECK_THAT(dumped(out, "sample0_out_proj.weight.grad"), Near(g.out_proj_weight, 1e-14));
+        CHECK_THAT(dumped(out, "sample0_in_proj_weight.grad"), Near(g.in_proj_weight, 1e-14));
+        const Array q_grad = c == "cross" ? Array(xt::view(g.query, 0)) : Array(xt::view(g.query + g.key + g.value, 0));
+        CHECK_THAT(dumped(out, "sample0_query.grad"), Near(q_grad, 1e-14));
     }
 }
 
