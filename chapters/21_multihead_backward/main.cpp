@@ -1,6 +1,8 @@
 // Chapter 21 — The multi-head backward pass, against PyTorch's autograd.
 // Through the output projection, the merge, every head's attention, the split and the packed
 // input projection: the gradients of nn.MultiheadAttention's parameters and of its inputs.
+#include <functional>
+
 #include <xtensor/xview.hpp>
 
 #include <attention/backward.hpp>
@@ -167,7 +169,7 @@ int main(int argc, char** argv) {
                                     p.out_proj_bias.size() + c.query.size() + (key_is_query ? 0 : c.key.size()) +
                                     (value_is_query ? 0 : c.value.size());
         if (numbers > 10000) ch.say("(skipped: " + std::to_string(numbers) + " numbers, more than 10000, each needing two forward passes)");
-        const auto check = [&](const std::string& name, const Array& ours, const auto& move, const Array& at) {
+        const auto check = [&](const std::string& name, const Array& ours, const std::function<double(const Array&)>& move, const Array& at) {
             const Array fd = attn::numerical_gradient(move, at);
             std::vector<std::size_t> shape(ours.shape().begin(), ours.shape().end());
             if (!c.batched && shape.size() == 3) shape.erase(shape.begin());  // an input, shown as (L, E)
