@@ -110,4 +110,39 @@ Matrix padding_mask(const std::vector<std::size_t>& lengths, std::size_t S);
 /// query attending to every cached token, itself included, in every head.
 Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache, const Vector& x);
 
+// Part V: the backward pass.
+
+/// Exercise 19: y is (L, S), the softmax of each row of some scores x; dy is (L, S), the
+/// upstream gradient ∂loss/∂y. Returns dx = ∂loss/∂x (L, S): in each row i,
+/// dx(i, j) = y(i, j)·(dy(i, j) − Σ_k dy(i, k)·y(i, k)).
+Matrix softmax_backward(const Matrix& y, const Matrix& dy);
+
+/// What exercise 20 returns: the gradients of attention's three inputs.
+struct AttentionGrads {
+    Matrix dQ;  ///< (L, d_k) ∂loss/∂Q
+    Matrix dK;  ///< (S, d_k) ∂loss/∂K
+    Matrix dV;  ///< (S, d_v) ∂loss/∂V
+};
+
+/// Exercise 20: the backward pass of O = softmax(Q·Kᵀ / √d_k + mask)·V. Q is (L, d_k), K
+/// (S, d_k), V (S, d_v); mask (L, S) is additive (0 allowed, −∞ blocked; all zeros = no
+/// mask); dO (L, d_v) is the upstream gradient ∂loss/∂O. Returns dQ, dK, dV:
+/// dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ∘ (dP − rowsum(dO ∘ O)), dQ = dS·K / √d_k, dK = dSᵀ·Q / √d_k.
+AttentionGrads attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V,
+                                  const Matrix& mask, const Matrix& dO);
+
+/// What exercise 21 returns: the gradients of the output projection's inputs.
+struct OutputProjectionGrads {
+    Tensor3 d_heads;  ///< (H, L, d) ∂loss/∂heads
+    Matrix dW_o;      ///< (E, E) out_proj.weight.grad
+    Vector db_o;      ///< (E,) out_proj.bias.grad
+};
+
+/// Exercise 21: steps 5 and 4 of multi-head attention, reversed. heads is (H, L, d), the
+/// heads' outputs; W_o (E, E) is out_proj.weight, E = H·d; dO (L, E) is the upstream gradient
+/// of output = concat·W_oᵀ + b_o, where concat = merge_heads(heads) (L, E). Returns
+/// d_heads = split_heads(dO·W_o), dW_o = dOᵀ·concat, db_o = the column sums of dO.
+OutputProjectionGrads output_projection_backward(const Tensor3& heads, const Matrix& W_o,
+                                                 const Matrix& dO);
+
 }  // namespace ex

@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
             r.peak_mb = peak < 0 ? NAN : peak / 1e6;
             r.accounted_mb = static_cast<double>(result.peak_bytes) / 1e6;
             r.weights_mb = static_cast<double>(attn::weights_bytes(s.L, s.L, s.H)) / 1e6;
-            r.rel_err = o.check ? attn::relative_error(result.output, reference) : -1;
+            r.rel_err = o.check ? attn::relative_error(attn::to_double(result.output), reference) : -1;
             rows.push_back(r);
         }
         sgemm = std::max(sgemm, attn::sgemm_gflops(1024, 7));

@@ -33,16 +33,21 @@ std::string describe_difference(const xt::xarray<double>& a, const xt::xarray<do
     return buf;
 }
 
-double max_difference(const MatrixF& a, const Matrix& b) {
-    if (a.shape() != b.shape()) return std::numeric_limits<double>::infinity();
-    return largest_difference(xt::xarray<double>(a), b).largest;
+double relative_error(const xt::xarray<double>& a, const xt::xarray<double>& b) {
+    const double worst = largest_difference(a, b).largest;
+    if (worst == 0.0) return 0.0;
+    double largest = 0.0;
+    for (const double y : b) {
+        if (std::isfinite(y)) largest = std::max(largest, std::abs(y));
+    }
+    return largest == 0.0 ? std::numeric_limits<double>::infinity() : worst / largest;
 }
 
-double relative_error(const MatrixF& a, const Matrix& b) {
-    double largest = 0.0;
-    for (double x : b) largest = std::max(largest, std::abs(x));
-    const double worst = max_difference(a, b);
-    return largest > 0.0 ? worst / largest : worst;
+std::string describe_relative_error(double rel) {
+    if (rel < 1e-8) return "below 1e-8";  // 0 included
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1e", rel);
+    return buf;
 }
 
 }  // namespace attn

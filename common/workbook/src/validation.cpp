@@ -293,4 +293,45 @@ void check_mha_fits(const MhaParams& p, const xt::xarray<double>& query,
     }
 }
 
+void check_gradient(const std::string& grad, const xt::xarray<double>& g, const std::string& what,
+                    const xt::xarray<double>& of) {
+    if (g.shape() != of.shape()) {
+        throw InputError("the upstream gradient " + grad + " " + shape_str(g.shape()) +
+                         " must have the shape of " + what + ", " + shape_str(of.shape()));
+    }
+}
+
+void check_attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V,
+                              const Matrix* mask, const Matrix& dO) {
+    check_attention_shapes(Q, K, V);
+    if (mask != nullptr) check_mask(*mask, Q.shape(0), K.shape(0));
+    const std::vector<std::size_t> want = {Q.shape(0), V.shape(1)};
+    if (!std::equal(dO.shape().begin(), dO.shape().end(), want.begin(), want.end())) {
+        throw InputError("the upstream gradient dO " + shape_str(dO.shape()) +
+                         " must have the shape of the output O, (L, d_v) = " + shape_str(want));
+    }
+}
+
+void check_projection_backward(const Matrix& X, const Matrix& W, const Matrix& dY) {
+    if (X.shape(1) != W.shape(1) || dY.shape(0) != X.shape(0) || dY.shape(1) != W.shape(0)) {
+        throw InputError("project_backward: X " + shape_str(X.shape()) + ", W " +
+                         shape_str(W.shape()) + " and dY " + shape_str(dY.shape()) +
+                         " must be (n, E_in), (E_out, E_in) and (n, E_out)");
+    }
+}
+
+void check_backward_sequence(const MhaParams& p, const Matrix& query, const Matrix& key,
+                             const Matrix& value, const Matrix& dO, const Matrix* mask) {
+    check_sequences(p, query, key, value, mask);
+    check_gradient("dO", dO, "the output (L, E)", query);
+}
+
+void check_backward_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
+                          const Tensor3& value, const Tensor3& dO,
+                          const std::optional<xt::xarray<double>>& attn_mask,
+                          const std::optional<xt::xarray<double>>& key_padding_mask) {
+    check_batch(p, query, key, value, attn_mask, key_padding_mask);
+    check_gradient("dO", dO, "the output (B, L, E)", query);
+}
+
 }  // namespace attn

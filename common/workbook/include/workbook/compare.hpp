@@ -8,7 +8,6 @@
 
 #include <xtensor/xarray.hpp>
 
-#include "attention/efficient.hpp"
 #include "attention/types.hpp"
 
 namespace attn {
@@ -28,11 +27,15 @@ Difference largest_difference(const xt::xarray<double>& a, const xt::xarray<doub
 /// or the value itself ("3.10e-05", "inf").
 std::string describe_difference(const xt::xarray<double>& a, const xt::xarray<double>& b);
 
-/// The largest |a − b| of a float32 result and its float64 reference (infinity when the
-/// shapes differ or a NaN appears where the reference has none).
-double max_difference(const MatrixF& a, const Matrix& b);
+/// The largest difference between a result (a gradient, a float32 output) and its
+/// reference, relative to the largest entry of the reference: max|a − b| / max|b| (0 when
+/// they are equal, all zeros included; the same NaN in the same place counts as equal; a NaN
+/// or an infinity where the other has a number is infinite). Different shapes: std::logic_error.
+double relative_error(const xt::xarray<double>& a, const xt::xarray<double>& b);
 
-/// max_difference divided by the largest |b|: the relative error the benchmark reports.
-double relative_error(const MatrixF& a, const Matrix& b);
+/// A relative error as the chapters print it: "below 1e-8" (central differences in double
+/// reach 1e-11 to 1e-9 here, and their last digits depend on the machine's rounding, so the
+/// recorded output states the bound), or the value itself.
+std::string describe_relative_error(double rel);
 
 }  // namespace attn

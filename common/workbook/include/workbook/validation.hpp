@@ -11,6 +11,7 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "attention/backward.hpp"
 #include "attention/efficient.hpp"
 #include "attention/mha.hpp"
 #include "attention/types.hpp"
@@ -56,6 +57,28 @@ void check_masks(std::size_t B, std::size_t L, std::size_t S, std::size_t H,
 void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
                  const Tensor3& value, const std::optional<xt::xarray<double>>& attn_mask,
                  const std::optional<xt::xarray<double>>& key_padding_mask);
+
+/// An upstream gradient `grad` must have the shape of what it is the gradient of (`what`,
+/// e.g. "the output O"): one line naming both otherwise.
+void check_gradient(const std::string& grad, const xt::xarray<double>& g, const std::string& what,
+                    const xt::xarray<double>& of);
+
+/// What attention_backward() needs: Q, K, V fit, mask (L, S) or null, dO (L, d_v).
+void check_attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V,
+                              const Matrix* mask, const Matrix& dO);
+
+/// What project_backward() needs: X (n, E_in), W (E_out, E_in), dY (n, E_out).
+void check_projection_backward(const Matrix& X, const Matrix& W, const Matrix& dY);
+
+/// What mha_backward() needs: check_sequences() and dO (L, E).
+void check_backward_sequence(const MhaParams& p, const Matrix& query, const Matrix& key,
+                             const Matrix& value, const Matrix& dO, const Matrix* mask = nullptr);
+
+/// What mha_backward_batch() needs: check_batch() and dO (B, L, E).
+void check_backward_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
+                          const Tensor3& value, const Tensor3& dO,
+                          const std::optional<xt::xarray<double>>& attn_mask = std::nullopt,
+                          const std::optional<xt::xarray<double>>& key_padding_mask = std::nullopt);
 
 /// What fast_mha() needs: H ≥ 1 divides E, every parameter and input has its shape
 /// (query (L, E), key and value (S, E), L and S ≥ 1), nothing is NaN or infinite (no masks

@@ -1,0 +1,25 @@
+// A plausible wrong answer to exercise 20: the forward pass recomputed without the mask, so
+// that gradient flows into the keys and values the mask blocked.
+// expect: gradient flows into masked positions
+#include <cmath>
+
+#include <attention/attention.hpp>
+#include <attention/backward.hpp>
+
+#include "exercises.hpp"
+
+namespace ex {
+
+AttentionGrads attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V,
+                                  const Matrix& mask, const Matrix& dO) {
+    (void)mask;  // "the mask was for the forward pass"
+    const attn::Attention a = attn::attention(Q, K, V);
+    const Matrix P_T = xt::transpose(a.weights);
+    const Matrix dS = attn::softmax_backward(a.weights, attn::scores(dO, V));
+    const Matrix dS_T = xt::transpose(dS);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(Q.shape(1)));
+    return {attn::weighted_sum(dS, K) * scale, attn::weighted_sum(dS_T, Q) * scale,
+            attn::weighted_sum(P_T, dO)};
+}
+
+}  // namespace ex
