@@ -39,3 +39,13 @@ TEST_CASE("chapter 14 --load does cross-attention with L != S as PyTorch", "[ch1
 TEST_CASE("chapter 14 prints its recorded output", "[ch14]") {
     wbtest::check_recorded_output("14_cross_attention");
 }
+
+TEST_CASE("chapter 14 says what the encoder and the decoder are before using them", "[ch14]") {
+    const auto r = wbtest::run_chapter("14_cross_attention");
+    REQUIRE(r.status == 0);
+    std::string text;
+    for (char c : r.out) text += c == '\n' ? ' ' : c;
+    const auto encoder = text.find("encoder"), decoder = text.find("decoder");
+    CHECK(encoder == 4 + text.find("the encoder, which reads the English sentence"));
+    CHECK(decoder == 4 + text.find("the decoder, which writes the French sentence"));
+}

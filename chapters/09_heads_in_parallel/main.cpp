@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
         //! [step3]
         ch.step("3) all heads in one pass");
         ch.say("Nothing in head h depends on another head, so all of them run at once: a "
-               "batched product over the head axis. This is the parallelism the seed means.");
+               "batched product over the head axis. This is the parallelism the explainer means.");
         const attn::HeadsAttention all = attn::attend_heads(Qh, Kh, Vh);
         ch.show_weights("weights", all.weights, {}, "(H, L, S) = softmax(Q_h·K_hᵀ / √d_head) for every h");
         ch.show("heads_output", all.output, {}, "(H, L, d_head) = weights_h·V_h");

@@ -34,9 +34,11 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) two sequences");
-        ch.say("In translation the decoder writes French while reading the English "
-               "sentence. Its queries come from the French words written so far; the keys "
-               "and values come from the English encoder. Hand-set vectors over four "
+        ch.say("A translation model has two halves: the encoder, which reads the English "
+               "sentence and turns each word into a vector, and the decoder, which writes "
+               "the French sentence one word at a time. The decoder's queries come from the "
+               "French words written so far; the keys and values come from the encoder's "
+               "English vectors. Hand-set vectors over four "
                "meanings [article, cat, black, sleep]; \"is sleeping\" splits sleep over two "
                "words:");
         const Matrix fr = 3.0 * words({{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}});
