@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -209,4 +210,25 @@ TEST_CASE("chapter 06 with --load does not claim the toy program printed the use
     CHECK(text.find("Your inputs' weights and output") != std::string::npos);
     CHECK(text.find("L = 4 tokens (your queries)") != std::string::npos);
     CHECK(text.find("recurrent 4, attention 1") != std::string::npos);
+}
+
+TEST_CASE("chapter 06 labels your heatmap with tokens.txt; a wrong count is one line, status 2", "[ch06]") {
+    wbtest::TempDir in("ch06_tokens");
+    wbtest::write_npy_f32(in / "query.npy", Matrix{{1, 0}, {0, 1}, {1, 1}});
+    wbtest::write_bytes(in / "tokens.txt", "she\nate\ncake\n");
+    const auto r = wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--no-color"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const auto map = r.out.find("weights  (3, 3)");
+    REQUIRE(map != std::string::npos);
+    // The keys are the queries, so rows and columns both carry the words.
+    CHECK(r.out.find("cake", map) != std::string::npos);
+    CHECK(r.out.find(" t0 ", map) == std::string::npos);
+    wbtest::write_bytes(in / "tokens.txt", "she\nate\n");
+    wbtest::check_bad_input("06_self_attention", {"--load", in.path()},
+                            {"tokens.txt: 2 labels, but query.npy has 3 tokens"});
+    // Without tokens.txt the labels are t0, t1, t2.
+    std::filesystem::remove(in / "tokens.txt");
+    const auto plain = wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--no-color"});
+    CHECK(plain.out.find("t2") != std::string::npos);
 }

@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
         const attn::Attention a = attn::attention(Q, K, V);
         ch.show("scores", a.scores, {}, "(L, S) = Q·Kᵀ");
         ch.show("scaled_scores", a.scaled_scores, {}, "(L, S) = Q·Kᵀ / √d_k");
-        ch.show_weights("weights", a.weights, {}, "(L, S) = softmax(scaled_scores), rows sum to 1");
+        ch.show_weights("weights", a.weights, ch.weight_labels(a.weights.shape(0), a.weights.shape(1)), "(L, S) = softmax(scaled_scores), rows sum to 1");
         ch.show("output", a.output, {}, "(L, d_v) = weights·V");
         //! [step1]
 

@@ -29,6 +29,17 @@ int main(int argc, char** argv) {
         "sequence it attends to"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
+        if (ch.loading()) {  // your sequences replace the built-in French and English
+            ch.step("1) cross-attention on your sequences");
+            const attn::QKV in = attn::load_qkv(ch);
+            ch.say("Your queries (L, d) attend to your keys (S, d) and values (S, d_v): the "
+                   "weights are (L, S), a row per query, a column per key.");
+            const attn::Attention mine = attn::attention(in.Q, in.K, in.V);
+            ch.show_weights("weights", mine.weights,
+                            ch.weight_labels(mine.weights.shape(0), mine.weights.shape(1)), "(L, S)");
+            ch.show("output", mine.output, {ch.token_labels(mine.output.shape(0)), {}}, "(L, d_v)");
+            return;
+        }
         const std::vector<std::string> french = {"le", "chat", "noir", "dort"};
         const std::vector<std::string> english = {"the", "black", "cat", "is", "sleeping"};
 
@@ -84,12 +95,5 @@ int main(int argc, char** argv) {
                "tokens. Next, chapter 15: word order.");
         //! [step3]
 
-        if (ch.loading()) {
-            ch.step("4) your sequences");
-            const attn::QKV in = attn::load_qkv(ch);
-            const attn::Attention mine = attn::attention(in.Q, in.K, in.V);
-            ch.show_weights("your_weights", mine.weights, {}, "(L, S)");
-            ch.show("your_output", mine.output, {}, "(L, d_v)");
-        }
     });
 }
