@@ -212,7 +212,7 @@ TEST_CASE("chapter 06 with --load does not claim the toy program printed the use
     CHECK(text.find("recurrent 4, attention 1") != std::string::npos);
 }
 
-TEST_CASE("chapter 06 labels your heatmap with tokens.txt; a wrong count is one line, status 2", "[ch06]") {
+TEST_CASE("chapter 06 labels your heatmap with tokens.txt, and a wrong count is one line, status 2", "[ch06]") {
     wbtest::TempDir in("ch06_tokens");
     wbtest::write_npy_f32(in / "query.npy", Matrix{{1, 0}, {0, 1}, {1, 1}});
     wbtest::write_bytes(in / "tokens.txt", "she\nate\ncake\n");
