@@ -8,7 +8,7 @@
 using attn::Matrix;
 using wbtest::Near;
 
-TEST_CASE("scores of the seed's tokens, by hand", "[ch02]") {
+TEST_CASE("scores of the toy example's tokens, by hand", "[ch02]") {
     // t0 = [1,0,1,0], t1 = [0,2,0,2], t2 = [1,1,1,1]:
     // t0·t0 = 2, t0·t1 = 0, t0·t2 = 2, t1·t1 = 8, t1·t2 = 4, t2·t2 = 4.
     const Matrix expected = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};
@@ -52,4 +52,35 @@ TEST_CASE("chapter 02 rejects keys of another width", "[ch02]") {
     wbtest::write_npy_f32(dir / "key.npy", Matrix{{1, 2}});
     wbtest::check_bad_input("02_dot_product_scores", {"--load", dir.path()},
                             {"key.npy", "(1, 2)", "d_k = 3"});
+}
+
+namespace {
+// True when `definition` is printed and `term` does not appear more than `window`
+// characters before it: a term is explained where it is first used, or before.
+bool defined_at_first_use(const std::string& out, const std::string& term,
+                          const std::string& definition, std::size_t window = 60) {
+    std::string text;
+    for (char c : out) text += c == '\n' ? ' ' : c;
+    const auto def = text.find(definition), first = text.find(term);
+    INFO("term '" << term << "' first at " << first << ", its definition at " << def);
+    return def != std::string::npos && first != std::string::npos &&
+           (first >= def || def - first <= window);
+}
+}  // namespace
+
+TEST_CASE("chapter 02 explains S, d_k and BLAS where it first uses them", "[ch02]") {
+    const auto r = wbtest::run_chapter("02_dot_product_scores");
+    REQUIRE(r.status == 0);
+    CHECK(defined_at_first_use(r.out, "S,", "S the number of keys"));
+    CHECK(defined_at_first_use(r.out, "d_k", "d_k the length of each query and key vector"));
+    CHECK(defined_at_first_use(r.out, "BLAS", "BLAS, the Basic Linear Algebra Subprograms"));
+    // With keys of their own, S ≠ L is said.
+    wbtest::TempDir in("ch02_terms");
+    wbtest::write_npy_f32(in / "query.npy", Matrix{{1, 0}, {0, 1}});
+    wbtest::write_npy_f32(in / "key.npy", Matrix{{1, 0}, {0, 1}, {1, 1}});
+    wbtest::write_npy_f32(in / "value.npy", Matrix{{1, 0}, {0, 1}, {1, 1}});
+    const auto mine = wbtest::run_chapter("02_dot_product_scores", {"--load", in.path()});
+    INFO(mine.err);
+    REQUIRE(mine.status == 0);
+    CHECK(mine.out.find("here S ≠ L") != std::string::npos);
 }

@@ -10,7 +10,7 @@
 using attn::Matrix;
 using wbtest::Near;
 
-TEST_CASE("the seed's scores divided by √4 = 2", "[ch03]") {
+TEST_CASE("the toy example's scores divided by √4 = 2", "[ch03]") {
     const Matrix X = attn::toy_tokens();
     CHECK_THAT(attn::scale(attn::scores(X, X), 4), Near(Matrix{{1, 0, 1}, {0, 4, 2}, {1, 2, 2}}, 0));
     CHECK_THAT(attn::scale(Matrix{{3.0}}, 9), Near(Matrix{{1.0}}, 1e-15));
@@ -57,4 +57,20 @@ TEST_CASE("chapter 03 rejects a malformed file", "[ch03]") {
     wbtest::TempDir dir("ch03_bad");
     wbtest::write_bytes(dir / "query.npy", "not an npy file at all");
     wbtest::check_bad_input("03_scaling", {"--load", dir.path()}, {"query.npy", "not a valid .npy"});
+}
+
+TEST_CASE("chapter 03 explains softmax and 'learning stalls' where it uses them", "[ch03]") {
+    const auto r = wbtest::run_chapter("03_scaling");
+    REQUIRE(r.status == 0);
+    std::string text;
+    for (char c : r.out) text += c == '\n' ? ' ' : c;
+    const auto first_softmax = text.find("softmax");
+    const auto softmax_defined = text.find("softmax (chapter 04: it turns each row of scores");
+    CHECK(first_softmax == softmax_defined);
+    const auto stalls = text.find("learning stalls");
+    REQUIRE(stalls != std::string::npos);
+    CHECK(text.substr(stalls, 120).find("training changes each parameter in proportion to its "
+                                        "gradient") != std::string::npos);
+    // "seed" only as a random-number seed.
+    CHECK(text.find("random-number seed 3") != std::string::npos);
 }

@@ -13,7 +13,7 @@
 using attn::Matrix;
 using wbtest::Near;
 
-TEST_CASE("softmax of the seed's first row, by hand", "[ch04]") {
+TEST_CASE("softmax of the toy example's first row, by hand", "[ch04]") {
     // [1, 0, 1] → [e, 1, e] / (2e + 1) = [0.4223, 0.1554, 0.4223]
     const double e = std::exp(1.0), z = 2 * e + 1;
     const Matrix expected = {{e / z, 1 / z, e / z}};

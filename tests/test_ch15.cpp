@@ -48,6 +48,9 @@ TEST_CASE("chapter 15 --load adds positions to your tokens", "[ch15]") {
     wbtest::write_npy_f32(in / "query.npy", xt::zeros<double>({2, 2}));
     const auto r = wbtest::run_chapter("15_positions", {"--load", in.path(), "--dump", out.path()});
     REQUIRE(r.status == 0);
-    CHECK_THAT(attn::load_npy(out / "your_tokens_with_positions.npy").data,
+    CHECK_THAT(attn::load_npy(out / "tokens_with_positions.npy").data,
                Near(Matrix{{0, 1}, {std::sin(1.0), std::cos(1.0)}}, 1e-15));
+    // Your tokens replace the built-in sentences.
+    CHECK(r.out.find("dog") == std::string::npos);
+    CHECK(r.out.find("Step 2)") == std::string::npos);
 }

@@ -323,3 +323,19 @@ TEST_CASE("the flop count splits into projections and attention, worked out by h
     CHECK(big.attention / big.total() == Approx(8.0 / 9.0).epsilon(1e-12));
     CHECK(attn::weights_bytes(8192, 8192, 8) == std::size_t{8} * 8192 * 8192 * 4);
 }
+
+TEST_CASE("chapter 18 reconciles 'longer input support' with memory growing with L^2", "[ch18]") {
+    const auto r = wbtest::run_chapter("18_efficient_attention");
+    REQUIRE(r.status == 0);
+    std::string text;
+    for (char c : r.out) text += c == '\n' ? ' ' : c;
+    CHECK(text.find("\"Longer input support\"") != std::string::npos);
+    CHECK(text.find("no fixed window") != std::string::npos);
+    CHECK(text.find("The tiled method keeps the memory linear in L") != std::string::npos);
+    // What the sentence claims, measured: the weights grow 4x when L doubles, the tiled
+    // method's extra memory about 2x.
+    CHECK(attn::weights_bytes(4096, 4096, 8) == 4 * attn::weights_bytes(2048, 2048, 8));
+    const double tiled2 = double(attn::fast_extra_bytes(attn::FastMethod::tiled, 2048, 2048, 512, 8));
+    const double tiled4 = double(attn::fast_extra_bytes(attn::FastMethod::tiled, 4096, 4096, 512, 8));
+    CHECK(tiled4 / tiled2 < 2.1);
+}

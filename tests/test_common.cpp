@@ -38,9 +38,9 @@ TEST_CASE("npy: float32 and float64 files read as the same doubles", "[common][n
 
 TEST_CASE("npy: numpy's own files (C and Fortran order, bool) read correctly", "[common][npy]") {
     // Written by numpy in tools/make_fixtures.py: np.arange(6).reshape(2, 3) etc.
-    const auto seed = attn::load_npy(wbtest::fixture_path("scaled_dot_product_attention/toy/query.npy"));
-    CHECK(seed.dtype == "float32");
-    CHECK_THAT(seed.data, Near(Matrix{{1, 0, 1, 0}, {0, 2, 0, 2}, {1, 1, 1, 1}}, 0));
+    const auto toy = attn::load_npy(wbtest::fixture_path("scaled_dot_product_attention/toy/query.npy"));
+    CHECK(toy.dtype == "float32");
+    CHECK_THAT(toy.data, Near(Matrix{{1, 0, 1, 0}, {0, 2, 0, 2}, {1, 1, 1, 1}}, 0));
     wbtest::TempDir dir("npy_fortran");
     const xt::xtensor<double, 2, xt::layout_type::column_major> f = {{1, 2, 3}, {4, 5, 6}};
     xt::dump_npy(dir / "f.npy", f);

@@ -91,7 +91,7 @@ TEST_CASE("mha: mha matches nn.MultiheadAttention on every fixture case", "[mha]
         SECTION(c) {
             const Call call = load_call(c);
             xt::xarray<double> output, weights, weights_mean;
-            if (call.query.dimension() == 2) {  // unbatched, as in the seed
+            if (call.query.dimension() == 2) {  // unbatched, as in the 5-token module
                 REQUIRE_FALSE(call.attn_mask.has_value());
                 const attn::MhaForward f =
                     attn::mha_forward(call.p, call.query, call.key, call.value);

@@ -16,15 +16,15 @@
 # generic ones; the script then sets OPENBLAS_CORETYPE for both programs (see below).
 # Any other option goes to the benchmark program (build/release/bin/bench --help lists them:
 # --size L,E,H, --methods, --repeats, --no-check, --block-q, --block-k).
-# Builds the `release` preset's bench target first (at most 2 compile jobs; the folder is
+# Builds the `release` preset's bench target first (as many compile jobs as cores, `nproc`, or
+# WORKBOOK_JOBS; the folder is
 # build/release, or WORKBOOK_BENCH_BUILD). PyTorch is
 # Debian's python3-torch for /usr/bin/python3 (tools/setup.sh --torch).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 PY=/usr/bin/python3
-JOBS=${WORKBOOK_JOBS:-2}
-(( JOBS > 2 )) && JOBS=2
+JOBS=${WORKBOOK_JOBS:-$(nproc)}   # compile jobs: one per core unless WORKBOOK_JOBS says
 BUILD=${WORKBOOK_BENCH_BUILD:-build/release}   # the release preset's build folder
 
 say() { printf 'bench: %s\n' "$*" >&2; }

@@ -20,7 +20,8 @@ import torch.nn.functional as F
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures"
-SEED = ROOT.parent / "shared" / "seed" / "000_0ddbf7cae03946a5.txt"
+# The 5-token module is chapter 11's built-in example, so it lives with chapter 11.
+FIVE_TOKEN_MODULE = ROOT / "chapters" / "11_multihead_attention" / "data" / "five_token_module"
 
 
 def save(folder, **arrays):
@@ -30,8 +31,8 @@ def save(folder, **arrays):
         np.save(folder / f"{name}.npy", a)
 
 
-def seed_toy_program():
-    """The seed's toy program, run as written; its stdout is what chapter 06 must print."""
+def toy_program():
+    """The toy example's PyTorch program, run as written; its stdout is what chapter 06 must print."""
     tokens = torch.tensor([[1., 0., 1., 0.],
                            [0., 2., 0., 2.],
                            [1., 1., 1., 1.]])
@@ -45,7 +46,7 @@ def seed_toy_program():
         print("Attention Weights:\n", weights)
         print("Output Vectors:\n", output)
     (OUT / "toy_program_stdout.txt").write_text(stdout.getvalue())
-    save(OUT / "scaled_dot_product_attention" / "seed", query=tokens, scores=torch.matmul(Q, K.T),
+    save(OUT / "scaled_dot_product_attention" / "toy", query=tokens, scores=torch.matmul(Q, K.T),
          scaled_scores=scores, weights=weights, output=output)
 
 
@@ -81,7 +82,7 @@ def part1():
 # double implementation can be held to ~1e-10.
 
 class SimpleMultiHeadAttention(nn.Module):
-    """The seed's module, as written there (batch_first=False, batch of one)."""
+    """The 5-token module's wrapper, embedded here (batch_first=False, batch of one)."""
 
     def __init__(self, embed_dim, num_heads):
         super().__init__()
@@ -141,10 +142,10 @@ def mha_steps(m, query, key, value, attn_mask, key_padding_mask):
 
 
 def part2_case(name, m, query, key=None, value=None, attn_mask=None, key_padding_mask=None,
-               steps=False):
+               steps=False, folder=None):
     """One folder: the module's state_dict and inputs (float32, bool masks as bool), the
     results of the float32 module and of its float64 copy, and optionally every step."""
-    folder = OUT / "multihead_attention" / name
+    folder = folder or OUT / "multihead_attention" / name
     key = query if key is None else key
     value = key if value is None else value
     files = {"query": query}
@@ -190,16 +191,16 @@ def causal(L, S=None):
 
 
 def part2():
-    # the seed: x = torch.rand(5, 64) and SimpleMultiHeadAttention(64, 8), unbatched; the
-    # biases stay PyTorch's initial zeros, as the seed has them
+    # the 5-token module: x = torch.rand(5, 64) and SimpleMultiHeadAttention(64, 8), unbatched;
+    # the biases stay PyTorch's initial zeros
     torch.manual_seed(0)
     x = torch.rand(5, 64)
-    seed_module = SimpleMultiHeadAttention(embed_dim=64, num_heads=8)
-    seed_out = seed_module(x)
+    five = SimpleMultiHeadAttention(embed_dim=64, num_heads=8)
+    five_out = five(x)
     m = nn.MultiheadAttention(64, 8, batch_first=True).eval()
-    m.load_state_dict(seed_module.attn.state_dict())
-    assert torch.allclose(m(x, x, x)[0], seed_out, atol=1e-6)
-    part2_case("seed", m, x, steps=True)
+    m.load_state_dict(five.attn.state_dict())
+    assert torch.allclose(m(x, x, x)[0], five_out, atol=1e-6)
+    part2_case("five_token_module", m, x, steps=True, folder=FIVE_TOKEN_MODULE)
 
     torch.manual_seed(2)
     x = torch.randn(2, 4, 8)
@@ -268,7 +269,7 @@ def main():
             shutil.rmtree(OUT / sub, ignore_errors=True)
     OUT.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    seed_toy_program()
+    toy_program()
     part1()
     part2()
     print(f"fixtures written to {OUT.relative_to(ROOT)}")

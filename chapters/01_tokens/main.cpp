@@ -1,5 +1,5 @@
 // Chapter 01 (its title: chapters/manifest.tsv).
-// The seed's 3 tokens × 4 dims as a matrix: rows are tokens, columns are dimensions.
+// The toy example's 3 tokens × 4 dims as a matrix: rows are tokens, columns are dimensions.
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
 
@@ -28,7 +28,12 @@ int main(int argc, char** argv) {
         const Matrix tokens = ch.loading() ? ch.load_matrix("query.npy", "(L, E)")
                                            : attn::toy_tokens();
         const std::size_t L = tokens.shape(0), E = tokens.shape(1);
-        ch.say("One row per token, one column per dimension. The seed's example has 3 tokens "
+        ch.say("Where the examples come from: a short public explainer of attention works "
+               "through a toy example of 3 tokens with 4 dimensions each (Q = K = V = the "
+               "tokens) and runs a PyTorch nn.MultiheadAttention(64, 8) on 5 random tokens. "
+               "This workbook calls them \"the toy example\" and \"the 5-token module\" "
+               "and reproduces the numbers they print (chapters 06 and 11).");
+        ch.say("One row per token, one column per dimension. The toy example has 3 tokens "
                "with 4 dimensions each, so the matrix is (L, E) = (3, 4).");
         ch.show("tokens", tokens, {attn::token_labels(L), attn::token_labels(E, "d")},
                 "(L, E): L tokens, E dims each");
@@ -51,7 +56,7 @@ int main(int argc, char** argv) {
                "found). We compute: the dot product of Q and K gives a score of how much "
                "attention to pay; softmax turns scores into weights; multiplying the weights "
                "with V gives the output.");
-        ch.say("In the seed's toy example the three roles are shared: Q = K = V = tokens. "
+        ch.say("In the toy example the three roles are shared: Q = K = V = tokens. "
                "Chapter 07 gives each role its own learned projection. Next, chapter 02: "
                "the dot products.");
         //! [step4]

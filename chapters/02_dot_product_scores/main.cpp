@@ -37,7 +37,10 @@ int main(int argc, char** argv) {
         //! [step2]
         ch.step("2) every query with every key, with loops");
         ch.say("Row i, column j of the score matrix is query i's dot product with key j: "
-               "three nested loops (query, key, dimension).");
+               "three nested loops (query, key, dimension). L is the number of queries, S the "
+               "number of keys (" + std::string(S == L ? "here S = L" : "here S ≠ L") +
+               "; in self-attention S = L, chapter 14 has S ≠ L) and d_k the length of each "
+               "query and key vector.");
         ch.show("Q", Q, {}, "(L, d_k) queries");
         ch.show("K", K, {}, "(S, d_k) keys");
         const Matrix looped = attn::scores_loop(Q, K);
@@ -47,7 +50,9 @@ int main(int argc, char** argv) {
         //! [step3]
         ch.step("3) the same as one matrix product, Q·Kᵀ");
         ch.say("Transposing K turns its rows into columns, so the matrix product Q·Kᵀ "
-               "computes exactly those dot products - in one call that BLAS runs fast.");
+               "computes exactly those dot products - in one call that BLAS runs fast (BLAS, the "
+               "Basic Linear Algebra Subprograms: a library of tuned matrix routines, here "
+               "OpenBLAS through xtensor-blas; chapter 18 times it).");
         const Matrix K_T = xt::transpose(K);
         ch.show("K_T", K_T, {}, "(d_k, S) = Kᵀ");
         const Matrix s = attn::scores(Q, K);
@@ -58,7 +63,7 @@ int main(int argc, char** argv) {
         ch.step("4) they agree");
         ch.say("Largest difference between the loops and Q·Kᵀ: " +
                attn::describe_difference(looped, s) + ".");
-        ch.say("In the seed's example Q = K, so the scores are symmetric: q_i·k_j = q_j·k_i. "
+        ch.say("In the toy example Q = K, so the scores are symmetric: q_i·k_j = q_j·k_i. "
                "Token t1 = [0, 2, 0, 2] scores 8 with itself, the largest score: long "
                "vectors give large dot products. Next, chapter 03: why the scores are "
                "scaled by √d_k.");

@@ -1,5 +1,5 @@
 // Chapter 03 (its title: chapters/manifest.tsv).
-// Why the scores are divided by √d_k: a measured table, from a fixed seed.
+// Why the scores are divided by √d_k: a measured table, from a fixed random seed.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) divide the scores by √d_k");
-        ch.say("The seed computes scores = Q·Kᵀ / √d_k. Here d_k = " + std::to_string(d_k) +
+        ch.say("The toy example's PyTorch program computes scores = Q·Kᵀ / √d_k. Here d_k = " + std::to_string(d_k) +
                ", so every score is divided by " + attn::format_number(std::sqrt(double(d_k)), 4) + ".");
         const Matrix s = attn::scores(Q, K);
         ch.show("scores", s, {}, "(L, S) = Q·Kᵀ");
@@ -61,9 +61,10 @@ int main(int argc, char** argv) {
         ch.step("2) why: the spread of q·k grows with d_k");
         ch.say("If the entries of q and k are independent with mean 0 and variance 1, then "
                "q·k is a sum of d_k products each of variance 1, so Var(q·k) = d_k. Large "
-               "scores push softmax towards a one-hot vector: one weight near 1, the rest "
+               "scores push softmax (chapter 04: it turns each row of scores into positive weights "
+               "that add up to 1, the largest score getting the most) towards a one-hot vector: one weight near 1, the rest "
                "near 0. Measured, for 2000 random queries against 16 random keys each "
-               "(seed 3, so the table is the same on every machine):");
+               "(random-number seed 3, so the table is the same on every machine):");
         attn::Random rng(3);
         const std::size_t dims[] = {4, 16, 64, 256, 1024};
         Matrix table = xt::zeros<double>({std::size(dims), std::size_t{5}});
@@ -98,7 +99,8 @@ int main(int argc, char** argv) {
         ch.step("3) what scaling buys");
         ch.say("Without scaling, the largest weight climbs towards 1 as d_k grows: each "
                "query attends to a single key, and the softmax is saturated, where its "
-               "gradient is nearly 0 and learning stalls. Dividing by √d_k brings the "
+               "gradient is nearly 0 and learning stalls: training changes each parameter in "
+               "proportion to its gradient, so near-0 gradients barely change anything. Dividing by √d_k brings the "
                "variance back to 1 for every d_k, so the weights stay spread the same way "
                "whatever the width of the head. Next, chapter 04: the softmax itself.");
         //! [step3]

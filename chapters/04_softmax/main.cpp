@@ -34,11 +34,11 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) every row at once");
-        ch.say("Softmax runs over each row separately (dim=1 in the seed's "
+        ch.say("Softmax runs over each row separately (dim=1 in the toy example's "
                "F.softmax(scores, dim=1)): each query distributes its own attention.");
         ch.show("scaled_scores", scaled, {}, "(L, S)");
         const Matrix w = attn::softmax(scaled);
-        ch.show_weights("weights", w, {}, "(L, S) = softmax over each row");
+        ch.show_weights("weights", w, ch.weight_labels(w.shape(0), w.shape(1)), "(L, S) = softmax over each row");
         ch.show("row_sums", Vector(xt::sum(w, {1})), "(L,) every row sums to 1");
         //! [step2]
 
@@ -58,9 +58,9 @@ int main(int argc, char** argv) {
         ch.step("4) why subtracting the max is allowed");
         ch.say("exp(x_j - c) / Σ exp(x_k - c) = exp(x_j) / Σ exp(x_k): the factor exp(-c) "
                "cancels, so adding or subtracting a constant to a whole row changes nothing. "
-               "The seed's weights after adding 5 to every score:");
+               "The toy example's weights after adding 5 to every score:");
         const Matrix shifted = attn::softmax(scaled + 5.0);
-        ch.show_weights("weights_shifted", shifted, {}, "(L, S) = softmax(scaled_scores + 5)");
+        ch.show_weights("weights_shifted", shifted, ch.weight_labels(w.shape(0), w.shape(1)), "(L, S) = softmax(scaled_scores + 5)");
         ch.say("Largest difference from the weights above: " +
                attn::describe_difference(shifted, w) + ". The loop version softmax_loop "
                "against the vectorised softmax: " +

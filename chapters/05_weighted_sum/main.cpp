@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) the weights and the values");
-        ch.show_weights("weights", w, {}, "(L, S) from chapter 04");
+        ch.show_weights("weights", w, ch.weight_labels(w.shape(0), w.shape(1)), "(L, S) from chapter 04");
         ch.show("V", V, {}, "(S, d_v) one value row per key");
         //! [step1]
 

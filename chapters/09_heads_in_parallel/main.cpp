@@ -37,15 +37,15 @@ int main(int argc, char** argv) {
                "softmax(Q_h·K_hᵀ / √d_head)·V_h. Note the scale: √d_head, the width the "
                "dot products run over, not √E.");
         const attn::HeadsAttention looped = attn::attend_heads_loop(Qh, Kh, Vh);
-        ch.show_weights("weights_loop", looped.weights, {}, "(H, L, S) one attention per head");
+        ch.show_weights("weights_loop", looped.weights, ch.weight_labels(looped.weights.shape(1), looped.weights.shape(2)), "(H, L, S) one attention per head");
         //! [step2]
 
         //! [step3]
         ch.step("3) all heads in one pass");
         ch.say("Nothing in head h depends on another head, so all of them run at once: a "
-               "batched product over the head axis. This is the parallelism the seed means.");
+               "batched product over the head axis. This is the parallelism the explainer means.");
         const attn::HeadsAttention all = attn::attend_heads(Qh, Kh, Vh);
-        ch.show_weights("weights", all.weights, {}, "(H, L, S) = softmax(Q_h·K_hᵀ / √d_head) for every h");
+        ch.show_weights("weights", all.weights, ch.weight_labels(all.weights.shape(1), all.weights.shape(2)), "(H, L, S) = softmax(Q_h·K_hᵀ / √d_head) for every h");
         ch.show("heads_output", all.output, {}, "(H, L, d_head) = weights_h·V_h");
         ch.say("Against the loop over heads: weights " +
                attn::describe_difference(all.weights, looped.weights) + ", outputs " +

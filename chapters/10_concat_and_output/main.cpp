@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) the output projection");
-        ch.say("The seed's last box, \"Final Linear layer\": output = concat·W_oᵀ + b_o, "
+        ch.say("The last box of the explainer's diagram, \"Final Linear layer\": output = concat·W_oᵀ + b_o, "
                "with W_o = out_proj.weight (E, E) and b_o = out_proj.bias (E,).");
         ch.show("W_o", p.out_proj_weight, {}, "(E, E) out_proj.weight");
         ch.show("b_o", p.b_o(), "(E,) out_proj.bias");

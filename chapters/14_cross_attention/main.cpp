@@ -29,14 +29,27 @@ int main(int argc, char** argv) {
         "sequence it attends to"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
+        if (ch.loading()) {  // your sequences replace the built-in French and English
+            ch.step("1) cross-attention on your sequences");
+            const attn::QKV in = attn::load_qkv(ch);
+            ch.say("Your queries (L, d) attend to your keys (S, d) and values (S, d_v): the "
+                   "weights are (L, S), a row per query, a column per key.");
+            const attn::Attention mine = attn::attention(in.Q, in.K, in.V);
+            ch.show_weights("weights", mine.weights,
+                            ch.weight_labels(mine.weights.shape(0), mine.weights.shape(1)), "(L, S)");
+            ch.show("output", mine.output, {ch.token_labels(mine.output.shape(0)), {}}, "(L, d_v)");
+            return;
+        }
         const std::vector<std::string> french = {"le", "chat", "noir", "dort"};
         const std::vector<std::string> english = {"the", "black", "cat", "is", "sleeping"};
 
         //! [step1]
         ch.step("1) two sequences");
-        ch.say("In translation the decoder writes French while reading the English "
-               "sentence. Its queries come from the French words written so far; the keys "
-               "and values come from the English encoder. Hand-set vectors over four "
+        ch.say("A translation model has two halves: the encoder, which reads the English "
+               "sentence and turns each word into a vector, and the decoder, which writes "
+               "the French sentence one word at a time. The decoder's queries come from the "
+               "French words written so far; the keys and values come from the encoder's "
+               "English vectors. Hand-set vectors over four "
                "meanings [article, cat, black, sleep]; \"is sleeping\" splits sleep over two "
                "words:");
         const Matrix fr = 3.0 * words({{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}});
@@ -82,12 +95,5 @@ int main(int argc, char** argv) {
                "tokens. Next, chapter 15: word order.");
         //! [step3]
 
-        if (ch.loading()) {
-            ch.step("4) your sequences");
-            const attn::QKV in = attn::load_qkv(ch);
-            const attn::Attention mine = attn::attention(in.Q, in.K, in.V);
-            ch.show_weights("your_weights", mine.weights, {}, "(L, S)");
-            ch.show("your_output", mine.output, {}, "(L, d_v)");
-        }
     });
 }

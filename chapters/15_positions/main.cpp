@@ -27,6 +27,17 @@ int main(int argc, char** argv) {
                                  "query.npy (L, E): token vectors to add positions to"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
+        if (ch.loading()) {  // your tokens replace the built-in sentences
+            ch.step("1) positions added to your tokens");
+            const Matrix X = ch.load_matrix("query.npy", "(L, E)");
+            const Matrix pe = attn::positional_encoding(X.shape(0), X.shape(1));
+            ch.say("The sinusoidal positional encodings for your L and E, and your tokens with "
+                   "them added:");
+            const std::vector<std::string> rows = ch.token_labels(X.shape(0));
+            ch.show("PE", pe, {rows, {}}, "(L, E)");
+            ch.show("tokens_with_positions", Matrix(X + pe), {rows, {}}, "(L, E)");
+            return;
+        }
         const std::size_t E = 8;
         attn::Random rng(15);
         const Matrix vocab = rng.normal_matrix(3, E);  // dog, bites, man
@@ -77,11 +88,5 @@ int main(int argc, char** argv) {
                ". Next, chapter 16: batches.");
         //! [step4]
 
-        if (ch.loading()) {
-            ch.step("5) your tokens");
-            const Matrix X = ch.load_matrix("query.npy", "(L, E)");
-            ch.show("your_PE", attn::positional_encoding(X.shape(0), X.shape(1)), {}, "(L, E)");
-            ch.show("your_tokens_with_positions", Matrix(X + attn::positional_encoding(X.shape(0), X.shape(1))), {}, "(L, E)");
-        }
     });
 }

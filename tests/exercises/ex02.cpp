@@ -67,7 +67,7 @@ void compare(const Matrix& Q, const Matrix& K) {
 int main(int argc, char** argv) {
     Exercise e(2, "02_dot_product_scores", "scores(Q, K)");
 
-    e.check("the seed's example: Q = K = the 3 tokens × 4 dims (chapter 02)", [] {
+    e.check("the toy example: Q = K = the 3 tokens × 4 dims (chapter 02)", [] {
         const Matrix tokens = attn::toy_tokens();
         // By hand: t0 = [1, 0, 1, 0], t1 = [0, 2, 0, 2], t2 = [1, 1, 1, 1].
         const Matrix by_hand = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};

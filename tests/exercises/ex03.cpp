@@ -57,7 +57,7 @@ void compare(const Matrix& s, std::size_t d_k) {
 int main(int argc, char** argv) {
     Exercise e(3, "03_scaling", "scale(scores, d_k)");
 
-    e.check("the seed's example: its scores with d_k = 4, divided by √4 = 2 (chapter 03)", [] {
+    e.check("the toy example: its scores with d_k = 4, divided by √4 = 2 (chapter 03)", [] {
         const Matrix tokens = attn::toy_tokens();
         const Matrix scores = {{2, 0, 2}, {0, 8, 4}, {2, 4, 4}};
         reference_agrees("scores", attn::scores(tokens, tokens), scores, 1e-12);

@@ -57,7 +57,7 @@ std::vector<Mistake> mistakes(const Matrix& x) {
     return {
         gives(transposed(softmax_with(transposed(x), Shift::row_max)),
               "every column of your weights sums to 1, not every row: did you normalise over "
-              "the wrong axis? Softmax runs over each row (dim=1 in the seed): row i holds "
+              "the wrong axis? Softmax runs over each row (dim=1 in the toy example's PyTorch program): row i holds "
               "query i's weights over the keys, so take the max and the sum along row i."),
         gives(softmax_with(x, Shift::whole_max),
               "you subtracted the max of the whole matrix, not of each row: a row far below "
@@ -106,9 +106,9 @@ void compare(const Matrix& x) {
 int main(int argc, char** argv) {
     Exercise e(4, "04_softmax", "softmax(x)");
 
-    e.check("the seed's example: its scaled scores become chapter 04's weights", [] {
+    e.check("the toy example: its scaled scores become chapter 04's weights", [] {
         const Matrix scaled = {{1, 0, 1}, {0, 4, 2}, {1, 2, 2}};
-        // The seed's PyTorch printout.
+        // The toy example's PyTorch printout.
         const Matrix printed = {{0.4223, 0.1554, 0.4223}, {0.0159, 0.8668, 0.1173},
                                 {0.1554, 0.4223, 0.4223}};
         reference_agrees("softmax", attn::softmax(scaled), printed, 0.5e-4);

@@ -55,10 +55,10 @@ void compare(const Matrix& w, const Matrix& V) {
 int main(int argc, char** argv) {
     Exercise e(5, "05_weighted_sum", "weighted_sum(weights, V)");
 
-    e.check("the seed's example: chapter 04's weights and V = the 3 tokens", [] {
+    e.check("the toy example: chapter 04's weights and V = the 3 tokens", [] {
         const Matrix w = attn::softmax({{1, 0, 1}, {0, 4, 2}, {1, 2, 2}});
         const Matrix V = attn::toy_tokens();
-        // The seed's PyTorch printout.
+        // The toy example's PyTorch printout.
         const Matrix printed = {{0.8446, 0.7330, 0.8446, 0.7330},
                                 {0.1332, 1.8509, 0.1332, 1.8509},
                                 {0.5777, 1.2670, 0.5777, 1.2670}};

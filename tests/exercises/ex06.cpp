@@ -20,7 +20,7 @@ Matrix attend(const Matrix& scores, double divisor, const Matrix& V) {
     return attn::weighted_sum(attn::softmax(scores / divisor), V);
 }
 
-// The seed example's output, what a hard-coded answer returns.
+// The toy example's output, what a hard-coded answer returns.
 Matrix seed_output() {
     const Matrix t = attn::toy_tokens();
     return attn::attention(t, t, t).output;
@@ -75,7 +75,7 @@ std::vector<Mistake> mistakes(const Matrix& Q, const Matrix& K, const Matrix& V)
     m.push_back(gives(right.scores, "you returned the scores Q·Kᵀ; the output is softmax(Q·Kᵀ / √d_k)·V."));
     if (!(L == 3 && S == 3 && d_v == 4 && near(right.output, seed_output()))) {
         m.push_back(gives(seed_output(),
-                          "your answer is the output of the seed's example whatever the input: "
+                          "your answer is the output of the toy example whatever the input: "
                           "is it hard-coded? Compute it from Q, K and V."));
     }
     m.push_back(shape_differs(right.output,
@@ -96,7 +96,7 @@ void compare(const Matrix& Q, const Matrix& K, const Matrix& V) {
 int main(int argc, char** argv) {
     Exercise e(6, "06_self_attention", "attention(Q, K, V)");
 
-    e.check("the seed's example: Q = K = V = the 3 tokens, PyTorch's printed output", [] {
+    e.check("the toy example: Q = K = V = the 3 tokens, PyTorch's printed output", [] {
         const Matrix t = attn::toy_tokens();
         const Matrix printed = {{0.8446, 0.7330, 0.8446, 0.7330},
                                 {0.1332, 1.8509, 0.1332, 1.8509},
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
     e.check("wide queries and keys, d_k = 256: the scaling decides how sharp the weights are",
             [&] { compare(Qw, Kw, Vw); });
 
-    e.check("large scores: the seed's tokens × 16, so Q·Kᵀ / √d_k reaches 1024", [] {
+    e.check("large scores: the toy example's tokens × 16, so Q·Kᵀ / √d_k reaches 1024", [] {
         const Matrix t = attn::toy_tokens() * 16.0;
         compare(t, t, attn::toy_tokens());
     });

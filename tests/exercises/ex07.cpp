@@ -77,11 +77,11 @@ void compare(const Matrix& X, const Matrix& W, const Vector& b) {
 int main(int argc, char** argv) {
     Exercise e(7, "07_projections", "project(X, W, b)");
 
-    // Chapter 07's example: the seed's tokens and the module drawn from Random(7).
+    // Chapter 07's example: the toy example's tokens and the module drawn from Random(7).
     attn::Random rng7(7);
     const attn::MhaParams p = attn::random_mha_params(4, 2, rng7);
     const Matrix tokens = attn::toy_tokens();
-    e.check("chapter 07's example: Q = X·W_qᵀ + b_q, the seed's 3 tokens, E = 4", [&] {
+    e.check("chapter 07's example: Q = X·W_qᵀ + b_q, the toy example's 3 tokens, E = 4", [&] {
         // By hand, token t1 = [0, 2, 0, 2]: q(r) = 2·W_q(r, 1) + 2·W_q(r, 3) + b_q(r).
         const Matrix W = p.W_q();
         const Vector b = p.b_q();

@@ -1,5 +1,5 @@
 // Exercise 09's checks: attend_heads(Qh, Kh, Vh), attention in every head, against the
-// reference attn::attend_heads (and PyTorch's own head outputs for the seed's module).
+// reference attn::attend_heads (and PyTorch's own head outputs for the 5-token module).
 #include <cmath>
 
 #include <xtensor/xview.hpp>
@@ -125,20 +125,20 @@ Tensor3 fixture(const std::string& name) {
 int main(int argc, char** argv) {
     Exercise e(9, "09_heads_in_parallel", "attend_heads(Qh, Kh, Vh)");
 
-    // Chapter 09's example: the seed's tokens, the module drawn from Random(7), E = 4, H = 2.
+    // Chapter 09's example: the toy example's tokens, the module drawn from Random(7), E = 4, H = 2.
     attn::Random rng7(7);
     const attn::MhaParams p = attn::random_mha_params(4, 2, rng7);
     const Matrix X = attn::toy_tokens();
     const Tensor3 Qh = attn::split_heads(attn::project(X, p.W_q(), p.b_q()), 2);
     const Tensor3 Kh = attn::split_heads(attn::project(X, p.W_k(), p.b_k()), 2);
     const Tensor3 Vh = attn::split_heads(attn::project(X, p.W_v(), p.b_v()), 2);
-    e.check("chapter 09's example: the seed's 3 tokens in H = 2 heads of d = 2", [&] {
+    e.check("chapter 09's example: the toy example's 3 tokens in H = 2 heads of d = 2", [&] {
         reference_agrees("heads' outputs, all at once and in a loop", attn::attend_heads(Qh, Kh, Vh).output,
                          attn::attend_heads_loop(Qh, Kh, Vh).output, 1e-12);
         compare(Qh, Kh, Vh);
     });
 
-    e.check("the seed's nn.MultiheadAttention(64, 8): 8 heads of d = 8, PyTorch's own head outputs", [] {
+    e.check("the 5-token module, nn.MultiheadAttention(64, 8): 8 heads of d = 8, PyTorch's own head outputs", [] {
         const Tensor3 q = fixture("q_heads.npy"), k = fixture("k_heads.npy"), v = fixture("v_heads.npy");
         reference_agrees("heads' outputs", attn::attend_heads(q, k, v).output, fixture("head_outputs.npy"), 1e-9);
         compare(q, k, v);

@@ -28,7 +28,7 @@ std::vector<Mistake> mistakes(const Tensor3& heads, const Matrix& W_o, const Vec
     const Matrix reshaped = xt::reshape_view(heads, {L, H * d});
     std::vector<Mistake> m = {
         gives(concat, "your answer is the concatenated heads: forgot the output projection? The "
-                      "seed's last box, the final linear layer, is concat·W_oᵀ + b_o (chapter 10, "
+                      "last box of the explainer's diagram, the final linear layer, is concat·W_oᵀ + b_o (chapter 10, "
                       "step 2)."),
         gives(attn::project(concat, transposed(W_o), b_o),
               "your answer is concat·W_o + b_o, without the transpose: W_o is stored as (out, "
@@ -65,18 +65,18 @@ xt::xarray<double> fixture(const std::string& name) {
 int main(int argc, char** argv) {
     Exercise e(10, "10_concat_and_output", "output_projection(...)");
 
-    // Chapter 10's example: the seed's tokens, the module drawn from Random(7), E = 4, H = 2.
+    // Chapter 10's example: the toy example's tokens, the module drawn from Random(7), E = 4, H = 2.
     attn::Random rng7(7);
     const attn::MhaParams p = attn::random_mha_params(4, 2, rng7);
     const Matrix X = attn::toy_tokens();
     const attn::MhaForward f = attn::mha_forward(p, X, X, X);
-    e.check("chapter 10's example: the seed's 3 tokens, 2 heads of d = 2, W_o (4, 4)", [&] {
+    e.check("chapter 10's example: the toy example's 3 tokens, 2 heads of d = 2, W_o (4, 4)", [&] {
         reference_agrees("output", attn::project(attn::merge_heads(f.heads.output), p.out_proj_weight,
                                                  p.out_proj_bias), f.output, 1e-12);
         compare(f.heads.output, p.out_proj_weight, p.out_proj_bias);
     });
 
-    e.check("the seed's nn.MultiheadAttention(64, 8): PyTorch's 8 head outputs (8, 5, 8) and its "
+    e.check("the 5-token module, nn.MultiheadAttention(64, 8): PyTorch's 8 head outputs (8, 5, 8) and its "
             "out_proj give its output", [] {
         const Tensor3 heads = fixture("head_outputs.npy");
         const Matrix W_o = fixture("out_proj.weight.npy");

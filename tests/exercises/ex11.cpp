@@ -147,10 +147,10 @@ int main(int argc, char** argv) {
     attn::Random rng7(7);
     const MhaParams small = attn::random_mha_params(4, 2, rng7);
     const Matrix X = attn::toy_tokens();
-    e.check("chapters 07-10's example: the seed's 3 tokens, E = 4, H = 2 (self-attention)",
+    e.check("chapters 07-10's example: the toy example's 3 tokens, E = 4, H = 2 (self-attention)",
             [&] { compare(small, X, X, X); });
 
-    e.check("the seed's nn.MultiheadAttention(64, 8) on 5 tokens: PyTorch's own output",
+    e.check("the 5-token module, nn.MultiheadAttention(64, 8) on 5 tokens: PyTorch's own output",
             [] { pytorch_case("five_token_module", 8); });
 
     e.check("PyTorch's cross-attention: query (3, 8), key and value (5, 8), H = 4",

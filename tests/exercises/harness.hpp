@@ -9,7 +9,7 @@
 //
 //     int main(int argc, char** argv) {
 //         ex::check::Exercise e(4, "04_softmax", "softmax(x)");
-//         e.check("the seed's example", [] {
+//         e.check("the toy example", [] {
 //             ex::check::expect({"softmax(x)", {{"x", x}}, [&] { return mistakes(x); }},
 //                               ex::softmax(x), attn::softmax(x));
 //         });

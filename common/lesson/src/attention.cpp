@@ -10,6 +10,7 @@
 
 namespace attn {
 
+//! [scores]
 // Q is (L, d_k), K is (S, d_k); returns (L, S).
 Matrix scores(const Matrix& Q, const Matrix& K) {
     const Matrix K_T = xt::transpose(K);  // (d_k, S), contiguous for BLAS
@@ -24,12 +25,14 @@ Matrix scores_loop(const Matrix& Q, const Matrix& K) {
             for (std::size_t c = 0; c < d_k; ++c) out(i, j) += Q(i, c) * K(j, c);
     return out;
 }
+//! [scores]
 
 // scores is (L, S); returns (L, S).
 Matrix scale(const Matrix& scores, std::size_t d_k) {
     return scores / std::sqrt(static_cast<double>(d_k));
 }
 
+//! [softmax]
 // x is (L, S); returns (L, S).
 Matrix softmax(const Matrix& x) {
     // 1) each row's max, kept as (L, 1) so it broadcasts over the row
@@ -42,6 +45,7 @@ Matrix softmax(const Matrix& x) {
     const Matrix row_sum = xt::sum(e, {1}, xt::keep_dims);
     return e / row_sum;
 }
+//! [softmax]
 
 Matrix softmax_naive(const Matrix& x) {
     const Matrix e = xt::exp(x);

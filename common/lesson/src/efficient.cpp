@@ -444,6 +444,7 @@ void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t 
     float* l = t.l.data();
     std::fill(m, m + nq, -kInfF);
     std::fill(l, l + nq, 0.0f);
+    //! [tiled]
     for (std::size_t j0 = 0; j0 < S; j0 += bk) {
         const std::size_t nk = std::min(bk, S - j0);
         // a) this block's scores, times log2(e)/√d: (nq, nk) = Q_tile·K_blockᵀ
@@ -470,6 +471,7 @@ void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t 
         const float inv = 1.0f / l[r];
         for (std::size_t x = 0; x < d; ++x) Qb[r * pr.ld_q + x] = O[r * d + x] * inv;
     }
+    //! [tiled]
 }
 
 std::size_t tile_workers(std::size_t L, std::size_t H, std::size_t bq, std::size_t threads) {

@@ -1,6 +1,7 @@
 // What every chapter program shares (see chapter.hpp).
 #include "workbook/chapter.hpp"
 #include "workbook/errors.hpp"
+#include "workbook/inputs.hpp"
 #include "workbook/manifest.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <unistd.h>
@@ -241,6 +243,48 @@ std::string Chapter::load_path(const std::string& file) const {
 
 bool Chapter::has_file(const std::string& file) const {
     return loading() && file_present(load_path(file));
+}
+
+namespace {
+
+// The labels in DIR/file, one a line, checked to be n; nullopt when there is no such file.
+std::optional<std::vector<std::string>> label_file(const std::string& path, std::size_t n,
+                                                   const std::string& what) {
+    std::ifstream in(path);
+    if (!in) return std::nullopt;
+    std::vector<std::string> labels;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        labels.push_back(line);
+    }
+    if (labels.size() != n)
+        throw InputError(path + ": " + std::to_string(labels.size()) + " labels, but " + what +
+                         " has " + std::to_string(n) + " tokens; write one label per line");
+    return labels;
+}
+
+}  // namespace
+
+std::vector<std::string> Chapter::token_labels(std::size_t n) const {
+    if (loading())
+        if (auto labels = label_file(load_path("tokens.txt"), n, "query.npy")) return *labels;
+    return attn::token_labels(n);
+}
+
+std::vector<std::string> Chapter::key_labels(std::size_t S) const {
+    if (loading()) {
+        if (auto labels = label_file(load_path("key_tokens.txt"), S, "key.npy")) return *labels;
+        if (!std::filesystem::exists(load_path("key.npy"))) return token_labels(S);
+    }
+    return attn::token_labels(S);
+}
+
+Labels Chapter::weight_labels(std::size_t L, std::size_t S) const {
+    // No label file: the default labels, so that the matrices print as they always have.
+    if (!loading() || (!std::filesystem::exists(load_path("tokens.txt")) &&
+                       !std::filesystem::exists(load_path("key_tokens.txt"))))
+        return {};
+    return {token_labels(L), key_labels(S)};
 }
 
 Matrix Chapter::load_matrix(const std::string& file, const std::string& what) const {

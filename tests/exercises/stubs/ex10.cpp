@@ -6,7 +6,7 @@
 //        b_o (E,), out_proj.bias, or empty (b_o.size() == 0) when there is no bias
 //   out: (L, E) = concat·W_oᵀ + b_o, where concat (L, E) is the heads side by side:
 //        concat(i, h·d + c) = heads(h, i, c)
-// Chapter 10: step 1 concatenates (merge_heads from chapter 08), step 2 is the seed's
+// Chapter 10: step 1 concatenates (merge_heads from chapter 08), step 2 is the explainer's
 // "Final Linear layer" (project from chapter 07). Call your own merge_heads and project
 // from exercises 08 and 07 (in namespace ex), or the reference attn::merge_heads and
 // attn::project from <attention/mha.hpp> — or write the loops yourself.

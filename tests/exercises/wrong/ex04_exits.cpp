@@ -2,7 +2,7 @@
 // std::exit(0) once the weights are printed. Status 0 is not a pass: the harness reports
 // the check during which the program ended.
 // through: ./workbook
-// expect: ✗ 1\. the seed's example.*your code ended the program during this check
+// expect: ✗ 1\. the toy example.*your code ended the program during this check
 #include <cmath>
 #include <cstdlib>
 #include <iostream>

@@ -1,5 +1,5 @@
 // A plausible wrong answer to exercise 11: written for self-attention only, projecting
-// K and V from `query` as well. Right on the seed's example, wrong for cross-attention.
+// K and V from `query` as well. Right on the toy example, wrong for cross-attention.
 // expect: K and V were projected from query
 #include <attention/mha.hpp>
 

@@ -90,6 +90,16 @@ public:
     std::ostream& out() { return out_; }
     /// True when the user passed `--load DIR`.
     bool loading() const { return !load_dir_.empty(); }
+    /// Labels for n tokens (the queries): with `--load DIR` and a DIR/tokens.txt, its lines
+    /// (one label per line; it must have exactly n, else InputError: one line, exit status 2);
+    /// otherwise t0, t1, ….
+    std::vector<std::string> token_labels(std::size_t n) const;
+    /// Labels for S keys: DIR/key_tokens.txt when present (exactly S lines); else, when the
+    /// keys are the queries (no DIR/key.npy), the same as token_labels(S); else t0, t1, ….
+    std::vector<std::string> key_labels(std::size_t S) const;
+    /// {token_labels(L), key_labels(S)}, for a map of weights (L, S), when DIR has a label
+    /// file; otherwise empty (the default labels t0, t1, …).
+    Labels weight_labels(std::size_t L, std::size_t S) const;
     /// DIR/file, for a file the chapter reads with `--load`.
     std::string load_path(const std::string& file) const;
     /// True when DIR/file exists.
