@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     e.check("chapter 12's three heads on \"The cat chased the mouse\" (3, 5, 5)",
             [] { compare(cat_chased_mouse_heads()); });
 
-    e.check("the seed's nn.MultiheadAttention(64, 8): PyTorch's 8 maps and its own weights_mean", [] {
+    e.check("the 5-token nn.MultiheadAttention(64, 8): PyTorch's 8 maps and its own weights_mean", [] {
         const Tensor3 w = fixture("weights64.npy");
         reference_agrees("mean over the heads", mean_over(w, 0), fixture("weights_mean64.npy"), 1e-12);
         compare(w);
