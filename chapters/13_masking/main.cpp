@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
         attn::Random rng(13);
         Matrix X = rng.normal_matrix(4, 4);  // 4 tokens × 4 dims
         const attn::Labels labels{words, words};
+        // With --load, --dump writes only what is computed from the user's data (step 6),
+        // not this example's matrices.
+        ch.set_dumping(!ch.loading());
 
         //! [step1]
         ch.step("1) a causal mask: no looking ahead");
@@ -133,6 +136,7 @@ int main(int argc, char** argv) {
 
         if (ch.loading()) {
             ch.step("6) your inputs");
+            ch.set_dumping(true);
             const Matrix Q = ch.load_matrix("query.npy", "(L, d)");
             const Matrix K = ch.has_file("key.npy") ? ch.load_matrix("key.npy", "(S, d)") : Q;
             const Matrix V = ch.has_file("value.npy") ? ch.load_matrix("value.npy", "(S, d_v)") : Q;

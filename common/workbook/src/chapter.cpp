@@ -129,7 +129,7 @@ void Chapter::say(const std::string& text) {
 }
 
 void Chapter::dump(const std::string& name, const xt::xarray<double>& a) {
-    if (!dump_dir_.empty()) dump_npy(dump_dir_ + "/" + name + ".npy", a);
+    if (dumping_ && !dump_dir_.empty()) dump_npy(dump_dir_ + "/" + name + ".npy", a);
 }
 
 void Chapter::show(const std::string& name, const Matrix& m, const Labels& labels,
