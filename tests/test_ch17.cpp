@@ -50,7 +50,7 @@ TEST_CASE("chapter 17 prints its recorded output", "[ch17]") {
 
 TEST_CASE("chapter 17 --load: the last generated row is PyTorch's unmasked last row", "[ch17]") {
     // The newest token may look at every token, so causal or not, its row is the same:
-    // PyTorch's output for the seed's module (5 tokens, no mask) gives the last row.
+    // PyTorch's output for the 5-token module (5 tokens, no mask) gives the last row.
     wbtest::TempDir out("ch17_out");
     const auto r = wbtest::run_chapter("17_kv_cache", {"--load", wbtest::fixture_path("multihead_attention/five_token_module"), "--dump", out.path()});
     INFO(r.err);
