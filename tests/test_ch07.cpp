@@ -90,7 +90,7 @@ TEST_CASE("chapter 07 rejects a packed weight of the wrong shape", "[ch07]") {
     wbtest::check_bad_input("07_projections", {"--load", in.path()}, {"--heads H is needed"});
 }
 
-TEST_CASE("PyTorch starts both biases at zero; chapter 07 draws them in ±0.1, and says so", "[ch07]") {
+TEST_CASE("PyTorch starts both biases at zero and chapter 07 says it draws them in ±0.1", "[ch07]") {
     // PyTorch 1.13's fresh nn.MultiheadAttention (the 5-token module): every bias is 0.0.
     CHECK(xt::all(xt::equal(wbtest::fixture("multihead_attention/five_token_module/in_proj_bias.npy"), 0.0)));
     CHECK(xt::all(xt::equal(wbtest::fixture("multihead_attention/five_token_module/out_proj.bias.npy"), 0.0)));

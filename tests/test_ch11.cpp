@@ -122,7 +122,7 @@ TEST_CASE("chapter 11 leads with the point: the agreement with PyTorch comes bef
     CHECK(r.out.find("state_dict (the module's named weight tensors") != std::string::npos);
 }
 
-TEST_CASE("chapter 11 prints the per-head stacks only with --verbose; --dump writes them either way", "[ch11]") {
+TEST_CASE("chapter 11 prints the per-head stacks only with --verbose and --dump writes them either way", "[ch11]") {
     wbtest::TempDir out("ch11_quiet");
     const auto quiet = wbtest::run_chapter("11_multihead_attention", {"--dump", out.path()});
     const auto loud = wbtest::run_chapter("11_multihead_attention", {"--verbose"});

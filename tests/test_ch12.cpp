@@ -69,7 +69,7 @@ TEST_CASE("chapter 12 takes no --load", "[ch12]") {
     wbtest::check_bad_input("12_self_vs_multihead", {"--load", "x"}, {"unknown option '--load'"});
 }
 
-TEST_CASE("chapter 12's combined output after W_o keeps cat's two words apart; one head blends them", "[ch12]") {
+TEST_CASE("chapter 12's combined output after W_o keeps cat's two words apart where one head blends them", "[ch12]") {
     wbtest::TempDir out("ch12_out");
     const auto r = wbtest::run_chapter("12_self_vs_multihead", {"--dump", out.path()});
     REQUIRE(r.status == 0);

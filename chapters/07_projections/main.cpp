@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) one token, three roles");
-        ch.say("Token t1 = [0, 2, 0, 2] in the toy example. Like nn.Linear, each role is "
+        ch.say("Token t1 of the toy example is [0, 2, 0, 2]. Like nn.Linear, each role is "
                "x·Wᵀ + b: row r of W makes entry r of the result.");
         const std::size_t t = std::min<std::size_t>(1, X.shape(0) - 1);
         const Matrix x = xt::view(X, xt::range(t, t + 1), xt::all());  // (1, E)
