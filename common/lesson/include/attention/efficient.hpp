@@ -1,4 +1,4 @@
-/// \file fast.hpp
+/// \file efficient.hpp
 /// \brief Part IV: the same multi-head attention computed five ways in float32, from plain
 /// loops to tiled attention with an online softmax, each counted (flops, memory) and timed.
 ///
