@@ -1,6 +1,7 @@
 // Chapter 07 — learned projections: one token, three roles.
 #include "support.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <attention/mha.hpp>
@@ -87,4 +88,26 @@ TEST_CASE("chapter 07 rejects a packed weight of the wrong shape", "[ch07]") {
     wbtest::check_bad_input("07_projections", {"--load", in.path(), "--heads", "1"},
                             {"out_proj.weight.npy", "no such file"});
     wbtest::check_bad_input("07_projections", {"--load", in.path()}, {"--heads H is needed"});
+}
+
+TEST_CASE("PyTorch starts both biases at zero and chapter 07 says it draws them in ±0.1", "[ch07]") {
+    // PyTorch 1.13's fresh nn.MultiheadAttention (the 5-token module): every bias is 0.0.
+    CHECK(xt::all(xt::equal(wbtest::fixture("multihead_attention/five_token_module/in_proj_bias.npy"), 0.0)));
+    CHECK(xt::all(xt::equal(wbtest::fixture("multihead_attention/five_token_module/out_proj.bias.npy"), 0.0)));
+    // The chapter's biases: nonzero, within ±0.1; its weights within Xavier's bound √(6 / 4E).
+    wbtest::TempDir out("ch07_bias");
+    const auto r = wbtest::run_chapter("07_projections", {"--dump", out.path()});
+    REQUIRE(r.status == 0);
+    for (const char* b : {"b_q", "b_k", "b_v"}) {
+        INFO(b);
+        const auto v = attn::load_npy(out / (std::string(b) + ".npy")).data;
+        CHECK(xt::all(xt::abs(v) <= 0.1));
+        CHECK(xt::any(xt::not_equal(v, 0.0)));
+    }
+    const auto W = attn::load_npy(out / "W_q.npy").data;
+    CHECK(xt::all(xt::abs(W) <= std::sqrt(6.0 / (4.0 * W.shape(1)))));
+    std::string text = r.out;  // the paragraph as one line, whatever the wrapping
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    CHECK(text.find("a fresh nn.MultiheadAttention sets both biases to zero") != std::string::npos);
+    CHECK(text.find("uniform in ±0.1 instead, only to make them visible") != std::string::npos);
 }

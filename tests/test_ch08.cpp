@@ -76,3 +76,17 @@ TEST_CASE("chapter 08 rejects heads that do not divide the width", "[ch08]") {
     wbtest::check_bad_input("08_head_splitting", {"--heads", "0"}, {"--heads 0", "positive"});
     wbtest::check_bad_input("08_head_splitting", {"--heads", "two"}, {"--heads two"});
 }
+
+TEST_CASE("chapter 08 splits L = 4 tokens into H = 3 heads, so the reshape bug visibly mixes tokens", "[ch08]") {
+    wbtest::TempDir out("ch08_mix");
+    const auto r = wbtest::run_chapter("08_head_splitting", {"--dump", out.path()});
+    REQUIRE(r.status == 0);
+    const Matrix X = attn::load_npy(out / "X.npy").data;
+    REQUIRE(X.shape() == std::array<std::size_t, 2>{4, 6});  // L ≠ H = 3
+    // By hand: x.view(3, 4, 2) reads 0 1 2 3 4 5 10 11 …: head 0 gets all six numbers of
+    // token 0, then two of token 1's; the right head 0 is columns 0-1 of every token.
+    const xt::xarray<double> wrong = attn::load_npy(out / "heads_wrong.npy").data;
+    CHECK_THAT(xt::xarray<double>(xt::view(wrong, 0)), Near(Matrix{{0, 1}, {2, 3}, {4, 5}, {10, 11}}, 0));
+    const xt::xarray<double> heads = attn::load_npy(out / "heads.npy").data;
+    CHECK_THAT(xt::xarray<double>(xt::view(heads, 0)), Near(Matrix{{0, 1}, {10, 11}, {20, 21}, {30, 31}}, 0));
+}

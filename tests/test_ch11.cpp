@@ -3,10 +3,13 @@
 
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
+#include <sstream>
 
 #include <xtensor/xmath.hpp>
 
 #include <workbook/inputs.hpp>
+#include <xtensor/xnpy.hpp>
 #include <attention/mha.hpp>
 #include <workbook/npy.hpp>
 
@@ -22,10 +25,10 @@ const char* const kCases[] = {"five_token_module", "self", "cross", "causal_bool
 
 }  // namespace
 
-TEST_CASE("chapter 11 prints its recorded output, with the seed's output shape", "[ch11]") {
+TEST_CASE("chapter 11 prints its recorded output, with the original program's output shape", "[ch11]") {
     wbtest::check_recorded_output("11_multihead_attention");
     const auto r = wbtest::run_chapter("11_multihead_attention");
-    // The seed's program prints "Multi-head attention output: torch.Size([5, 64])".
+    // The PyTorch program the workbook started from prints "Multi-head attention output: torch.Size([5, 64])".
     CHECK(r.out.find("Multi-head attention output: torch.Size([5, 64])\n") != std::string::npos);
     CHECK(r.out.find("against ours, to 1e-5: they agree.") != std::string::npos);
 }
@@ -107,4 +110,95 @@ TEST_CASE("chapter 11 rejects bad input with one line and status 2", "[ch11]") {
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
     std::remove((dir / "out_proj.weight.npy").c_str());
     wbtest::check_bad_input(slug, {"--load", dir.path(), "--heads", "2"}, {"out_proj.weight.npy", "no such file"});
+}
+
+TEST_CASE("chapter 11 leads with the point: the agreement with PyTorch comes before the steps", "[ch11]") {
+    const auto r = wbtest::run_chapter("11_multihead_attention");
+    REQUIRE(r.status == 0);
+    const auto agree = r.out.find("against ours, to 1e-5: they agree.");
+    REQUIRE(agree != std::string::npos);
+    CHECK(agree < r.out.find("-- Step 2)"));
+    CHECK(agree < r.out.find("Q_heads"));
+    CHECK(r.out.find("state_dict (the module's named weight tensors") != std::string::npos);
+}
+
+TEST_CASE("chapter 11 prints the per-head stacks only with --verbose and --dump writes them either way", "[ch11]") {
+    wbtest::TempDir out("ch11_quiet");
+    const auto quiet = wbtest::run_chapter("11_multihead_attention", {"--dump", out.path()});
+    const auto loud = wbtest::run_chapter("11_multihead_attention", {"--verbose"});
+    REQUIRE(quiet.status == 0);
+    REQUIRE(loud.status == 0);
+    // The stacks' first row of numbers: printed with --verbose only.
+    for (const char* name : {"Q_heads", "K_heads", "V_heads", "scaled_scores", "heads_output"}) {
+        INFO(name);
+        const std::string header = std::string(name) + "  (8, 5, ";
+        CHECK(quiet.out.find(header) != std::string::npos);
+        CHECK(loud.out.find(header) != std::string::npos);
+        const auto stack = attn::load_npy(out / (std::string(name) + ".npy")).data;
+        CHECK(stack.shape(0) == 8);
+    }
+    CHECK(quiet.out.size() * 2 < loud.out.size());
+    // One heatmap grid of every head, and one head's numbers.
+    CHECK(quiet.out.find("heatmaps of weights, one per head") != std::string::npos);
+    CHECK_THAT(attn::load_npy(out / "weights_head0.npy").data,
+               Near(xt::view(wbtest::fixture("multihead_attention/five_token_module/weights64.npy"), 0, xt::all(), xt::all()), 1e-9));
+}
+
+TEST_CASE("the 5-token module's maps are nearly uniform: scores near 0, weights near 1/S", "[ch11]") {
+    // PyTorch's own numbers (not the workbook's) for the freshly initialised module.
+    const auto scores = wbtest::fixture("multihead_attention/five_token_module/scaled_scores.npy");
+    const auto w = wbtest::fixture("multihead_attention/five_token_module/weights64.npy");
+    CHECK(xt::amax(xt::abs(scores))() < 0.5);
+    CHECK(xt::amin(w)() > 0.15);
+    CHECK(xt::amax(w)() < 0.25);
+    // The chapter prints the same bounds.
+    const auto r = wbtest::run_chapter("11_multihead_attention");
+    std::ostringstream range;
+    range << std::fixed << std::setprecision(4) << xt::amin(w)() << " and " << xt::amax(w)();
+    CHECK(r.out.find("lies between " + range.str()) != std::string::npos);
+    std::ostringstream bound;
+    bound << std::fixed << std::setprecision(2) << xt::amax(xt::abs(scores))();
+    CHECK(r.out.find("scaled scores lie within ±" + bound.str()) != std::string::npos);
+    CHECK(r.out.find("Part VI (to come) trains them") != std::string::npos);
+}
+
+TEST_CASE("same_numbers: NaN in the same places is agreement, anywhere else it is not", "[ch11]") {
+    const double nan = NAN;
+    const xt::xarray<double> a = {{1.0, nan}, {3.0, 4.0}};
+    CHECK(attn::same_numbers(a, xt::xarray<double>{{1.0, nan}, {3.0, 4.0 + 1e-6}}, 1e-5));
+    CHECK_FALSE(attn::same_numbers(a, xt::xarray<double>{{nan, 2.0}, {3.0, 4.0}}, 1e-5));
+    CHECK_FALSE(attn::same_numbers(a, xt::xarray<double>{{1.0, 2.0}, {3.0, 4.0}}, 1e-5));
+    CHECK_FALSE(attn::same_numbers(a, xt::xarray<double>{{1.0, nan}, {3.0, 4.1}}, 1e-5));
+    CHECK_FALSE(attn::same_numbers(a, xt::xarray<double>{1.0, nan, 3.0, 4.0}, 1e-5));
+}
+
+TEST_CASE("chapter 11 with PyTorch's fully masked rows: they agree, and it says why", "[ch11]") {
+    const auto r = wbtest::run_chapter("11_multihead_attention",
+                                       {"--load", wbtest::fixture_path("multihead_attention/fully_masked")});
+    REQUIRE(r.status == 0);
+    CHECK(r.out.find("PyTorch's own output (output.npy) against ours, to 1e-5: they agree.") != std::string::npos);
+    CHECK(r.out.find("THEY DIFFER") == std::string::npos);
+    CHECK(r.out.find("Both have NaN in the same places") != std::string::npos);
+}
+
+TEST_CASE("chapter 11 --load compares with reference_output.npy, else PyTorch's output.npy", "[ch11]") {
+    // A module with in_proj_weight = 0: V = 0, so its output is 0 by hand, whatever W_o is.
+    wbtest::TempDir dir("ch11_ref");
+    wbtest::write_plain_module(dir, 4);
+    wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
+    const std::vector<std::string> args = {"--load", dir.path(), "--heads", "2"};
+    CHECK(attn::torch_reference_file(dir.path()).empty());
+    CHECK(wbtest::run_chapter("11_multihead_attention", args).out.find("nothing to compare") != std::string::npos);
+
+    wbtest::write_npy_f32(dir / "output.npy", xt::zeros<double>({3, 4}));
+    CHECK(attn::torch_reference_file(dir.path()) == "output.npy");
+    CHECK(wbtest::run_chapter("11_multihead_attention", args).out.find("(output.npy) against ours, to 1e-5: they agree.") != std::string::npos);
+
+    wbtest::write_npy_f32(dir / "output.npy", xt::ones<double>({3, 4}));
+    CHECK(wbtest::run_chapter("11_multihead_attention", args).out.find("(output.npy) against ours, to 1e-5: THEY DIFFER.") != std::string::npos);
+
+    // reference_output.npy, when present, is the one read.
+    wbtest::write_npy_f32(dir / "reference_output.npy", xt::zeros<double>({3, 4}));
+    CHECK(attn::torch_reference_file(dir.path()) == "reference_output.npy");
+    CHECK(wbtest::run_chapter("11_multihead_attention", args).out.find("(reference_output.npy) against ours, to 1e-5: they agree.") != std::string::npos);
 }

@@ -50,7 +50,7 @@ TEST_CASE("chapter 17 prints its recorded output", "[ch17]") {
 
 TEST_CASE("chapter 17 --load: the last generated row is PyTorch's unmasked last row", "[ch17]") {
     // The newest token may look at every token, so causal or not, its row is the same:
-    // PyTorch's output for the seed's module (5 tokens, no mask) gives the last row.
+    // PyTorch's output for the 5-token module (5 tokens, no mask) gives the last row.
     wbtest::TempDir out("ch17_out");
     const auto r = wbtest::run_chapter("17_kv_cache", {"--load", wbtest::fixture_path("multihead_attention/five_token_module"), "--dump", out.path()});
     INFO(r.err);
@@ -74,4 +74,35 @@ TEST_CASE("chapter 17 rejects bad input with one line and status 2", "[ch17]") {
     wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "3"}, {"4", "3", "divisible"});
     wbtest::write_npy_f32(dir / "key.npy", xt::ones<double>({3, 4}));
     wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"}, {"self-attention"});
+}
+
+TEST_CASE("chapter 17's work table: the per-step ratio grows about linearly, the total without a cache about quadratically", "[ch17]") {
+    wbtest::TempDir out("ch17_work");
+    const auto r = wbtest::run_chapter("17_kv_cache", {"--dump", out.path()});
+    REQUIRE(r.status == 0);
+    const auto work = attn::load_npy(out / "work.npy").data;  // rows: t, without, with
+    REQUIRE(work.shape(0) == 6);
+    // By hand, E = 8, t = 6: without 4·6·64 + 6·7·8 = 1872, with 4·64 + 2·6·8 = 352.
+    CHECK(work(5, 1) == 1872.0);
+    CHECK(work(5, 2) == 352.0);
+    double previous = 0, total_without = 0, total_with = 0, half_without = 0, half_with = 0;
+    for (std::size_t i = 0; i < 6; ++i) {
+        const double t = work(i, 0), ratio = work(i, 1) / work(i, 2);
+        INFO("t = " << t << ", ratio " << ratio);
+        CHECK(ratio <= t);         // a little less than t ...
+        CHECK(ratio >= 0.85 * t);  // ... but close: about linear in t
+        if (i > 0) CHECK(ratio - previous > 0.75);
+        previous = ratio;
+        total_without += work(i, 1);
+        total_with += work(i, 2);
+        if (i == 2) half_without = total_without, half_with = total_with;
+    }
+    // Twice as long an answer: the total without the cache about 4x (quadratic), with it about 2x.
+    CHECK(total_without / half_without > 3.5);
+    CHECK(total_without / half_without < 4.0);
+    CHECK(total_with / half_with > 2.0);
+    CHECK(total_with / half_with < 2.5);
+    CHECK(r.out.find("From 3 to 6 tokens (twice as long) the total without the cache grows 3.70x") != std::string::npos);
+    CHECK(r.out.find("quadratically") != std::string::npos);
+    CHECK(r.out.find("gap grows quadratically") == std::string::npos);
 }

@@ -19,11 +19,19 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) three learned matrices");
-        ch.say("In the seed's toy example Q = K = V = tokens: a token looks for, and offers, "
-               "exactly what it is. A real model learns three matrices instead, so the same "
-               "token can ask one thing (its query), advertise another (its key) and pass on "
-               "a third (its value). Here E = " + std::to_string(p.E) + " and the weights are "
-               "drawn at random, as a fresh nn.MultiheadAttention starts.");
+        ch.say("In the toy example (3 tokens × 4 dims) Q = K = V = tokens: a token looks for, "
+               "and offers, exactly what it is. A real model learns three matrices instead, so "
+               "the same token can ask one thing (its query), advertise another (its key) and "
+               "pass on a third (its value). Here E = " + std::to_string(p.E) + ".");
+        if (ch.loading()) {
+            ch.say("The weights and biases are your module's.");
+        } else {
+            ch.say("The weights are drawn at random within the bounds PyTorch's initialisation "
+                   "uses (in_proj_weight uniform in ±√(6 / (E + 3E)), Xavier's bound). The "
+                   "biases are not as PyTorch starts them: a fresh nn.MultiheadAttention sets "
+                   "both biases to zero, and the workbook draws them uniform in ±0.1 instead, "
+                   "only to make them visible in the numbers below.");
+        }
         ch.show("W_q", p.W_q(), {}, "(E, E) query weights");
         ch.show("W_k", p.W_k(), {}, "(E, E) key weights");
         ch.show("W_v", p.W_v(), {}, "(E, E) value weights");
@@ -34,7 +42,7 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) one token, three roles");
-        ch.say("Token t1 = [0, 2, 0, 2] in the seed's example. Like nn.Linear, each role is "
+        ch.say("Token t1 of the toy example is [0, 2, 0, 2]. Like nn.Linear, each role is "
                "x·Wᵀ + b: row r of W makes entry r of the result.");
         const std::size_t t = std::min<std::size_t>(1, X.shape(0) - 1);
         const Matrix x = xt::view(X, xt::range(t, t + 1), xt::all());  // (1, E)

@@ -18,9 +18,10 @@ int main(int argc, char** argv) {
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         // An "address" matrix: entry (i, c) = 10·i + c, so every number says where it came
-        // from (23 = token 2, column 3). Or the user's own (L, E) matrix.
-        Matrix X = xt::zeros<double>({std::size_t{3}, std::size_t{6}});
-        for (std::size_t i = 0; i < 3; ++i)
+        // from (23 = token 2, column 3). L = 4 tokens, not H = 3, so that the reshape bug of
+        // step 3 visibly mixes tokens. Or the user's own (L, E) matrix.
+        Matrix X = xt::zeros<double>({std::size_t{4}, std::size_t{6}});
+        for (std::size_t i = 0; i < 4; ++i)
             for (std::size_t c = 0; c < 6; ++c) X(i, c) = 10.0 * i + c;
         if (ch.loading()) X = ch.load_matrix("query.npy", "(L, E)");
         const std::size_t L = X.shape(0), E = X.shape(1), H = attn::heads_option(ch, 3);
@@ -56,9 +57,10 @@ int main(int argc, char** argv) {
         //! [step3]
         ch.step("3) the common bug: reshaping without the transpose");
         ch.say("x.view(H, L, d_head) has the right shape but the wrong contents: it reads the "
-               "numbers in memory order, token after token, so 'head 0' gets pieces of the "
-               "first token(s) only and every head mixes tokens. The shapes check out and "
-               "nothing crashes - the model just learns worse. Look at the tens digits:");
+               "numbers in memory order, token after token, so 'head 0' gets the first "
+               "numbers of the first token(s) and a head's rows mix tokens and columns. The "
+               "shapes check out and nothing crashes - the model just learns worse. Look at "
+               "the tens digits (the token) within one head:");
         const Tensor3 wrong = xt::reshape_view(X, {H, L, d});
         ch.show("heads_wrong", wrong, {}, "(H, L, d_head) = x.view(H, L, d_head): WRONG");
         //! [step3]
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
         ch.step("4) merge: back to (L, E), exactly");
         ch.say("merge_heads undoes split_heads: transpose back to (L, H, d_head) and "
                "flatten each token's pieces into one row again (the 'concatenate' of the "
-               "seed's diagram). Nothing is computed, only moved, so the round trip is exact.");
+               "source's diagram). Nothing is computed, only moved, so the round trip is exact.");
         const Matrix merged = attn::merge_heads(heads);
         ch.show("merged", merged, rows, "(L, E) = merge_heads(split_heads(X))");
         const bool identical = merged.shape() == X.shape() && xt::all(xt::equal(merged, X));

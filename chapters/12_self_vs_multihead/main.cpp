@@ -1,6 +1,6 @@
 // Chapter 12 (its title: chapters/manifest.tsv).
 // Hand-set projection weights make three heads find three relationships that one head
-// cannot hold at once; then the seed's comparison, applications and summary.
+// cannot hold at once; then the source's comparison, applications and summary.
 #include <xtensor/xview.hpp>
 
 #include <workbook/chapter.hpp>
@@ -77,20 +77,30 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) self-attention, one head");
-        ch.say("One head, hand-set so that \"The\" looks at \"cat\" and \"chased\": W_q sends "
-               "the to dimension 0, W_k sends cat and chased there too. A head has one set of "
-               "weights, so every word uses the same rule - the second \"the\" looks at the "
-               "same words, and nothing links cat to mouse.");
-        const attn::MhaParams one = hand_set(1, {{0, THE, {CAT, CHASED}}});
+        ch.say("The weights of this chapter are hand-set, not learned: each rule below is "
+               "written into W_q and W_k by hand so that its effect can be read off. Part VI "
+               "(to come) learns such weights from data.\n"
+               "What one head cannot do: it gives each query ONE weight distribution over the "
+               "keys. \"cat\" needs two words at once - \"mouse\", what it chased, and "
+               "\"chased\", its verb. One head, hand-set so that cat's query meets both keys "
+               "(W_q sends cat to dimension 0, W_k sends mouse and chased there too), must "
+               "split cat's weight between them:");
+        const attn::MhaParams one = hand_set(1, {{0, CAT, {MOUSE, CHASED}}});
         const attn::MhaForward f1 = attn::mha_forward(one, X, X, X);
         ch.show_weights("weights_one_head", Matrix(xt::view(f1.heads.weights, 0, xt::all(), xt::all())), words,
                 "(L, S) rows: queries, columns: keys");
         links(ch, xt::view(f1.heads.weights, 0, xt::all(), xt::all()));
+        ch.say("So cat's output is one blend, half mouse and half chased (its value slice "
+               "carries the word type): it cannot say which word is the object and which the "
+               "verb.");
+        ch.show("output_one_head", Matrix(xt::view(f1.output, xt::range(1, 2), xt::range(0, 4))), {{"cat"}, kTypes},
+                "(1, 4) cat's output row, its first 4 of E = 12 columns");
         //! [step2]
 
         //! [step3]
         ch.step("3) multi-head attention, three heads");
-        ch.say("Three heads of d_head = 4, each with its own rows of W_q and W_k:\n"
+        ch.say("Three heads of d_head = 4, each with its own rows of W_q and W_k (numbered "
+               "from 0, as PyTorch indexes heads; the source's Head 1, 2, 3 are heads 0, 1, 2):\n"
                "head 0: cat <-> mouse (q: cat, k: mouse; q: mouse, k: cat)\n"
                "head 1: chased <-> cat (q: chased, k: cat; q: cat, k: chased)\n"
                "head 2: the <-> the (q: the, k: the)");
@@ -104,12 +114,17 @@ int main(int argc, char** argv) {
             links(ch, w);
         }
         ch.heatmap("weights_heads", f3.heads.weights, words, "(H, L, S) the three heads side by side");
-        ch.say("Head 1: \"cat\" <-> \"mouse\", Head 2: \"chased\" <-> \"cat\", Head 3: \"the\" "
-               "<-> \"the\" (the seed counts heads from 1) -> combine all. Each head's value "
-               "slice carries the word type, so each head's output says which words it "
-               "gathered; concatenated and passed through W_o (here the identity), the "
-               "output row of \"cat\" holds \"mouse\" from head 0 and \"chased\" from head 1.");
+        ch.say("Now cat's query has one distribution per head: head 0 puts nearly all of it "
+               "on \"mouse\", head 1 nearly all on \"chased\". Each head's value slice carries "
+               "the word type, so each head's output says which words it gathered:");
         ch.show("heads_output", f3.heads.output, {kWords, kTypes}, "(H, L, d_head) word types gathered per head");
+        ch.say("Combining is chapter 10's: concatenate the heads, then W_o (here the "
+               "identity). In the combined output, cat's row holds \"mouse\" in head 0's "
+               "columns and \"chased\" in head 1's, apart:");
+        std::vector<std::string> columns;
+        for (std::size_t h = 0; h < 3; ++h)
+            for (const std::string& t : kTypes) columns.push_back(std::to_string(h) + ":" + t);
+        ch.show("output", f3.output, {kWords, columns}, "(L, E) = concat·W_oᵀ, columns head:type");
         //! [step3]
 
         //! [step4]

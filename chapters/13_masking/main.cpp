@@ -20,13 +20,16 @@ int main(int argc, char** argv) {
     const attn::ChapterInfo info{
         "13_masking",
         "query.npy (L, d), key.npy (S, d), value.npy (S, d_v); attn_mask.npy (L, S): "
-        "bool True = not allowed, or float added to the scores"};
+        "bool True = not allowed (nn.MultiheadAttention's convention), or float added to the scores"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const std::vector<std::string> words = {"I", "like", "green", "tea"};
         attn::Random rng(13);
         Matrix X = rng.normal_matrix(4, 4);  // 4 tokens × 4 dims
         const attn::Labels labels{words, words};
+        // With --load, --dump writes only what is computed from the user's data (step 6),
+        // not this example's matrices.
+        ch.set_dumping(!ch.loading());
 
         //! [step1]
         ch.step("1) a causal mask: no looking ahead");
@@ -57,8 +60,9 @@ int main(int argc, char** argv) {
         //! [step3]
         ch.step("3) a padding mask: batches of different lengths");
         ch.say("Sentences in a batch have different lengths, so the short ones are padded. "
-               "Nobody may attend to padding: key_padding_mask (B, S) blocks those keys in "
-               "every row. \"I like green tea\" and \"green tea\" + 2 pads:");
+               "Nobody may attend to padding: key_padding_mask (B, S), one row per sentence "
+               "(B, the batch size, is the number of sentences; chapter 16 runs them "
+               "together), blocks those keys in every query's row. \"I like green tea\" and \"green tea\" + 2 pads:");
         const Matrix pad = attn::padding_mask({4, 2}, 4);
         ch.show("key_padding_mask", pad, {{"sentence 0", "sentence 1"}, {"0", "1", "2", "3"}}, "(B, S) additive");
         Matrix X_short = X;
@@ -72,22 +76,37 @@ int main(int argc, char** argv) {
 
         //! [step4]
         ch.step("4) conventions people mix up");
-        ch.say("PyTorch (nn.MultiheadAttention, F.scaled_dot_product_attention): bool True "
-               "= NOT allowed. Hugging Face's attention_mask: 1 = keep. Feeding one to the "
-               "other inverts the mask. Additive masks use -inf or a large negative number "
-               "such as -1e9; they agree until a row is fully masked. Row \"I\", causal:");
-        // The causal mask written as "1 = keep", then read as PyTorch's "True = blocked".
-        const Matrix keep = 1.0 - attn::causal_mask_bool(4);
-        const Matrix inverted = xt::where(keep > 0.5, -INFINITY, 0.0);
+        ch.say("A bool mask means opposite things in different places:\n"
+               "- nn.MultiheadAttention, attn_mask and key_padding_mask: True = not allowed.\n"
+               "- F.scaled_dot_product_attention (PyTorch 2.0 and later), a bool attn_mask: "
+               "True = allowed.\n"
+               "- Hugging Face's attention_mask (B, S): 1 = attend, 0 = padding.\n"
+               "- A float mask (either PyTorch function): added to the scores, 0 = allowed, "
+               "-inf (or a large negative number such as -1e9) = blocked.\n"
+               "The causal mask written in each convention and read in its own gives the same "
+               "weights. A bool mask read with the opposite convention is inverted. Row "
+               "\"green\" (it may see \"I\", \"like\" and itself):");
+        const Matrix blocked = attn::causal_mask_bool(4);  // nn.MultiheadAttention: True = not allowed
+        const Matrix allowed = 1.0 - blocked;              // F.scaled_dot_product_attention: True = allowed
         const Matrix big_negative = xt::where(xt::isinf(causal), -1e9, 0.0);
+        const auto row_green = [&](const Matrix& additive) {
+            return Matrix(xt::view(attn::attention(X, X, X, &additive).weights, xt::range(2, 3), xt::all()));
+        };
         const Matrix rows = xt::concatenate(xt::xtuple(
-            xt::view(a.weights, xt::range(0, 1), xt::all()),
-            xt::view(attn::attention(X, X, X, &inverted).weights, xt::range(0, 1), xt::all()),
-            xt::view(attn::attention(X, X, X, &big_negative).weights, xt::range(0, 1), xt::all())), 0);
-        ch.show_weights("convention_rows", rows, {{"bool True=blocked", "1=keep read as True=blocked", "additive -1e9"}, words},
-                "(3, S) the weights of row \"I\"");
-        ch.say("The inverted mask lets \"I\" see only the future - the model would learn to "
-               "cheat. -1e9 and -inf give the same weights here.");
+            row_green(attn::additive_from_blocked(blocked)),
+            row_green(attn::additive_from_allowed(allowed)),
+            row_green(big_negative),
+            row_green(attn::additive_from_blocked(allowed))), 0);
+        ch.show_weights("convention_rows", rows,
+                {{"MHA bool, True=blocked", "SDPA bool, True=allowed", "float -1e9", "SDPA's mask given to MHA"}, words},
+                "(4, S) the weights of row \"green\"");
+        ch.say("The first three agree; the last lets \"green\" see only the future (\"tea\") "
+               "- the model would learn to cheat. For padding, Hugging Face's attention_mask [1 1 0 0] "
+               "(\"green tea\" + 2 pads) is, in the additive form, the same row as step 3's "
+               "key_padding_mask of sentence 1:");
+        const Matrix hf = {{1, 1, 0, 0}};
+        ch.show("attention_mask_additive", attn::additive_from_attention_mask(hf), {{"sentence 1"}, {"0", "1", "2", "3"}},
+                "(1, S) from attention_mask [1 1 0 0]");
         //! [step4]
 
         //! [step5]
@@ -117,6 +136,7 @@ int main(int argc, char** argv) {
 
         if (ch.loading()) {
             ch.step("6) your inputs");
+            ch.set_dumping(true);
             const Matrix Q = ch.load_matrix("query.npy", "(L, d)");
             const Matrix K = ch.has_file("key.npy") ? ch.load_matrix("key.npy", "(S, d)") : Q;
             const Matrix V = ch.has_file("value.npy") ? ch.load_matrix("value.npy", "(S, d_v)") : Q;

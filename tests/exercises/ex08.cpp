@@ -55,6 +55,15 @@ std::vector<Mistake> split_mistakes(const Matrix& X, std::size_t H) {
               "is token a's piece b, so the first axis runs over tokens, not heads. Bring the "
               "head axis to the front: heads(h, i, c) = X(i, h·d + c)."),
     };
+    // d_head from the number of tokens instead of the number of heads: a different width
+    // whenever L ≠ H (and the same, undetectably, when L = H).
+    m.push_back(when_array([L, H, E = X.shape(1)](const Array& a) {
+                               return L != H && a.dimension() == 3 && a.shape(0) == H && a.shape(1) == L &&
+                                      a.shape(2) == E / L && E / L != E / H;
+                           },
+                           "each head's width is d = E / H (the columns divided among the heads), "
+                           "not E / L: you divided by the number of tokens L. The two only agree "
+                           "when L = H."));
     m.push_back(when_array([L, H, d](const Array& a) {
                                return a.dimension() == 3 && a.shape(0) == L && a.shape(1) == H &&
                                       a.shape(2) == d && L != H;
@@ -116,15 +125,15 @@ Matrix addresses(std::size_t L, std::size_t E) {
 int main(int argc, char** argv) {
     Exercise e(8, "08_head_splitting", "split_heads, merge_heads");
 
-    const Matrix X = addresses(3, 6);
-    e.check("chapter 08's X (3, 6), entry 10·token + column, split into H = 3 heads", [&] {
+    const Matrix X = addresses(4, 6);
+    e.check("chapter 08's X (4, 6), entry 10·token + column, split into H = 3 heads (L ≠ H)", [&] {
         // By hand: head 1 holds columns 2 and 3 of every token.
         reference_agrees("head 1", Matrix(xt::view(attn::split_heads(X, 3), 1)),
-                         Matrix{{2, 3}, {12, 13}, {22, 23}}, 0.0);
+                         Matrix{{2, 3}, {12, 13}, {22, 23}, {32, 33}}, 0.0);
         compare_split(X, 3);
     });
 
-    e.check("merge_heads: chapter 08's three heads back into X (3, 6), exactly",
+    e.check("merge_heads: chapter 08's three heads back into X (4, 6), exactly",
             [&] { compare_merge(attn::split_heads(X, 3)); });
 
     attn::Random rng(808);

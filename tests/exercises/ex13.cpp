@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
 
     attn::Random rng(1313);
     const std::size_t L = rng.integer(5, 9);
-    e.check("L = " + std::to_string(L) + " (random from seed 1313)", [L] { compare(L); });
+    e.check("L = " + std::to_string(L) + ": a longer mask (only its length L is drawn at random, "
+            "random-number seed 1313; the mask itself is fixed by L)", [L] { compare(L); });
 
     e.check("L = 1: one token, nothing to hide", [] { compare(1); });
 

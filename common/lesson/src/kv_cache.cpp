@@ -9,6 +9,7 @@ namespace attn {
 KVCache::KVCache(const MhaParams& p)
     : p_(p), K_(xt::zeros<double>({std::size_t{0}, p.E})), V_(xt::zeros<double>({std::size_t{0}, p.E})) {}
 
+//! [step]
 // x is (E,); returns (E,).
 Vector KVCache::step(const Vector& x) {
     const std::size_t E = p_.E;
@@ -29,7 +30,9 @@ Vector KVCache::step(const Vector& x) {
     work_.attention = 2 * t * e;       // one query row against t keys, then t values
     return xt::row(out, 0);
 }
+//! [step]
 
+//! [work_without_cache]
 Work work_without_cache(std::size_t t, std::size_t E) {
     const double T = static_cast<double>(t), e = static_cast<double>(E);
     Work w;
@@ -37,5 +40,6 @@ Work work_without_cache(std::size_t t, std::size_t E) {
     w.attention = T * (T + 1) * e;  // causal: row i scores i + 1 keys and mixes i + 1 values
     return w;
 }
+//! [work_without_cache]
 
 }  // namespace attn

@@ -3,6 +3,8 @@
 
 #include <limits>
 
+#include <xtensor/xoperation.hpp>
+
 namespace attn {
 
 
@@ -33,5 +35,22 @@ Matrix padding_mask(const std::vector<std::size_t>& lengths, std::size_t S) {
         for (std::size_t j = lengths[b]; j < S; ++j) m(b, j) = -kInf;
     return m;
 }
+
+//! [conventions]
+// Nonzero (True) = blocked.
+Matrix additive_from_blocked(const Matrix& blocked) {
+    return xt::where(xt::not_equal(blocked, 0.0), -kInf, 0.0);
+}
+
+// Nonzero (True) = allowed: the logical_not of the allowed mask is what gets −∞.
+Matrix additive_from_allowed(const Matrix& allowed) {
+    return xt::where(xt::equal(allowed, 0.0), -kInf, 0.0);
+}
+
+// 1 = attend, 0 = padding: the same reading as additive_from_allowed.
+Matrix additive_from_attention_mask(const Matrix& attention_mask) {
+    return additive_from_allowed(attention_mask);
+}
+//! [conventions]
 
 }  // namespace attn

@@ -135,6 +135,7 @@ Vector MhaParams::b_o() const { return bias_block(out_proj_bias, 0, E); }
 // Uniform draws like PyTorch's initialisation: xavier-uniform in_proj_weight
 // (±√(6 / (E + 3E))), ±1/√E out_proj.weight; biases ±0.1 (PyTorch starts them at 0;
 // small nonzero ones make them visible). Drawn in this order, row by row.
+//! [random_mha_params]
 MhaParams random_mha_params(std::size_t E, std::size_t H, Random& rng, bool bias) {
     const auto uniform = [&](std::vector<std::size_t> shape, double bound) {
         xt::xarray<double> a = xt::empty<double>(shape);
@@ -152,6 +153,7 @@ MhaParams random_mha_params(std::size_t E, std::size_t H, Random& rng, bool bias
     }
     return p;
 }
+//! [random_mha_params]
 
 // X (n, E_in), W (E_out, E_in), b (E_out,) or empty; returns X·Wᵀ + b (n, E_out).
 Matrix project(const Matrix& X, const Matrix& W, const Vector& b) {

@@ -157,7 +157,7 @@ void Chapter::check_options_used() const {
 }
 
 void Chapter::dump(const std::string& name, const xt::xarray<double>& a) {
-    if (dump_dir_.empty()) return;
+    if (!dumping_ || dump_dir_.empty()) return;
     const std::string path = dump_dir_ + "/" + name + ".npy";
     if (loading()) {  // never replace a file the chapter may have read
         std::error_code ec;

@@ -305,4 +305,26 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     return c;
 }
 
+std::string torch_reference_file(const std::string& dir) {
+    for (const char* name : {"reference_output.npy", "output.npy"}) {
+        if (std::filesystem::exists(std::filesystem::path(dir) / name)) return name;
+    }
+    return "";
+}
+
+//! [same_numbers]
+bool same_numbers(const xt::xarray<double>& a, const xt::xarray<double>& b, double atol) {
+    if (a.shape() != b.shape()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double x = a.flat(i), y = b.flat(i);
+        if (std::isnan(x) || std::isnan(y)) {
+            if (std::isnan(x) != std::isnan(y)) return false;
+        } else if (!(std::abs(x - y) <= atol)) {
+            return false;
+        }
+    }
+    return true;
+}
+//! [same_numbers]
+
 }  // namespace attn

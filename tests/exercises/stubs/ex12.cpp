@@ -1,4 +1,5 @@
-// Exercise 12 — average_heads(weights): "→ Combine all", PyTorch's default view of the heads.
+// Exercise 12 — average_heads(weights): the heads' weights as one map, PyTorch's default view.
+// (Not how the heads are combined: that is concatenate, then W_o - chapter 10.)
 //
 // TODO: write average_heads(weights) below.
 //   in:  weights (H, L, S), one attention map per head: weights(h, i, j) is how much

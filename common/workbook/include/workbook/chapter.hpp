@@ -59,6 +59,9 @@ public:
               const std::string& caption = "");
     /// Writes an array to DIR/name.npy when `--dump DIR` was given (without printing it).
     void dump(const std::string& name, const xt::xarray<double>& a);
+    /// Turns `--dump` off (false) and on again (true): a chapter's own example, printed
+    /// beside the user's `--load` data, is not written among the results of that data.
+    void set_dumping(bool on) { dumping_ = on; }
 
     /// Prints attention weights (L, S) as show() does, then draws them as a heatmap below
     /// the numbers (heatmap.hpp: shades, or colours on a terminal); dumps them; with
@@ -130,6 +133,7 @@ private:
     std::string dump_dir_;
     std::string svg_dir_;
     std::size_t svg_written_ = 0;
+    bool dumping_ = true;
     bool colour_ = false;
     std::map<std::string, std::string> options_;
     mutable std::set<std::string> queried_;  // the options the chapter asked for

@@ -91,4 +91,13 @@ xt::xarray<double> additive_mask(const NpyArray& mask);
 xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
                                              const NpyArray* attn_mask = nullptr);
 
+/// The file in dir holding PyTorch's output for a module: reference_output.npy (as
+/// tools/export_torch_mha.py names it) when present, else output.npy (PyTorch's own name, as
+/// tools/make_fixtures.py saves it), else "" when neither exists.
+std::string torch_reference_file(const std::string& dir);
+
+/// True when a and b have the same shape, NaN in exactly the same places, and every other
+/// entry within atol (xt::allclose alone calls any NaN a difference).
+bool same_numbers(const xt::xarray<double>& a, const xt::xarray<double>& b, double atol);
+
 }  // namespace attn
