@@ -1,5 +1,5 @@
 // Chapter 09 (its title: chapters/manifest.tsv).
-// Each head runs Part I's attention on its own d_head columns; all heads at once = the loop.
+// Each head runs chapter 06's attention on its own d_head columns; all heads in one pass = the loop.
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
         //! [step1]
 
         //! [step2]
-        ch.step("2) one head at a time: Part I's attention");
+        ch.step("2) one head at a time: chapter 06's attention");
         ch.say("Head h is exactly chapter 06's attention on its own slices: "
                "softmax(Q_h·K_hᵀ / √d_head)·V_h. Note the scale: √d_head, the width the "
                "dot products run over, not √E.");
@@ -42,8 +42,11 @@ int main(int argc, char** argv) {
 
         //! [step3]
         ch.step("3) all heads in one pass");
-        ch.say("Nothing in head h depends on another head, so all of them run at once: a "
-               "batched product over the head axis. This is the parallelism the explainer means.");
+        ch.say("Nothing in head h depends on another head, so all of them could run at once. "
+               "attend_heads computes them in one pass: one BLAS product per head for the "
+               "scores and one for the weighted sum, with a single softmax over all H·L rows; a "
+               "GPU library would make the per-head products one batched product over the head "
+               "axis. This independence is the parallelism of multi-head attention.");
         const attn::HeadsAttention all = attn::attend_heads(Qh, Kh, Vh);
         ch.show_weights("weights", all.weights, ch.weight_labels(all.weights.shape(1), all.weights.shape(2)), "(H, L, S) = softmax(Q_h·K_hᵀ / √d_head) for every h");
         ch.show("heads_output", all.output, {}, "(H, L, d_head) = weights_h·V_h");
