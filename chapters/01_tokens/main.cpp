@@ -14,10 +14,9 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) why attention");
-        ch.say("Self-attention allows the model to weigh the importance of different words "
-               "in a sentence: for each word, it looks at all other words to understand "
-               "context. It answers: \"Which other parts of this input should I focus on to "
-               "understand this token?\"");
+        ch.say("Self-attention lets every word of a sentence decide how much each of the "
+               "other words matters to it, and build its new meaning from them. Each token, "
+               "in effect, asks: which of the other tokens tell me what I mean here?");
         ch.say("You're reading: \"She didn't want to eat the cake because it was too sweet.\"\n"
                "To understand \"it\", your brain refers back to \"cake\": that's self-attention "
                "in action. A model cannot read words, so first every word becomes a vector.");

@@ -143,10 +143,10 @@ int main(int argc, char** argv) {
                     "Self-Attention         Finds relationships across input tokens\n"
                     "Multi-Head Attention   Multiple attention heads for richer representation\n"
                     "Parallelizable         Yes - allows faster training & longer input support\n\n";
-        ch.say("Self-attention is the reason Transformers understand full context, and "
-               "multi-head attention gives them depth and nuance. These are the superpowers "
-               "behind GPT (text), DALL-E (images), Whisper (speech) and BERT "
-               "(understanding).");
+        ch.say("Self-attention is what lets a Transformer read a whole context at once; "
+               "several heads let it read that context for several relationships side by "
+               "side. The same mechanism sits inside GPT (text), DALL-E (images), Whisper "
+               "(speech) and BERT (understanding text).");
         //! [step4]
     });
 }
