@@ -213,7 +213,7 @@ void project_fused(const MhaParamsF& p, const MatrixF& query, const MatrixF& key
     }
 }
 
-// Step 4) output = concat·W_oᵀ + b_o, concat (L, E) with row stride ld.
+// Step 5) output = concat·W_oᵀ + b_o, concat (L, E) with row stride ld.
 MatrixF project_out(const MhaParamsF& p, const float* concat, std::size_t L, std::size_t ld) {
     MatrixF out = xt::empty<float>({L, p.E});
     gemm_xwt(L, p.E, p.E, concat, ld, p.out_proj_weight.data(), p.E,
@@ -251,7 +251,7 @@ MatrixF mha_loops(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
     const Charge c(meter, concat), w(meter, weights);
     for (std::size_t h = 0; h < H; ++h) {
         const std::size_t c0 = h * d;
-        // 2) attend: scores, softmax, weighted sum, each with nested loops
+        // 2) split + 3) attend, head h read from its own columns: scores, softmax, weighted sum, each with nested loops
         for (std::size_t i = 0; i < L; ++i) {
             for (std::size_t j = 0; j < S; ++j) {
                 float s = 0.0f;
@@ -265,7 +265,7 @@ MatrixF mha_loops(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
             for (std::size_t j = 0; j < S; ++j) sum += weights(i, j) = std::exp(weights(i, j) - m);
             for (std::size_t j = 0; j < S; ++j) weights(i, j) /= sum;
         }
-        // 3) merge: head h's output goes to its own columns of concat
+        // 4) merge: head h's output goes to its own columns of concat
         for (std::size_t i = 0; i < L; ++i) {
             for (std::size_t x = 0; x < d; ++x) {
                 float o = 0.0f;
@@ -274,7 +274,7 @@ MatrixF mha_loops(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
             }
         }
     }
-    // 4) project the output
+    // 5) output projection
     return project_loops(concat, p.out_proj_weight, p.out_proj_bias, 0, E);
 }
 
@@ -304,7 +304,7 @@ MatrixF mha_xtensor(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
     const Charge c(meter, concat);
     for (std::size_t h = 0; h < H; ++h) {
         auto cols = xt::range(h * d, (h + 1) * d);
-        // 2) attend. Scores: (L, 1, d) * (1, S, d) summed over d, on views (no copies).
+        // 2) split + 3) attend, on views of head h's columns. Scores: (L, 1, d) * (1, S, d) summed over d, on views (no copies).
         MatrixF weights = scale * xt::sum(xt::view(Q, xt::all(), xt::newaxis(), cols) *
                                               xt::view(K, xt::newaxis(), xt::all(), cols),
                                           {2});
@@ -318,13 +318,13 @@ MatrixF mha_xtensor(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
             const Charge rs(meter, row_sum);
             xt::noalias(weights) /= row_sum;
         }
-        // 3) merge: (L, S, 1) * (1, S, d) summed over S, straight into head h's columns
+        // 3) attend (weights·V) + 4) merge: (L, S, 1) * (1, S, d) summed over S, straight into head h's columns
         xt::noalias(xt::view(concat, xt::all(), cols)) =
             xt::sum(xt::view(weights, xt::all(), xt::all(), xt::newaxis()) *
                         xt::view(V, xt::newaxis(), xt::all(), cols),
                     {1});
     }
-    // 4) project the output
+    // 5) output projection
     return project_xtensor(concat, p.out_proj_weight, p.out_proj_bias, 0, E);
 }
 
@@ -379,7 +379,7 @@ MatrixF mha_blas(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
             xt::noalias(xt::view(concat, xt::all(), cols)) = out_h;
         }
     }
-    // 4) project the output (Q, K and V are gone by now)
+    // 4) merge done in place; 5) output projection (Q, K and V are gone by now)
     xt::xarray<float> out = xt::linalg::dot(concat, W_oT);
     const Charge o(meter, out);
     if (p.out_proj_bias.size() != 0) xt::noalias(out) += p.out_proj_bias;
@@ -396,7 +396,7 @@ MatrixF mha_batched(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
     // 1) project: one product for Q, K and V
     Projected pr(meter, L, S, p.E);
     project_fused(p, query, key, value, pr);
-    // 2) every head's scores at once: (H, L, S), head h from its slice of Q and K
+    // 2) split + 3) attend: every head's scores at once: (H, L, S), head h from its slice of Q and K
     //    (pointer + h·d, row stride ld): no copy, no transpose.
     Buffer P(meter, H * L * S);
     for (std::size_t h = 0; h < H; ++h) {
@@ -404,7 +404,7 @@ MatrixF mha_batched(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
                     static_cast<int>(d), alpha, pr.q + h * d, static_cast<int>(pr.ld_q),
                     pr.k + h * d, static_cast<int>(pr.ld_k), 0.0f, P.data() + h * L * S, static_cast<int>(S));
     }
-    // 3) softmax over all H·L rows (vectorised exp)
+    // 3) (attend) softmax over all H·L rows (vectorised exp)
     {
         const OneBlasThread one;
         parallel_for(H * L, threads_now(), [&](std::size_t r, std::size_t) {
@@ -412,7 +412,7 @@ MatrixF mha_batched(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
             scale_row(row, S, 1.0f / exp2_shifted(row, S, max_of(row, S)));
         });
     }
-    // 4) weights·V per head, written into head h's columns of the Q buffer: Q is no longer
+    // 3) (attend) weights·V per head + 4) merge: written into head h's columns of the Q buffer: Q is no longer
     //    needed, so the concatenated heads take its place.
     for (std::size_t h = 0; h < H; ++h) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(L), static_cast<int>(d),
@@ -486,7 +486,7 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
     // 1) project: one product for Q, K and V
     Projected pr(meter, L, S, p.E);
     project_fused(p, query, key, value, pr);
-    // 2) + 3) every (head, query tile) on its own, as many at once as there are threads
+    // 2) split + 3) attend + 4) merge: every (head, query tile) on its own, as many at once as there are threads
     const std::size_t q_tiles = (L + bq - 1) / bq;
     const std::size_t workers = tile_workers(L, H, bq, threads_now());
     std::vector<std::unique_ptr<TileScratch>> scratch;
@@ -498,7 +498,7 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
             attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w]);
         });
     }
-    // 4) output projection, from the heads' outputs in the Q buffer
+    // 5) output projection, from the heads' outputs in the Q buffer
     return project_out(p, pr.q, L, pr.ld_q);
 }
 

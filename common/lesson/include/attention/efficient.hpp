@@ -4,9 +4,11 @@
 ///
 /// Every method computes exactly what `mha_forward()` computes (no mask, no dropout):
 ///   1) project   Q = query·W_qᵀ + b_q, K = key·W_kᵀ + b_k, V = value·W_vᵀ + b_v
-///   2) attend    softmax(Q_h·K_hᵀ / √d_head)·V_h in every head h
-///   3) merge     the heads side by side, (L, E)
-///   4) project   output = concat·W_oᵀ + b_o
+///   2) split     head h is columns [h·d_head, (h+1)·d_head) of Q, K and V
+///   3) attend    softmax(Q_h·K_hᵀ / √d_head)·V_h in every head h
+///   4) merge     the heads side by side, (L, E)
+///   5) output    output = concat·W_oᵀ + b_o
+/// (the five steps of mha.hpp, numbered the same; a method may do two of them in one pass)
 /// in float32, as PyTorch does, and differs from the float64 reference by float32 rounding
 /// only (tests/test_ch18.cpp: 1e-5). They differ in how the work is arranged:
 ///
