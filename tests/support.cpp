@@ -103,6 +103,18 @@ void write_npy_f32(const std::string& path, const xt::xarray<double>& a) {
     xt::dump_npy(path, f);
 }
 
+std::string run_dumping(const std::string& slug, const TempDir& out, std::vector<std::string> args) {
+    args.insert(args.end(), {"--dump", out.path(), "--no-color"});
+    const Run r = run_chapter(slug, args);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return r.out;
+}
+
+xt::xarray<double> dumped(const TempDir& out, const std::string& name) {
+    return attn::load_npy(out / (name + ".npy")).data;
+}
+
 bool NearMatcher::match(const xt::xarray<double>& actual) const {
     if (actual.shape() != expected_.shape()) {
         why_ = "shape " + attn::shape_str(actual.shape()) + ", expected " +

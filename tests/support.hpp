@@ -45,6 +45,12 @@ private:
     std::string path_;
 };
 
+/// Runs chapter `slug` with `args`, then `--dump out --no-color`; requires exit status 0 and
+/// returns its stdout.
+std::string run_dumping(const std::string& slug, const TempDir& out, std::vector<std::string> args = {});
+/// What a `--dump` wrote as out/name.npy, as doubles.
+xt::xarray<double> dumped(const TempDir& out, const std::string& name);
+
 /// Writes raw bytes to a file (for malformed .npy files).
 void write_bytes(const std::string& path, const std::string& bytes);
 /// Writes an array as float32 .npy.

@@ -16,16 +16,9 @@ namespace {
 
 const std::string slug = "20_attention_backward";
 
+// The chapter run with --dump into `out` (support.hpp; wbtest::dumped reads what it wrote).
 std::string run_dumping(const wbtest::TempDir& out, std::vector<std::string> args = {}) {
-    args.insert(args.end(), {"--dump", out.path(), "--no-color"});
-    const wbtest::Run r = wbtest::run_chapter(slug, args);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    return r.out;
-}
-
-Array dumped(const wbtest::TempDir& out, const std::string& name) {
-    return attn::load_npy(out / (name + ".npy")).data;
+    return wbtest::run_dumping(slug, out, std::move(args));
 }
 
 }  // namespace
