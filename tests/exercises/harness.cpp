@@ -20,6 +20,7 @@
 #include <xtensor/xview.hpp>
 
 #include <workbook/show.hpp>
+#include <workbook/text.hpp>
 
 #include "exercises.hpp"
 
@@ -130,13 +131,6 @@ void add_matrix(std::vector<std::string>& out, const std::string& label, const A
     }
 }
 
-// Number of characters a UTF-8 string takes on screen (each code point counts one).
-std::size_t columns(const std::string& s) {
-    std::size_t n = 0;
-    for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-    return n;
-}
-
 // The pieces a line may break between: words, except that a formula stays whole - nothing
 // breaks inside brackets, nor around a lone operator such as the * of "A * B".
 std::vector<std::string> unbreakable_pieces(const std::string& text) {
@@ -163,20 +157,7 @@ std::vector<std::string> unbreakable_pieces(const std::string& text) {
 // Word-wraps text at `width` columns: the first line starts with `first`, the others with `rest`.
 std::vector<std::string> wrap(const std::string& text, const std::string& first, const std::string& rest,
                               std::size_t width = 92) {
-    std::vector<std::string> lines;
-    std::string line = first;
-    bool empty = true;
-    for (const std::string& piece : unbreakable_pieces(text)) {
-        if (!empty && columns(line) + 1 + columns(piece) > width) {
-            lines.push_back(line);
-            line = rest;
-            empty = true;
-        }
-        line += (empty ? "" : " ") + piece;
-        empty = false;
-    }
-    lines.push_back(line);
-    return lines;
+    return attn::wrap_pieces(unbreakable_pieces(text), width, first, rest);
 }
 
 std::string demangled(const std::type_info& type) {

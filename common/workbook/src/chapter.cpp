@@ -3,6 +3,7 @@
 #include "workbook/errors.hpp"
 #include "workbook/inputs.hpp"
 #include "workbook/manifest.hpp"
+#include "workbook/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -31,16 +32,9 @@ struct HelpRequested {};
 
 // One line of text wrapped at `width` columns, each output line starting with `indent`.
 std::string wrap(const std::string& line, std::size_t width, const std::string& indent = "") {
-    std::istringstream words(line);
-    std::string word, current, out;
-    while (words >> word) {
-        if (!current.empty() && indent.size() + current.size() + 1 + word.size() > width) {
-            out += indent + current + "\n";
-            current.clear();
-        }
-        current += (current.empty() ? "" : " ") + word;
-    }
-    return out + indent + current + "\n";
+    std::string out;
+    for (const std::string& l : wrap_pieces(split_words(line), width, indent, indent)) out += l + "\n";
+    return out;
 }
 
 std::string usage(const ChapterInfo& info) {

@@ -1,6 +1,7 @@
 // Attention weights as pictures: terminal heatmaps and SVG images (see heatmap.hpp).
 // The SVG is written by hand - a few element types, no library needed.
 #include "workbook/heatmap.hpp"
+#include "workbook/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -41,20 +42,8 @@ namespace {
 
 constexpr std::size_t kGap = static_cast<std::size_t>(-1);
 
-// The UTF-8 characters of a string (labels are drawn one character per cell when upright).
-std::vector<std::string> characters(const std::string& s) {
-    std::vector<std::string> out;
-    for (char c : s) {
-        if ((static_cast<unsigned char>(c) & 0xC0) == 0x80 && !out.empty()) out.back() += c;
-        else out.emplace_back(1, c);
-    }
-    return out;
-}
-
-std::size_t width_of(const std::string& s) { return characters(s).size(); }
-
 std::string pad(const std::string& s, std::size_t width) {
-    const std::size_t w = width_of(s);
+    const std::size_t w = display_width(s);
     return w >= width ? s : s + std::string(width - w, ' ');
 }
 
@@ -114,18 +103,18 @@ std::string draw_text(const Tensor3& t, const Labels& labels, const HeatmapStyle
     std::size_t rw = 0, longest = 0;
     for (std::size_t i : rows) {
         row_labels.push_back(label(labels.rows, i));
-        rw = std::max(rw, width_of(row_labels.back()));
+        rw = std::max(rw, display_width(row_labels.back()));
     }
     for (std::size_t j : cols) {
         col_labels.push_back(label(labels.cols, j));
-        longest = std::max(longest, width_of(col_labels.back()));
+        longest = std::max(longest, display_width(col_labels.back()));
     }
     // Key labels across when each fits its cell with a space to spare, else downwards,
     // ending just above the map.
     const bool across = longest < cw;
     const std::size_t header = across ? 1 : longest;
     std::size_t pw = cols.size() * cw;  // a panel's width
-    for (const auto& title : titles) pw = std::max(pw, width_of(title));
+    for (const auto& title : titles) pw = std::max(pw, display_width(title));
     const std::string indent = "  ";
     const std::size_t gap = 3, left = indent.size() + rw + 1;
     const std::size_t per_line =
@@ -152,7 +141,7 @@ std::string draw_text(const Tensor3& t, const Labels& labels, const HeatmapStyle
                         part += pad(name, cw);
                         continue;
                     }
-                    const auto chars = characters(name);
+                    const auto chars = utf8_characters(name);
                     const std::size_t skip = header - chars.size();  // bottom-aligned
                     part += pad(h >= skip ? chars[h - skip] : "", cw);
                 }
@@ -293,8 +282,8 @@ std::string draw_svg(const Tensor3& t, const Labels& labels, const std::string& 
     const bool values = L <= 12 && S <= 12;
     const std::size_t every = c >= 12 ? 1 : static_cast<std::size_t>(std::ceil(12.0 / c));  // label every k-th
     std::size_t row_chars = 0, col_chars = 0;
-    for (std::size_t i = 0; i < L; i += every) row_chars = std::max(row_chars, width_of(label(labels.rows, i)));
-    for (std::size_t j = 0; j < S; j += every) col_chars = std::max(col_chars, width_of(label(labels.cols, j)));
+    for (std::size_t i = 0; i < L; i += every) row_chars = std::max(row_chars, display_width(label(labels.rows, i)));
+    for (std::size_t j = 0; j < S; j += every) col_chars = std::max(col_chars, display_width(label(labels.cols, j)));
     const double rlw = row_chars * kCharWidth + 10;       // row labels
     const bool across = col_chars * kCharWidth + 10 <= c;  // key labels upright, else turned
     const double clh = across ? 18 : col_chars * kCharWidth + 10;
@@ -307,7 +296,7 @@ std::string draw_svg(const Tensor3& t, const Labels& labels, const std::string& 
     double width = bar_x + 14 + 48 + margin;
     const std::string footer = std::string("rows: queries · columns: keys · darker = more attention; ") +
                                "each row sums to 1" + (any_nan(t) ? " · grey: nan (no key allowed)" : "");
-    width = std::max({width, 2 * margin + width_of(title) * 8.6, 2 * margin + width_of(footer) * 6.4});
+    width = std::max({width, 2 * margin + display_width(title) * 8.6, 2 * margin + display_width(footer) * 6.4});
     const double grid_bottom = top + grid_rows * ph + (grid_rows - 1) * space;
     const double height = std::max(grid_bottom, bar_y + bar_h + 10) + 34;
 
