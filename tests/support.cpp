@@ -38,12 +38,13 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
-Run run_chapter(const std::string& slug, const std::vector<std::string>& args) {
+Run run_program(const std::string& program, const std::vector<std::string>& args) {
     static int counter = 0;
-    const std::string base = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/" + slug + "." +
-                             std::to_string(::getpid()) + "." + std::to_string(counter++);
+    const std::string base = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/" +
+                             fs::path(program).filename().string() + "." + std::to_string(::getpid()) + "." +
+                             std::to_string(counter++);
     fs::create_directories(fs::path(base).parent_path());
-    std::string cmd = quote(std::string(WORKBOOK_BINARY_DIR) + "/bin/" + slug);
+    std::string cmd = quote(program);
     for (const auto& a : args) cmd += " " + quote(a);
     cmd += " >" + quote(base + ".out") + " 2>" + quote(base + ".err") + " </dev/null";
     const int raw = std::system(cmd.c_str());
@@ -54,6 +55,54 @@ Run run_chapter(const std::string& slug, const std::vector<std::string>& args) {
     fs::remove(base + ".out");
     fs::remove(base + ".err");
     return r;
+}
+
+std::string chapter_path(const std::string& slug) {
+    const char* dir = std::getenv("WORKBOOK_CHAPTER_BIN");
+    return (dir && *dir ? std::string(dir) : std::string(WORKBOOK_BINARY_DIR) + "/bin") + "/" + slug;
+}
+
+Run run_chapter(const std::string& slug, const std::vector<std::string>& args) {
+    return run_program(chapter_path(slug), args);
+}
+
+namespace {
+
+// Runs tests/text/parse.py KIND on text (through a file): Python's own parsers.
+Run parse_with_python(const std::string& kind, const std::string& text) {
+    static int counter = 0;
+    const std::string file = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/parse." + std::to_string(::getpid()) +
+                             "." + std::to_string(counter++) + "." + kind;
+    fs::create_directories(fs::path(file).parent_path());
+    write_bytes(file, text);
+    Run r = run_program("python3", {std::string(WORKBOOK_SOURCE_DIR) + "/tests/text/parse.py", kind, file});
+    fs::remove(file);
+    return r;
+}
+
+}  // namespace
+
+std::string xml_problem(const std::string& doc) {
+    const Run r = parse_with_python("xml", doc);
+    return r.status == 0 ? "" : r.out + r.err + (r.out.empty() && r.err.empty() ? "python3 failed" : "");
+}
+
+std::vector<std::map<std::string, std::string>> json_lines(const std::string& text) {
+    const Run r = parse_with_python("json", text);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::vector<std::map<std::string, std::string>> objects;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+        std::map<std::string, std::string>& fields = objects.emplace_back();
+        std::istringstream pairs(line);
+        for (std::string pair; std::getline(pairs, pair, '\t');) {
+            const std::size_t eq = pair.find('=');
+            REQUIRE(eq != std::string::npos);
+            fields[pair.substr(0, eq)] = pair.substr(eq + 1);
+        }
+    }
+    return objects;
 }
 
 std::string source_file(const std::string& relative) {

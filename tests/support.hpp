@@ -1,6 +1,7 @@
 // What the tests share: running a chapter program, reading fixtures, comparing matrices.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,20 @@ struct Run {
     std::string err;      ///< stderr
 };
 
-/// Runs build/<preset>/bin/<slug> with the arguments (each one shell-quoted).
+/// Runs a program (a path, or a name found on PATH) with the arguments (each one shell-quoted).
+Run run_program(const std::string& program, const std::vector<std::string>& args = {});
+/// The chapter programs' folder: build/<preset>/bin, or $WORKBOOK_CHAPTER_BIN when set (the
+/// sanitizer pass runs the same tests against build/<preset>/bin-asan).
+std::string chapter_path(const std::string& slug);
+/// Runs chapter_path(slug) with the arguments (each one shell-quoted).
 Run run_chapter(const std::string& slug, const std::vector<std::string>& args = {});
+
+/// Why `doc` is not well-formed XML, as Python's xml.etree parser says, or "" when it is.
+std::string xml_problem(const std::string& doc);
+/// Every line of `text` parsed as a JSON object by Python's json module: the fields of each,
+/// their values as JSON text (a string keeps its quotes: "\"loops\"", a number "24").
+/// Fails the test when a line is not a JSON object.
+std::vector<std::map<std::string, std::string>> json_lines(const std::string& text);
 
 /// The text of a file in the source tree, e.g. "chapters/06_self_attention/expected.txt".
 std::string source_file(const std::string& relative);

@@ -36,57 +36,6 @@ struct Threads {
     ~Threads() { attn::set_fast_threads(1); }
 };
 
-// A flat JSON object's fields as raw text: {"a": 1, "b": "x", "c": null} → a=1, b="x", c=null.
-// Fails the test on anything else (nested values, a missing colon, trailing text).
-std::map<std::string, std::string> parse_flat_json(const std::string& line) {
-    std::map<std::string, std::string> fields;
-    std::size_t i = 0;
-    auto skip = [&] { while (i < line.size() && line[i] == ' ') ++i; };
-    auto expect = [&](char c) {
-        skip();
-        INFO("JSON line: " << line << " (at " << i << ")");
-        REQUIRE(i < line.size());
-        REQUIRE(line[i] == c);
-        ++i;
-    };
-    auto string = [&] {
-        expect('"');
-        const std::size_t end = line.find('"', i);
-        REQUIRE(end != std::string::npos);
-        const std::string s = line.substr(i, end - i);
-        i = end + 1;
-        return s;
-    };
-    expect('{');
-    for (;;) {
-        const std::string key = string();
-        expect(':');
-        skip();
-        std::string value;
-        if (i < line.size() && line[i] == '"') {
-            value = "\"" + string() + "\"";
-        } else {
-            const std::size_t end = line.find_first_of(",}", i);
-            REQUIRE(end != std::string::npos);
-            value = line.substr(i, end - i);
-            while (!value.empty() && value.back() == ' ') value.pop_back();
-            i = end;
-            const bool number = !value.empty() && value.find_first_not_of("0123456789.-e+") == std::string::npos;
-            INFO("field " << key << " = " << value);
-            REQUIRE((number || value == "null" || value == "true" || value == "false"));
-        }
-        REQUIRE(fields.count(key) == 0);
-        fields[key] = value;
-        skip();
-        REQUIRE(i < line.size());
-        if (line[i] == '}') break;
-        expect(',');
-    }
-    ++i;
-    skip();
-    REQUIRE(i == line.size());
-    return fields;
-}
 
 }  // namespace
 
@@ -271,13 +220,11 @@ TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") 
     const auto r = wbtest::run_chapter("bench", {"--size", "24,16,2", "--size", "20,8,1", "--json", "--repeats", "1"});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    std::istringstream lines(r.out);
     std::vector<std::string> names;
-    for (std::string line; std::getline(lines, line);) {
-        const auto f = parse_flat_json(line);
+    for (const auto& f : wbtest::json_lines(r.out)) {
         for (const char* field : {"name", "L", "E", "H", "threads", "ms", "gflops", "peak_mb", "accounted_mb",
                                   "weights_mb", "sgemm_gflops", "sgemm_pct", "rel_err", "repeats"}) {
-            INFO(line << "\nfield " << field);
+            INFO("field " << field);
             CHECK(f.count(field) == 1);
         }
         if (f.count("rel_err") == 0 || f.count("L") == 0) continue;

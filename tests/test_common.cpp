@@ -223,7 +223,7 @@ std::string read_file(const std::string& path) {
 // Runs a chapter with every file write limited to 0 bytes (ulimit -f 0, as on a full
 // disk); returns its exit status and what it wrote on stderr.
 wbtest::Run run_with_full_disk(const std::string& slug, const std::string& args) {
-    const std::string bin = std::string(WORKBOOK_BINARY_DIR) + "/bin/" + slug;
+    const std::string bin = wbtest::chapter_path(slug);
     const std::string cmd = "sh -c \"ulimit -f 0; trap '' XFSZ; exec '" + bin + "' " + args +
                             "\" 2>&1 >/dev/null </dev/null";
     wbtest::Run r;

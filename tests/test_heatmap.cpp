@@ -21,89 +21,6 @@ using attn::Tensor3;
 
 namespace {
 
-// The first reason `doc` is not well-formed XML, or "" when it is: one root element, every
-// tag closed in order, attribute values quoted, '<' and '&' only as markup or entities.
-std::string xml_problem(const std::string& doc) {
-    std::vector<std::string> open;
-    int roots = 0;
-    auto entity_ok = [&](std::size_t at) {  // doc[at] == '&'
-        const std::size_t end = doc.find(';', at);
-        if (end == std::string::npos || end - at > 8) return false;
-        const std::string e = doc.substr(at + 1, end - at - 1);
-        if (e == "amp" || e == "lt" || e == "gt" || e == "quot" || e == "apos") return true;
-        return e.size() > 1 && e[0] == '#' && std::all_of(e.begin() + 1, e.end(), ::isdigit);
-    };
-    auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '-' || c == '.'; };
-    std::size_t i = 0;
-    while (i < doc.size()) {
-        if (doc[i] == '&') {
-            if (!entity_ok(i)) return "a raw '&' at offset " + std::to_string(i);
-            ++i;
-            continue;
-        }
-        if (doc[i] == '>') return "a raw '>' at offset " + std::to_string(i);
-        if (doc[i] != '<') {
-            if (open.empty() && !std::isspace(static_cast<unsigned char>(doc[i])))
-                return "text outside the root element at offset " + std::to_string(i);
-            ++i;
-            continue;
-        }
-        if (doc.compare(i, 2, "<?") == 0) {
-            const std::size_t end = doc.find("?>", i);
-            if (end == std::string::npos) return "an unclosed <?";
-            i = end + 2;
-            continue;
-        }
-        if (doc.compare(i, 4, "<!--") == 0) {
-            const std::size_t end = doc.find("-->", i);
-            if (end == std::string::npos) return "an unclosed comment";
-            i = end + 3;
-            continue;
-        }
-        const bool closing = doc.compare(i, 2, "</") == 0;
-        std::size_t j = i + (closing ? 2 : 1);
-        std::string name;
-        while (j < doc.size() && is_name(doc[j])) name += doc[j++];
-        if (name.empty()) return "a tag without a name at offset " + std::to_string(i);
-        if (closing) {
-            if (j >= doc.size() || doc[j] != '>') return "a malformed </" + name;
-            if (open.empty() || open.back() != name)
-                return "</" + name + "> closes <" + (open.empty() ? std::string("nothing") : open.back()) + ">";
-            open.pop_back();
-            i = j + 1;
-            continue;
-        }
-        // Attributes: name="value", separated by spaces, then '>' or '/>'.
-        while (true) {
-            while (j < doc.size() && std::isspace(static_cast<unsigned char>(doc[j]))) ++j;
-            if (j >= doc.size()) return "an unclosed <" + name;
-            if (doc.compare(j, 2, "/>") == 0 || doc[j] == '>') break;
-            std::string attr;
-            while (j < doc.size() && is_name(doc[j])) attr += doc[j++];
-            if (attr.empty() || j + 1 >= doc.size() || doc[j] != '=' || doc[j + 1] != '"')
-                return "attribute '" + attr + "' of <" + name + "> is not name=\"value\"";
-            const std::size_t end = doc.find('"', j + 2);
-            if (end == std::string::npos) return "an unclosed attribute value in <" + name + ">";
-            for (std::size_t k = j + 2; k < end; ++k) {
-                if (doc[k] == '<') return "a raw '<' in an attribute of <" + name + ">";
-                if (doc[k] == '&' && !entity_ok(k)) return "a raw '&' in an attribute of <" + name + ">";
-            }
-            j = end + 1;
-            if (j < doc.size() && !std::isspace(static_cast<unsigned char>(doc[j])) && doc[j] != '>' && doc[j] != '/')
-                return "no space after attribute '" + attr + "' of <" + name + ">";
-        }
-        if (open.empty() && ++roots > 1) return "a second root element <" + name + ">";
-        if (doc[j] == '>') {
-            open.push_back(name);
-            i = j + 1;
-        } else {
-            i = j + 2;
-        }
-    }
-    if (!open.empty()) return "<" + open.back() + "> is never closed";
-    if (roots != 1) return "no root element";
-    return "";
-}
 
 std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
@@ -142,13 +59,13 @@ const std::string kEsc = "\033[";
 }  // namespace
 
 TEST_CASE("heatmap: the XML check used below finds broken documents", "[common][heatmap]") {
-    CHECK(xml_problem("<svg a=\"1\"><g><rect x=\"0\"/></g><text>a &amp; b &#39;</text></svg>\n").empty());
-    CHECK_FALSE(xml_problem("<svg><g></svg>").empty());
-    CHECK_FALSE(xml_problem("<svg><rect x=1/></svg>").empty());
-    CHECK_FALSE(xml_problem("<svg><text>cats & dogs</text></svg>").empty());
-    CHECK_FALSE(xml_problem("<svg><text><pad></text></svg>").empty());
-    CHECK_FALSE(xml_problem("<svg></svg><svg></svg>").empty());
-    CHECK_FALSE(xml_problem("<svg>").empty());
+    CHECK(wbtest::xml_problem("<svg a=\"1\"><g><rect x=\"0\"/></g><text>a &amp; b &#39;</text></svg>\n").empty());
+    CHECK_FALSE(wbtest::xml_problem("<svg><g></svg>").empty());
+    CHECK_FALSE(wbtest::xml_problem("<svg><rect x=1/></svg>").empty());
+    CHECK_FALSE(wbtest::xml_problem("<svg><text>cats & dogs</text></svg>").empty());
+    CHECK_FALSE(wbtest::xml_problem("<svg><text><pad></text></svg>").empty());
+    CHECK_FALSE(wbtest::xml_problem("<svg></svg><svg></svg>").empty());
+    CHECK_FALSE(wbtest::xml_problem("<svg>").empty());
 }
 
 TEST_CASE("heatmap: shades run from lightest at 0 to darkest at 1", "[common][heatmap]") {
@@ -261,8 +178,8 @@ TEST_CASE("heatmap: the SVG is well-formed, one rect per cell, labels and a scal
     const Matrix w = {{0.4223, 0.1554, 0.4223}, {0.0, 1.0, 0.0}};
     const std::string svg = attn::heatmap_svg(w, {{"<pad>", "cat"}, {"a", "b & c", "d"}}, "weights \"x\"");
     INFO(svg);
-    CHECK(xml_problem(svg).empty());
-    CHECK(xml_problem(svg) == "");
+    CHECK(wbtest::xml_problem(svg).empty());
+    CHECK(wbtest::xml_problem(svg) == "");
     CHECK(svg.rfind("<?xml", 0) == 0);
     CHECK(count(svg, "<rect class=\"cell\"") == 6);
     CHECK(svg.find(">&lt;pad&gt;</text>") != std::string::npos);   // labels, escaped
@@ -281,13 +198,13 @@ TEST_CASE("heatmap: the SVG is well-formed, one rect per cell, labels and a scal
     // A stack: a panel per head; a large map: no values in the cells, every cell still drawn.
     Tensor3 heads = xt::zeros<double>({std::size_t{3}, std::size_t{2}, std::size_t{4}}) + 0.25;
     const std::string stack = attn::heatmap_svg(heads, {}, "heads");
-    CHECK(xml_problem(stack).empty());
+    CHECK(wbtest::xml_problem(stack).empty());
     CHECK(count(stack, "<rect class=\"cell\"") == 24);
     CHECK(count(stack, "<g class=\"panel\">") == 3);
     CHECK(stack.find(">head 2</text>") != std::string::npos);
     const Matrix big = xt::zeros<double>({std::size_t{20}, std::size_t{30}}) + 1.0 / 30;
     const std::string large = attn::heatmap_svg(big, {}, "big");
-    CHECK(xml_problem(large).empty());
+    CHECK(wbtest::xml_problem(large).empty());
     CHECK(count(large, "<rect class=\"cell\"") == 600);
     CHECK(large.find(">0.03</text>") == std::string::npos);
     CHECK(attn::heatmap_svg(Matrix{{NAN, NAN}}, {}, "masked").find("grey: nan") != std::string::npos);
@@ -299,7 +216,7 @@ TEST_CASE("heatmap: the line plot is well-formed with a line and points per seri
     plot.reference = {{1.0 / 16, "1/16"}};
     const std::string svg = attn::line_plot_svg(plot);
     INFO(svg);
-    CHECK(xml_problem(svg).empty());
+    CHECK(wbtest::xml_problem(svg).empty());
     CHECK(count(svg, "<polyline class=\"series\"") == 2);
     CHECK(count(svg, "<circle class=\"point\"") == 6);
     CHECK(count(svg, "class=\"reference\"") == 1);
@@ -317,12 +234,12 @@ TEST_CASE("heatmap: --svg DIR writes a chapter's maps", "[common][heatmap][ch12]
     CHECK(r.out.find("(--svg: 2 images written to " + dir.path() + ")") != std::string::npos);
     const std::string heads = read_file(dir / "weights_heads.svg");
     INFO(heads);
-    CHECK(xml_problem(heads).empty());
+    CHECK(wbtest::xml_problem(heads).empty());
     CHECK(count(heads, "<rect class=\"cell\"") == 3 * 5 * 5);
     CHECK(heads.find(">head 2</text>") != std::string::npos);
     CHECK(heads.find(">chased</text>") != std::string::npos);
     CHECK(heads.find(">0.96</text>") != std::string::npos);
-    CHECK(xml_problem(read_file(dir / "weights_one_head.svg")).empty());
+    CHECK(wbtest::xml_problem(read_file(dir / "weights_one_head.svg")).empty());
     // Otherwise the output is the recorded one.
     const std::string expected = wbtest::source_file("chapters/12_self_vs_multihead/expected.txt");
     CHECK(r.out.substr(0, expected.size()) == expected);
@@ -331,7 +248,7 @@ TEST_CASE("heatmap: --svg DIR writes a chapter's maps", "[common][heatmap][ch12]
     wbtest::TempDir plot("svg_ch03");
     REQUIRE(wbtest::run_chapter("03_scaling", {"--svg", plot.path()}).status == 0);
     const std::string scaling = read_file(plot / "max_weight_vs_dk.svg");
-    CHECK(xml_problem(scaling).empty());
+    CHECK(wbtest::xml_problem(scaling).empty());
     CHECK(count(scaling, "<circle class=\"point\"") == 10);
     wbtest::TempDir none("svg_ch01");
     const auto r01 = wbtest::run_chapter("01_tokens", {"--svg", none.path()});
@@ -352,7 +269,7 @@ TEST_CASE("heatmap: --svg with your own weights draws every head of every sample
     for (std::size_t b = 0; b < B; ++b) {
         const std::string svg = read_file(dir / ("weights_" + std::to_string(b) + ".svg"));
         INFO("weights_" << b << ".svg");
-        CHECK(xml_problem(svg).empty());
+        CHECK(wbtest::xml_problem(svg).empty());
         CHECK(count(svg, "<rect class=\"cell\"") == H * cells);
         CHECK(count(svg, "<g class=\"panel\">") == H);
     }
@@ -400,7 +317,7 @@ TEST_CASE("heatmap: chapters colour only with --color, or on a terminal without 
         WARN("/usr/bin/script is missing: the terminal half of this test is skipped");
         return;
     }
-    const std::string bin = std::string(WORKBOOK_BINARY_DIR) + "/bin/06_self_attention";
+    const std::string bin = wbtest::chapter_path("06_self_attention");
     auto on_terminal = [&](const std::string& env, const std::string& args) {
         return shell_output("env -u NO_COLOR TERM=xterm-256color " + env + " /usr/bin/script -qec '" + bin + args +
                             "' /dev/null");

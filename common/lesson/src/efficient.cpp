@@ -506,28 +506,24 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
 
 // ---- public functions -------------------------------------------------------------------------
 
-MhaParamsF to_float(const MhaParams& p) {
-    MhaParamsF f;
-    f.E = p.E;
-    f.H = p.H;
-    f.in_proj_weight = xt::cast<float>(p.in_proj_weight);
-    f.in_proj_bias = xt::cast<float>(p.in_proj_bias);
-    f.out_proj_weight = xt::cast<float>(p.out_proj_weight);
-    f.out_proj_bias = xt::cast<float>(p.out_proj_bias);
-    return f;
+namespace {
+// The same parameters in another precision: E and H kept, every array cast.
+template <class To, class From>
+To cast_params(const From& p) {
+    using T = typename decltype(To::in_proj_weight)::value_type;
+    To out;
+    out.E = p.E;
+    out.H = p.H;
+    out.in_proj_weight = xt::cast<T>(p.in_proj_weight);
+    out.in_proj_bias = xt::cast<T>(p.in_proj_bias);
+    out.out_proj_weight = xt::cast<T>(p.out_proj_weight);
+    out.out_proj_bias = xt::cast<T>(p.out_proj_bias);
+    return out;
 }
+}  // namespace
 
-MhaParams to_double(const MhaParamsF& p) {
-    MhaParams d;
-    d.E = p.E;
-    d.H = p.H;
-    d.in_proj_weight = xt::cast<double>(p.in_proj_weight);
-    d.in_proj_bias = xt::cast<double>(p.in_proj_bias);
-    d.out_proj_weight = xt::cast<double>(p.out_proj_weight);
-    d.out_proj_bias = xt::cast<double>(p.out_proj_bias);
-    return d;
-}
-
+MhaParamsF to_float(const MhaParams& p) { return cast_params<MhaParamsF>(p); }
+MhaParams to_double(const MhaParamsF& p) { return cast_params<MhaParams>(p); }
 MatrixF to_float(const Matrix& m) { return xt::cast<float>(m); }
 Matrix to_double(const MatrixF& m) { return xt::cast<double>(m); }
 
