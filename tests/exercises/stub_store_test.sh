@@ -28,13 +28,13 @@ git -c user.name=learner -c user.email=learner@example.com commit -q -m "my exer
 step "git is gone from here on: configure and build what the stub test needs"
 mv .git .git-away
 export GIT_DIR=/nonexistent GIT_CEILING_DIRECTORIES=$tmp   # no git repository anywhere
-# -O0 -g0: this test checks files, not speed; it builds only four targets, one job.
+# -O0 -g0: this test checks files, not speed; it builds only four targets.
 cmake --preset dev -DWORKBOOK_DOCS=OFF -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g0" >"$tmp/configure.log" 2>&1 ||
   { cat "$tmp/configure.log"; fail "configure failed"; }
 other=chapters/03_scaling/exercise.cpp
 cmp -s "$other" tests/exercises/stubs/ex03.cpp || fail "configure did not make $other from the store"
 cmp -s "$learner" tests/exercises/solutions/ex02.cpp || fail "configure changed the learner's $learner"
-cmake --build build/dev -j1 --target exercise_02_stub exercise_02 >"$tmp/build.log" 2>&1 ||
+cmake --build build/dev -j "${WORKBOOK_JOBS:-$(nproc)}" --target exercise_02_stub exercise_02 >"$tmp/build.log" 2>&1 ||
   { tail -n 40 "$tmp/build.log"; fail "build failed"; }
 
 step "the stub test still passes, and the learner's own exercise passes its checks"

@@ -7,6 +7,8 @@
 #include <ostream>
 #include <stdexcept>
 
+#include <xtensor/xview.hpp>
+
 namespace attn {
 
 std::string format_number(double x, int decimals) {

@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 
+#include <xtensor/xarray.hpp>
+
 #include "attention/types.hpp"
 
 namespace attn {
