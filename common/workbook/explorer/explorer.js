@@ -81,9 +81,11 @@
   // ---- the header: summary, training slider, tabs -----------------------------------------
   function drawSummary() {
     const maps = frameOf().maps, m = mapOf();
-    const heads = [...new Set(maps.map(headsOf))].join(" or ");
-    document.getElementById("summary").textContent =
-      maps.length + (maps.length === 1 ? " map" : " maps") + " × " + heads + (heads === "1" ? " head" : " heads") +
+    const heads = (x) => headsOf(x) + (headsOf(x) === 1 ? " head" : " heads");
+    const same = maps.every((x) => headsOf(x) === headsOf(maps[0]));
+    document.getElementById("summary").textContent = (same
+      ? maps.length + (maps.length === 1 ? " map" : " maps") + " of " + heads(maps[0])
+      : maps.map((x) => x.name + " (" + heads(x) + ")").join(", ")) +
       "; " + m.name + ": L = " + m.queries.length + " queries, S = " + m.keys.length + " keys.";
   }
 

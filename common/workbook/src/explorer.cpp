@@ -59,7 +59,8 @@ Tensor3 as_heads(const std::string& path, const xt::xarray<double>& a) {
     fail(path, "attention weights must be (L, S) or (H, L, S), got " + shape_str(a.shape()));
 }
 
-// The lines of a token file, one label per line; exactly `n` of them (`what` says whose).
+// The lines of a token file, one label per line; exactly `n` of them (`what`: "weights.npy has
+// L = 5 queries").
 std::vector<std::string> read_tokens(const std::string& path, std::size_t n, const std::string& what) {
     std::ifstream in(path);
     if (!in) fail(path, "cannot be read");
@@ -69,8 +70,7 @@ std::vector<std::string> read_tokens(const std::string& path, std::size_t n, con
         tokens.push_back(line);
     }
     if (tokens.size() != n)
-        fail(path, num(tokens.size()) + " lines, but " + what + " has " + num(n) +
-                       " (one token per line)");
+        fail(path, num(tokens.size()) + " lines, but " + what + " (one token per line)");
     return tokens;
 }
 
@@ -231,9 +231,9 @@ AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
     std::string tokens = src.dir + "/tokens.txt", keys = src.dir + "/key_tokens.txt";
     if (!exists(tokens) && !src.tokens_dir.empty()) tokens = src.tokens_dir + "/tokens.txt";
     if (!exists(keys) && !src.tokens_dir.empty()) keys = src.tokens_dir + "/key_tokens.txt";
-    m.query_tokens = exists(tokens) ? read_tokens(tokens, L, src.file + "'s queries, L,") : numbered(L);
+    m.query_tokens = exists(tokens) ? read_tokens(tokens, L, src.file + " has L = " + num(L) + " queries") : numbered(L);
     if (exists(keys))
-        m.key_tokens = read_tokens(keys, S, src.file + "'s keys, S,");
+        m.key_tokens = read_tokens(keys, S, src.file + " has S = " + num(S) + " keys");
     else
         m.key_tokens = exists(tokens) && S == L ? m.query_tokens : numbered(S);
     // masks: attn_mask.npy (or chapter 11's mask.npy), and a batch's key_padding_mask.npy
