@@ -42,6 +42,18 @@ void write_tokens(const fs::path& dir) {
     write_text(dir / "tokens.txt", text);
 }
 
+// A bool .npy (numpy's '|b1': one byte per entry), as PyTorch masks are saved: the
+// workbook's dump_npy writes float64 only.
+void write_bool_npy(const fs::path& path, const Matrix& m) {
+    std::string header = "{'descr': '|b1', 'fortran_order': False, 'shape': (" + std::to_string(m.shape(0)) +
+                         ", " + std::to_string(m.shape(1)) + "), }";
+    header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";  // 10 + header: a multiple of 64
+    std::ofstream out(path, std::ios::binary);
+    out << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size() & 0xff)
+        << static_cast<char>(header.size() >> 8) << header;
+    for (double x : m) out << static_cast<char>(x != 0);
+}
+
 // One layer of the module at training step `step`: writes its files, returns its output.
 Matrix write_layer(const fs::path& dir, std::size_t layer, const Matrix& x, double step) {
     attn::Random rng(100 + layer);
@@ -59,7 +71,10 @@ Matrix write_layer(const fs::path& dir, std::size_t layer, const Matrix& x, doub
     attn::dump_npy((dir / "out_proj.bias.npy").string(), p.out_proj_bias);
     attn::dump_npy((dir / "query.npy").string(), x);
     attn::dump_npy((dir / "weights.npy").string(), f.heads.weights);
-    attn::dump_npy((dir / "attn_mask.npy").string(), layer == 0 ? attn::causal_mask_bool(L) : mask);
+    if (layer == 0)
+        write_bool_npy(dir / "attn_mask.npy", attn::causal_mask_bool(L));
+    else
+        attn::dump_npy((dir / "attn_mask.npy").string(), mask);
     write_text(dir / "num_heads.txt", std::to_string(H) + "\n");
     write_tokens(dir);
     return f.output;
