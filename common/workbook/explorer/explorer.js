@@ -68,6 +68,8 @@
     select.value = String(Math.min(value, labels.length - 1));
   }
   const tokenLabel = (tokens, i) => i + ": " + tokens[i];
+  // "query 2 (sat)", or "query 2" when the token is only its number
+  const named = (what, tokens, i) => what + " " + i + (tokens[i] === String(i) ? "" : " (" + tokens[i] + ")");
   const tooltip = document.getElementById("tooltip");
   function showTip(text, event) {
     tooltip.textContent = text;
@@ -107,6 +109,7 @@
 
   const TABS = [["tab-head", "head-view"], ["tab-model", "model-view"], ["tab-why", "why-view"]];
   function showTab(id) {
+    hideTip();
     for (const [tab, panel] of TABS) {
       const on = tab === id;
       const button = document.getElementById(tab);
@@ -271,8 +274,8 @@
     const isQuery = sel.side === "q";
     const others = isQuery ? m.keys : m.queries;
     const caption = isQuery
-      ? "Query " + sel.index + " (" + m.queries[sel.index] + "): how much it attends to each key"
-      : "Key " + sel.index + " (" + m.keys[sel.index] + "): how much each query attends to it";
+      ? named("Query", m.queries, sel.index) + ": how much it attends to each key"
+      : named("Key", m.keys, sel.index) + ": how much each query attends to it";
     const table = el("table", { class: "numbers", id: "numbers-table" });
     table.append(el("caption", {}, caption));
     const head = el("tr");
@@ -371,8 +374,8 @@
     const body = document.getElementById("why-body");
     const h = w.head, i = w.query, j = w.key;
     const dumped = m.weights[h][i][j];
-    const said = "The dump's weight for head " + h + ", query " + i + " (" + m.queries[i] + "), key " + j +
-      " (" + m.keys[j] + "): " + (isBlocked(m, h, i, j) ? "blocked by the mask" : fmt(dumped, 6)) + ".";
+    const said = "The dump's weight for head " + h + ", " + named("query", m.queries, i) + ", " +
+      named("key", m.keys, j) + ": " + (isBlocked(m, h, i, j) ? "blocked by the mask" : fmt(dumped, 6)) + ".";
     if (m.q === null) {
       body.replaceChildren(el("p", { class: "missing", id: "why-missing" },
         "This map cannot be taken apart: " + m.qk_missing + ". It needs the queries and keys of each head, " +
@@ -464,6 +467,7 @@
   }
 
   function drawAll() {
+    hideTip();
     drawSummary();
     drawHeadView();
     drawModelView();
