@@ -119,12 +119,13 @@ std::vector<bool> padding_row(const std::string& path, std::size_t b, std::size_
     return pad;
 }
 
-// The projected queries and keys per head, for "why this score": Q_heads.npy and K_heads.npy
-// when the dump has them (chapter 11), else computed from query.npy (and key.npy, default
-// query) with the module's in_proj_weight.npy and in_proj_bias.npy (a Part VI layer).
-void attach_qk(AttentionMap& m, const std::string& dir) {
+// The projected queries and keys per head, for "why this score": <prefix>Q_heads.npy and
+// <prefix>K_heads.npy when the dump has them (<prefix>weights.npy's: chapter 11's Q_heads.npy,
+// chapter 14's mha_Q_heads.npy), else computed from query.npy (and key.npy, default query)
+// with the module's in_proj_weight.npy and in_proj_bias.npy (a Part VI layer).
+void attach_qk(AttentionMap& m, const std::string& dir, const std::string& prefix) {
     const std::size_t H = m.weights.shape(0), L = m.weights.shape(1), S = m.weights.shape(2);
-    const std::string qh = dir + "/Q_heads.npy", kh = dir + "/K_heads.npy";
+    const std::string qh = dir + "/" + prefix + "Q_heads.npy", kh = dir + "/" + prefix + "K_heads.npy";
     const std::string query = dir + "/query.npy", key = dir + "/key.npy", w = dir + "/in_proj_weight.npy";
     if (exists(qh) && exists(kh)) {
         const NpyArray Q = load_npy(qh), K = load_npy(kh);
@@ -136,9 +137,9 @@ void attach_qk(AttentionMap& m, const std::string& dir) {
         if (fits) {
             m.Q_heads = Tensor3(Q.data);
             m.K_heads = Tensor3(K.data);
-            m.qk_source = "Q_heads.npy and K_heads.npy";
+            m.qk_source = prefix + "Q_heads.npy and " + prefix + "K_heads.npy";
         } else {
-            m.qk_missing = "Q_heads.npy " + shape_str(Q.data.shape()) + " and K_heads.npy " +
+            m.qk_missing = prefix + "Q_heads.npy " + shape_str(Q.data.shape()) + " and " + prefix + "K_heads.npy " +
                            shape_str(K.data.shape()) + " do not belong to this map, whose (H, L, S) is (" +
                            num(H) + ", " + num(L) + ", " + num(S) + ")";
         }
@@ -159,8 +160,9 @@ void attach_qk(AttentionMap& m, const std::string& dir) {
                       " and in_proj_weight.npy" + (exists(dir + "/in_proj_bias.npy") ? " + in_proj_bias.npy" : "");
         return;
     }
-    m.qk_missing = "the dump has neither Q_heads.npy and K_heads.npy (chapter 11 writes them) nor "
-                   "query.npy with in_proj_weight.npy (a module's own weights)";
+    m.qk_missing = "the dump has neither " + prefix + "Q_heads.npy and " + prefix +
+                   "K_heads.npy (chapter 11 writes them) nor query.npy with in_proj_weight.npy "
+                   "(a module's own weights)";
 }
 
 // ---- 2) checking ---------------------------------------------------------------------------
@@ -213,6 +215,13 @@ struct MapSource {
     bool mean = false;        // (B, L, S): a batch of head averages, not (H, L, S)
 };
 
+// The prefix of a map's Q_heads.npy and K_heads.npy: "mha_" for mha_weights.npy, "" for
+// weights.npy and the weights_head_<h>.npy series.
+std::string qk_prefix(const std::string& file) {
+    const std::size_t at = file.rfind("weights.npy");
+    return at != std::string::npos && at + 11 == file.size() ? file.substr(0, at) : "";
+}
+
 AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
     const std::string path = src.dir + "/" + src.file;
     AttentionMap m;
@@ -260,7 +269,7 @@ AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
     else if (src.sample > 0)
         m.qk_missing = "the dump keeps the per-head queries and keys of sample 0 only";
     else
-        attach_qk(m, src.dir);
+        attach_qk(m, src.dir, qk_prefix(src.file));
     return m;
 }
 
