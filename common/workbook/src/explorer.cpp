@@ -81,23 +81,39 @@ std::vector<std::string> numbered(std::size_t n) {
     return labels;
 }
 
-// The blocked cells (H, L, S) of a mask file: PyTorch's meaning, bool True = blocked, a float
-// mask is added to the scores (−∞ blocks). (L, S) applies to every head; (H, L, S) per head.
-Tensor3 blocked_cells(const std::string& path, std::size_t H, std::size_t L, std::size_t S) {
+// The blocked cells (H, L, S) of a mask file for sample b of B (b = 0, B = 1 without a batch):
+// PyTorch's meaning, bool True = blocked, a float mask is added to the scores (−∞ blocks).
+// (L, S) applies to every head; (H, L, S) per head; PyTorch's (B·H, L, S) per sample and head.
+// For a map of head averages (`mean`, H = 1), a cell is blocked when every head blocks it.
+Tensor3 blocked_cells(const std::string& path, std::size_t H, std::size_t L, std::size_t S, std::size_t b,
+                      std::size_t B, bool mean) {
     const NpyArray mask = load_npy(path);
     const xt::xarray<double>& m = mask.data;
     const bool per_head = m.dimension() == 3;
+    if (mean && per_head && m.shape(0) % B == 0 && m.shape(1) == L && m.shape(2) == S) {
+        const std::size_t heads = m.shape(0) / B;
+        Tensor3 blocked = xt::ones<double>({std::size_t{1}, L, S});
+        for (std::size_t h = 0; h < heads; ++h)
+            for (std::size_t i = 0; i < L; ++i)
+                for (std::size_t j = 0; j < S; ++j) {
+                    const double x = m(b * heads + h, i, j);
+                    if (!(mask.is_bool() ? (x != 0) : (x == -INFINITY))) blocked(0, i, j) = 0;
+                }
+        return blocked;
+    }
     if (!(m.dimension() == 2 && m.shape(0) == L && m.shape(1) == S) &&
-        !(per_head && m.shape(0) == H && m.shape(1) == L && m.shape(2) == S))
-        fail(path, "a mask must be (L, S) = (" + num(L) + ", " + num(S) + ") or (H, L, S) = (" + num(H) +
-                       ", " + num(L) + ", " + num(S) + "), got " + shape_str(m.shape()));
+        !(per_head && (m.shape(0) == H || m.shape(0) == B * H) && m.shape(1) == L && m.shape(2) == S))
+        fail(path, "a mask must be (L, S) = (" + num(L) + ", " + num(S) + "), (H, L, S) = (" + num(H) + ", " +
+                       num(L) + ", " + num(S) + ") or (B·H, L, S) = (" + num(B * H) + ", " + num(L) + ", " +
+                       num(S) + "), got " + shape_str(m.shape()));
     if (!mask.is_bool() && std::any_of(m.begin(), m.end(), [](double x) { return std::isnan(x); }))
         fail(path, "a float mask holds NaN (it is added to the scores: 0 allowed, -inf blocked)");
+    const std::size_t first = per_head && m.shape(0) == B * H ? b * H : 0;  // sample b's first head
     Tensor3 blocked = xt::zeros<double>({H, L, S});
     for (std::size_t h = 0; h < H; ++h)
         for (std::size_t i = 0; i < L; ++i)
             for (std::size_t j = 0; j < S; ++j) {
-                const double x = per_head ? m(h, i, j) : m(i, j);
+                const double x = per_head ? m(first + h, i, j) : m(i, j);
                 blocked(h, i, j) = mask.is_bool() ? (x != 0) : (x == -INFINITY);
             }
     return blocked;
@@ -119,12 +135,31 @@ std::vector<bool> padding_row(const std::string& path, std::size_t b, std::size_
     return pad;
 }
 
+// Sample b's rows (n, E) of a query or key file: the file itself when it is (n, E), row b of
+// a batch (B, n, E); nothing when the file does not fit (then `why` says so).
+std::optional<Matrix> sample_rows(const std::string& path, int sample, std::size_t n, std::string& why) {
+    const NpyArray a = load_npy(path);
+    require_float(path, a);
+    check_finite(path, a.data);
+    const std::size_t b = sample < 0 ? 0 : sample;
+    const std::string name = fs::path(path).filename().string();
+    if (a.data.dimension() == 2 && b == 0 && a.data.shape(0) == n) return Matrix(a.data);
+    if (a.data.dimension() == 3 && b < a.data.shape(0) && a.data.shape(1) == n)
+        return Matrix(xt::view(a.data, b, xt::all(), xt::all()));
+    why = name + " " + shape_str(a.data.shape()) + " does not hold this map's " + num(n) + " rows" +
+          (sample >= 0 ? " for sample " + num(b) : "");
+    return std::nullopt;
+}
+
 // The projected queries and keys per head, for "why this score": <prefix>Q_heads.npy and
 // <prefix>K_heads.npy when the dump has them (<prefix>weights.npy's: chapter 11's Q_heads.npy,
-// chapter 14's mha_Q_heads.npy), else computed from query.npy (and key.npy, default query)
-// with the module's in_proj_weight.npy and in_proj_bias.npy (a Part VI layer).
-void attach_qk(AttentionMap& m, const std::string& dir, const std::string& prefix) {
+// chapter 14's mha_Q_heads.npy), else computed from query.npy (and key.npy, default query),
+// (L, E) or a batch (B, L, E), with the module's in_proj_weight.npy and in_proj_bias.npy (a
+// Part VI layer, or a module exported from PyTorch).
+void attach_qk(AttentionMap& m, const std::string& dir, std::string prefix, int sample) {
     const std::size_t H = m.weights.shape(0), L = m.weights.shape(1), S = m.weights.shape(2);
+    // a batch's sample b: chapter 11 writes sample 0's as sample0_Q_heads.npy
+    if (sample >= 0) prefix = "sample" + num(sample) + "_" + prefix;
     const std::string qh = dir + "/" + prefix + "Q_heads.npy", kh = dir + "/" + prefix + "K_heads.npy";
     const std::string query = dir + "/query.npy", key = dir + "/key.npy", w = dir + "/in_proj_weight.npy";
     if (exists(qh) && exists(kh)) {
@@ -147,22 +182,23 @@ void attach_qk(AttentionMap& m, const std::string& dir, const std::string& prefi
     }
     if (exists(query) && exists(w)) {
         const MhaParams p = load_mha_params(dir, H);
-        const Matrix q = load_npy_matrix(query, "(L, E)");
-        const Matrix k = exists(key) ? load_npy_matrix(key, "(S, E)") : q;
-        if (q.shape(0) != L || q.shape(1) != p.E)
-            fail(query, "expected (L, E) = (" + num(L) + ", " + num(p.E) + "), got " + shape_str(q.shape()));
-        if (k.shape(0) != S || k.shape(1) != p.E)
-            fail(exists(key) ? key : query,
-                 "expected keys (S, E) = (" + num(S) + ", " + num(p.E) + "), got " + shape_str(k.shape()));
-        m.Q_heads = split_heads(project(q, p.W_q(), p.b_q()), H);  // (H, L, d_head)
-        m.K_heads = split_heads(project(k, p.W_k(), p.b_k()), H);  // (H, S, d_head)
+        const std::optional<Matrix> q = sample_rows(query, sample, L, m.qk_missing);
+        const std::optional<Matrix> k = q ? sample_rows(exists(key) ? key : query, sample, S, m.qk_missing)
+                                          : std::nullopt;
+        if (!q || !k) return;
+        if (q->shape(1) != p.E || k->shape(1) != p.E) {
+            m.qk_missing = "query.npy's width is not in_proj_weight.npy's E = " + num(p.E);
+            return;
+        }
+        m.Q_heads = split_heads(project(*q, p.W_q(), p.b_q()), H);  // (H, L, d_head)
+        m.K_heads = split_heads(project(*k, p.W_k(), p.b_k()), H);  // (H, S, d_head)
         m.qk_source = std::string("query.npy") + (exists(key) ? ", key.npy" : "") +
                       " and in_proj_weight.npy" + (exists(dir + "/in_proj_bias.npy") ? " + in_proj_bias.npy" : "");
         return;
     }
     m.qk_missing = "the dump has neither " + prefix + "Q_heads.npy and " + prefix +
-                   "K_heads.npy (chapter 11 writes them) nor query.npy with in_proj_weight.npy "
-                   "(a module's own weights)";
+                   "K_heads.npy nor query.npy with in_proj_weight.npy (chapter 11's --dump writes "
+                   "Q_heads.npy and K_heads.npy for one sequence, and for a batch sample 0's only)";
 }
 
 // ---- 2) checking ---------------------------------------------------------------------------
@@ -211,8 +247,9 @@ struct MapSource {
     std::string file;         // the weights file's name in it
     std::string name;         // the map's name on the page
     std::string tokens_dir;   // where tokens.txt is looked for after `dir`
-    int sample = -1;          // for a batched file: which sample
+    int sample = -1;          // for a batched file: which sample, of `batch`
     bool mean = false;        // (B, L, S): a batch of head averages, not (H, L, S)
+    std::size_t batch = 1;
 };
 
 // The prefix of a map's Q_heads.npy and K_heads.npy: "mha_" for mha_weights.npy, "" for
@@ -245,12 +282,14 @@ AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
         m.key_tokens = read_tokens(keys, S, src.file + " has S = " + num(S) + " keys");
     else
         m.key_tokens = exists(tokens) && S == L ? m.query_tokens : numbered(S);
-    // masks: attn_mask.npy (or chapter 11's mask.npy), and a batch's key_padding_mask.npy
+    // masks: attn_mask.npy (or chapter 11's mask.npy, sample0_mask.npy for a batch's sample 0),
+    // and a batch's key_padding_mask.npy
     m.blocked = xt::zeros<double>({H, L, S});
-    for (const char* name : {"attn_mask.npy", "mask.npy"}) {
+    const std::string own = src.sample >= 0 ? "sample" + num(src.sample) + "_mask.npy" : "mask.npy";
+    for (const std::string& name : {std::string("attn_mask.npy"), own}) {
         const std::string file = src.dir + "/" + name;
         if (!exists(file)) continue;
-        m.blocked = blocked_cells(file, H, L, S);
+        m.blocked = blocked_cells(file, H, L, S, src.sample < 0 ? 0 : src.sample, src.batch, src.mean);
         m.has_mask = true;
         break;
     }
@@ -266,10 +305,8 @@ AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
     check_rows(path, m.weights, m.blocked);
     if (src.mean)
         m.qk_missing = src.file + " is an average over heads: no one query and key give it";
-    else if (src.sample > 0)
-        m.qk_missing = "the dump keeps the per-head queries and keys of sample 0 only";
     else
-        attach_qk(m, src.dir, qk_prefix(src.file));
+        attach_qk(m, src.dir, qk_prefix(src.file), src.sample);
     return m;
 }
 
@@ -286,6 +323,7 @@ void add_maps(std::vector<AttentionMap>& maps, MapSource src) {
     const std::string base = src.name;
     for (std::size_t b = 0; b < a.data.shape(0); ++b) {
         src.sample = static_cast<int>(b);
+        src.batch = a.data.shape(0);
         src.name = base + " · sample " + num(b);
         maps.push_back(read_map(src, a.data));
     }
@@ -335,7 +373,9 @@ Frame read_chapter_dump(const std::string& dir) {
         if (entry.is_regular_file()) names.push_back(entry.path().filename().string());
     if (ec) fail(dir, "cannot be listed: " + ec.message());
     std::sort(names.begin(), names.end());
-    const bool has_weights = std::find(names.begin(), names.end(), "weights.npy") != names.end();
+    // weights.npy first (the chapter's main map), then the others by name
+    std::stable_partition(names.begin(), names.end(), [](const std::string& n) { return n == "weights.npy"; });
+    const bool has_weights = !names.empty() && names.front() == "weights.npy";
     const std::regex one_head("weights_head_?([0-9]+)\\.npy"), weights("(.*_)?weights(_.*)?\\.npy");
     Frame frame{"", {}};
     std::vector<std::pair<long, std::string>> heads;  // weights_head_<h>.npy, stacked into one map
