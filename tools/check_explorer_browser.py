@@ -2,8 +2,9 @@
 """Checks the attention explorer (`./workbook view DIR`) by clicking through it in a real
 browser: Debian's headless Chromium driven by chromedriver and python3-selenium.
 
-It writes two dumps (chapter 11's --dump, and a Part VI folder of layers and checkpoints made
-by tests/explorer/make_layer_dump.cpp), runs workbook_view on each, opens each page from
+It writes three dumps (chapter 11's --dump, a Part VI folder of layers and checkpoints made
+by tests/explorer/make_layer_dump.cpp, and a copy of a module exported from PyTorch with a
+fully masked row), runs workbook_view on each, opens each page from
 file://, clicks a head toggle, hovers over a token, moves the training slider, opens the model
 view and "why this score", and asserts what is drawn against the .npy files read here with
 numpy: the number of lines and their opacities, the darkest cell of a heatmap, the blocked
@@ -18,6 +19,7 @@ selenium: it says which package to install).
 import argparse
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -268,6 +270,52 @@ def check_layers(driver, dump, shots):
     console_errors(driver, "layers and checkpoints")
 
 
+def check_pytorch_module(driver, dump, shots):
+    """A module exported from PyTorch (tests/fixtures/multihead_attention/fully_masked): a batch
+    of 2 with a causal bool mask and a key padding mask that fully masks sample 1's query 0."""
+    print(f"PyTorch's fully masked batch: {dump}/explorer.html")
+    W = np.load(dump / "weights.npy")                              # (B, H, L, S)
+    B, H, L, S = W.shape
+    blocked = np.load(dump / "attn_mask.npy")[None] | np.load(dump / "key_padding_mask.npy")[:, None, :]  # (B, L, S)
+    driver.get((dump / "explorer.html").as_uri())
+    Select(driver.find_element(By.ID, "head-map")).select_by_value("1")   # weights · sample 1
+    hover(driver, token(driver, "q", 2))
+    drawn = lines(driver)
+    allowed = int((~blocked[1, 2]).sum())
+    check(len(drawn) == H * allowed and all(abs(o - W[1, h, i, j]) <= 1e-6 for h, i, j, o in drawn),
+          f"sample 1, query 2: {H * allowed} lines, opacities = weights[1, h, 2, :] (padding and causal mask blocked)")
+    away(driver)
+    hover(driver, token(driver, "q", 0))
+    check(len(lines(driver)) == 0 and "fully masked row" in driver.find_element(By.ID, "row-numbers").text,
+          "sample 1, query 0 (padding and the causal mask block every key): no line, said to be fully masked")
+    away(driver)
+    tab(driver, "model")
+    per_sample = [int(blocked[b].sum()) for b in range(B)]
+    maps = driver.find_elements(By.CSS_SELECTOR, ".model-label")
+    # each sample appears in weights (H heads) and in each head-average file (1 head)
+    means = sum(1 for m in maps if "mean" in m.text) // B
+    want = sum(n * (H + means) for n in per_sample)
+    check(len(driver.find_elements(By.CSS_SELECTOR, "rect.cell.blocked")) == want,
+          f"model view: {want} hatched cells, the masks' blocked cells in every map of each sample")
+    shot(driver, shots, "pytorch-fully-masked-model-view")
+    tab(driver, "why")
+    Select(driver.find_element(By.ID, "why-map")).select_by_value("1")
+    Select(driver.find_element(By.ID, "why-head")).select_by_value("1")
+    Select(driver.find_element(By.ID, "why-query")).select_by_value("3")
+    Select(driver.find_element(By.ID, "why-key")).select_by_value("2")
+    x, Win, b = np.load(dump / "query.npy")[1], np.load(dump / "in_proj_weight.npy"), np.load(dump / "in_proj_bias.npy")
+    E = x.shape[1]
+    d = E // H
+    Q, K = x @ Win[:E].T + b[:E], x @ Win[E:2 * E].T + b[E:2 * E]
+    score = float(Q[3, d:2 * d] @ K[2, d:2 * d] / math.sqrt(d))
+    check(abs(why_score(driver) - score) <= 5e-5 and
+          "agree" in driver.find_element(By.ID, "why-check").get_attribute("class"),
+          f"why this score, sample 1 head 1 query 3 key 2: {score:.4f} from query.npy[1] and in_proj_weight.npy, "
+          "its softmax = PyTorch's weight")
+    shot(driver, shots, "pytorch-fully-masked-why-this-score")
+    console_errors(driver, "PyTorch's fully masked batch")
+
+
 def check_docs(driver, html, shots):
     """The explorers embedded in the docs pages: each frame shows its head view's lines."""
     pages = sorted(p for p in html.glob("ch*.html") if "explorer" not in p.name and
@@ -286,13 +334,15 @@ def check_docs(driver, html, shots):
 
 
 def make_dumps(build, work):
-    """Chapter 11's dump and the Part VI test dump, each with its explorer.html."""
-    d11, layers = work / "ch11", work / "layers"
+    """Chapter 11's dump, the Part VI test dump and a copy of a module exported from PyTorch,
+    each with its explorer.html."""
+    d11, layers, torch = work / "ch11", work / "layers", work / "fully_masked"
     subprocess.run([build / "bin" / "11_multihead_attention", "--dump", d11], check=True, stdout=subprocess.DEVNULL)
     subprocess.run([build / "tests" / "explorer_make_layer_dump", layers], check=True, stdout=subprocess.DEVNULL)
-    for d in (d11, layers):
+    shutil.copytree(ROOT / "tests" / "fixtures" / "multihead_attention" / "fully_masked", torch)
+    for d in (d11, layers, torch):
         subprocess.run([build / "bin" / "workbook_view", d], check=True, stdout=subprocess.DEVNULL)
-    return d11, layers
+    return d11, layers, torch
 
 
 def main():
@@ -309,12 +359,13 @@ def main():
     shots.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        d11, layers = make_dumps(args.build.resolve(), work)
+        d11, layers, torch = make_dumps(args.build.resolve(), work)
         driver = browser(work / "profile")
         try:
             driver.set_page_load_timeout(60)
             check_chapter11(driver, d11, shots)
             check_layers(driver, layers, shots)
+            check_pytorch_module(driver, torch, shots)
             if args.docs:
                 check_docs(driver, args.docs.resolve(), shots)
         finally:
