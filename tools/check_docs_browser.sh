@@ -10,7 +10,7 @@
 #   PAGE          page names without .html (default: index glossary ch03_scaling
 #                 ch06_self_attention ch12_self_vs_multihead ch13_masking ch14_cross_attention)
 # Skipped, with a message and exit status 0, when /usr/bin/chromium is not installed
-# (`apt-get install chromium`; it is big, so tools/setup.sh does not install it).
+# (tools/setup.sh installs it where it can: as root or with sudo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
