@@ -156,6 +156,22 @@ def check_chapter11(driver, dump, shots):
     away(driver)
     check(len(lines(driver)) == (H - 1) * L * S, "pointer away: every line of the shown heads again")
 
+    # the keyboard alone: Tab from the "all heads" button reaches query 0; Enter keeps it selected
+    driver.find_element(By.CSS_SELECTOR, ".head-all").click()
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    focused = driver.switch_to.active_element
+    check(focused.get_attribute("data-side") == "q" and focused.get_attribute("data-index") == "0",
+          "keyboard: Tab after the head buttons focuses query 0")
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    away(driver)
+    drawn = lines(driver)
+    check(len(drawn) == H * S and all(i == 0 for _, i, _, _ in drawn) and
+          token(driver, "q", 0).get_attribute("aria-pressed") == "true",
+          f"keyboard: Enter keeps query 0 selected ({H * S} lines, with the pointer away)")
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    check(token(driver, "q", 0).get_attribute("aria-pressed") == "false", "keyboard: Enter again releases it")
+    driver.find_element(By.CSS_SELECTOR, '.head-toggle[data-head="0"]').click()  # head 0 off again
+
     tab(driver, "model")
     tiles = driver.find_elements(By.CSS_SELECTOR, ".tile")
     check(len(tiles) == H + 1, f"model view: {H} tiles for weights and 1 for weights_mean (got {len(tiles)})")

@@ -192,7 +192,12 @@
       return b;
     });
     const all = el("button", { type: "button", class: "head-toggle head-all", style: "--hc:#888888" }, "all heads");
-    all.addEventListener("click", () => { state.shown = null; drawHeadToggles(m); drawLines(); all.focus(); });
+    all.addEventListener("click", () => {
+      state.shown = null;
+      drawHeadToggles(m);  // (new buttons: focus the new one)
+      drawLines();
+      box.querySelector(".head-all").focus();
+    });
     box.replaceChildren(...buttons, all);
   }
 
