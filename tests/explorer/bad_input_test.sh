@@ -63,6 +63,14 @@ expect_refused "a row partly NaN" "$work/partnan" "only a fully masked row may b
 mkdir "$work/nanrow"; npy "$work/nanrow/weights.npy" "2, 2" 0.5 0.5 nan nan
 expect_page "a fully masked row of NaN" "$work/nanrow"
 
+# Tokens that would break the page if written raw: the page keeps exactly its own two scripts.
+mkdir "$work/markup"; npy "$work/markup/weights.npy" "3, 3" 1 0 0 0 1 0 0 0 1
+printf '%s\n' '</script><script>alert(1)</script>' '"quoted" \ back' '<!-- & -->' >"$work/markup/tokens.txt"
+expect_page "tokens holding </script>, quotes and backslashes" "$work/markup"
+if [[ $(grep -o '</script>' "$work/markup/explorer.html" | wc -l) != 2 ]]; then
+  echo "FAIL tokens with markup: a token's </script> reached the page"; status=1
+fi
+
 mkdir "$work/zerorow"; npy "$work/zerorow/weights.npy" "2, 2" 1 0 0 0
 expect_refused "a row of zeros without a mask" "$work/zerorow" "sums to 0, not 1"
 # (-1e999 is -inf to perl)

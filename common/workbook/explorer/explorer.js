@@ -15,6 +15,9 @@
   // kinds of colour blindness; yellow last (faint on white). Heads 8 and on repeat the
   // colours with dashed lines.
   const HEAD_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#000000", "#F0E442"];
+  // Large dumps: beyond this many lines the head view draws only a selected token's; beyond
+  // this many cells a model-view tile is a canvas instead of one SVG rectangle per cell.
+  const MAX_LINES = 12000, MAX_SVG_CELLS = 1600;
 
   const state = {
     frame: data.frames.length - 1,  // the last checkpoint (or the only frame)
@@ -231,7 +234,13 @@
     const g = svgEl("g", { id: "head-lines" });
     const rows = sel && sel.side === "q" ? [sel.index] : [...m.queries.keys()];
     const cols = sel && sel.side === "k" ? [sel.index] : [...m.keys.keys()];
-    for (const h of heads) {
+    const tooMany = heads.length * rows.length * cols.length > MAX_LINES;
+    if (tooMany) {
+      g.append(svgEl("text", { x: (left + right) / 2, y: top - 8, "text-anchor": "middle", class: "mark",
+                               id: "too-many" }, heads.length * rows.length * cols.length +
+                               " lines: too many to draw at once; point at a token"));
+    }
+    for (const h of tooMany ? [] : heads) {
       for (const i of rows) {
         for (const j of cols) {
           const w = m.weights[h][i][j];
@@ -340,6 +349,7 @@
   // Head h of map m as an SVG heatmap about `size` px wide: blocked cells hatched.
   function heatmap(m, h, size) {
     const L = m.queries.length, S = m.keys.length;
+    if (L * S > MAX_SVG_CELLS) return heatmapCanvas(m, h, size);
     const c = Math.max(2, Math.floor(size / Math.max(L, S)));
     const svg = svgEl("svg", { width: S * c, height: L * c, class: "heatmap", "data-map-name": m.name,
                                "data-head": h, "aria-hidden": "true" });
@@ -358,6 +368,37 @@
     }
     svg.append(svgEl("rect", { x: 0.5, y: 0.5, width: S * c - 1, height: L * c - 1, fill: "none", stroke: "#888888" }));
     return svg;
+  }
+
+  // The same on a canvas, for large maps (cells may be under a pixel; hatching as a pattern).
+  function heatmapCanvas(m, h, size) {
+    const L = m.queries.length, S = m.keys.length, c = size / Math.max(L, S);
+    const canvas = el("canvas", { width: Math.round(S * c), height: Math.round(L * c), class: "heatmap",
+                                  "data-map-name": m.name, "data-head": h, "aria-hidden": "true" });
+    const ctx = canvas.getContext("2d");
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 6;
+    const t = tile.getContext("2d");
+    t.fillStyle = "#ffffff"; t.fillRect(0, 0, 6, 6);
+    t.strokeStyle = "#555555"; t.lineWidth = 1.5;
+    t.beginPath(); t.moveTo(0, 6); t.lineTo(6, 0); t.stroke();
+    const hatch = ctx.createPattern(tile, "repeat");
+    for (let i = 0; i < L; i++) {
+      for (let j = 0; j < S; j++) {
+        const w = m.weights[h][i][j];
+        ctx.fillStyle = isBlocked(m, h, i, j) || w === null ? hatch : weightColour(w);
+        ctx.fillRect(j * c, i * c, Math.ceil(c), Math.ceil(c));
+      }
+    }
+    canvas.addEventListener("mousemove", (e) => {
+      const r = canvas.getBoundingClientRect();
+      const i = Math.min(L - 1, Math.floor((e.clientY - r.top) / c)), j = Math.min(S - 1, Math.floor((e.clientX - r.left) / c));
+      const w = m.weights[h][i][j];
+      showTip(m.name + " · head " + h + ": " + m.queries[i] + " → " + m.keys[j] + "  " +
+              (isBlocked(m, h, i, j) || w === null ? "blocked" : fmt(w)), e);
+    });
+    canvas.addEventListener("mouseleave", hideTip);
+    return canvas;
   }
 
   // ---- why this score ---------------------------------------------------------------------
