@@ -283,6 +283,13 @@ def check_layers(driver, dump, shots):
     check("agree" in driver.find_element(By.ID, "why-check").get_attribute("class"),
           "why this score: its softmax gives weights.npy's weight")
     shot(driver, shots, "layers-why-this-score")
+    driver.set_window_size(390, 844)
+    wide = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+    check(wide <= 1, f"phone width (390 px), why this score: nothing wider than the window (overflow {wide} px)")
+    shot(driver, shots, "layers-phone-why-this-score")
+    tab(driver, "head")
+    shot(driver, shots, "layers-phone-head-view")
+    driver.set_window_size(1280, 1000)
     console_errors(driver, "layers and checkpoints")
 
 

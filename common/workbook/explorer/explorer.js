@@ -140,6 +140,7 @@
   // Tokens in two columns, a line per (head, query, key) whose opacity is the weight.
   function drawHeadView() {
     const m = mapOf(), L = m.queries.length, S = m.keys.length;
+    state.hover = null;  // the tokens are drawn anew: none is under the pointer yet
     fillSelect(document.getElementById("head-map"), frameOf().maps.map((x) => x.name), state.map);
     drawHeadToggles(m);
     const figure = document.getElementById("head-figure");

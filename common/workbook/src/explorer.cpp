@@ -119,14 +119,17 @@ Tensor3 blocked_cells(const std::string& path, std::size_t H, std::size_t L, std
     return blocked;
 }
 
-// Row `b` of a key padding mask (B, S) or (S,): 1 where key j is padding.
-std::vector<bool> padding_row(const std::string& path, std::size_t b, std::size_t S) {
+// Row `b` of a key padding mask (B, S) or (S,): 1 where key j is padding. Weights without a
+// batch (`batched` false) take a mask of one row.
+std::vector<bool> padding_row(const std::string& path, std::size_t b, std::size_t S, bool batched) {
     const NpyArray mask = load_npy(path);
     const xt::xarray<double>& m = mask.data;
     const std::size_t B = m.dimension() == 2 ? m.shape(0) : 1;
-    if (m.dimension() < 1 || m.dimension() > 2 || m.shape(m.dimension() - 1) != S || b >= B)
-        fail(path, "a key padding mask must be (B, S) with S = " + num(S) + " and a row for sample " +
-                       num(b) + ", got " + shape_str(m.shape()));
+    if (m.dimension() < 1 || m.dimension() > 2 || m.shape(m.dimension() - 1) != S || b >= B || (!batched && B != 1))
+        fail(path, batched ? "a key padding mask must be (B, S) with S = " + num(S) + " and a row for sample " +
+                                 num(b) + ", got " + shape_str(m.shape())
+                           : "the weights are one sequence's, so the key padding mask must be (1, S) or (S,) with S = " +
+                                 num(S) + ", got " + shape_str(m.shape()));
     std::vector<bool> pad(S);
     for (std::size_t j = 0; j < S; ++j) {
         const double x = m.dimension() == 2 ? m(b, j) : m(j);
@@ -259,21 +262,10 @@ std::string qk_prefix(const std::string& file) {
     return at != std::string::npos && at + 11 == file.size() ? file.substr(0, at) : "";
 }
 
-AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
-    const std::string path = src.dir + "/" + src.file;
-    AttentionMap m;
-    m.name = src.name;
-    m.file = src.file;
-    if (src.sample < 0) {
-        m.weights = as_heads(path, all);
-    } else if (src.mean) {
-        m.weights = as_heads(path, xt::xarray<double>(xt::view(all, src.sample, xt::all(), xt::all())));
-    } else {
-        m.weights = xt::view(all, src.sample, xt::all(), xt::all(), xt::all());
-    }
-    const std::size_t H = m.weights.shape(0), L = m.weights.shape(1), S = m.weights.shape(2);
-    if (H == 0 || L == 0 || S == 0) fail(path, "empty weights " + shape_str(all.shape()));
-    // tokens: the map's folder first, then the dump's
+// The token labels of map m (H, L, S): the map's folder first, then the dump's; numbers
+// when there is no token file.
+void read_labels(AttentionMap& m, const MapSource& src) {
+    const std::size_t L = m.weights.shape(1), S = m.weights.shape(2);
     std::string tokens = src.dir + "/tokens.txt", keys = src.dir + "/key_tokens.txt";
     if (!exists(tokens) && !src.tokens_dir.empty()) tokens = src.tokens_dir + "/tokens.txt";
     if (!exists(keys) && !src.tokens_dir.empty()) keys = src.tokens_dir + "/key_tokens.txt";
@@ -282,26 +274,48 @@ AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
         m.key_tokens = read_tokens(keys, S, src.file + " has S = " + num(S) + " keys");
     else
         m.key_tokens = exists(tokens) && S == L ? m.query_tokens : numbered(S);
-    // masks: attn_mask.npy (or chapter 11's mask.npy, sample0_mask.npy for a batch's sample 0),
-    // and a batch's key_padding_mask.npy
+}
+
+// The blocked cells of map m: attn_mask.npy (or chapter 11's mask.npy, sample<b>_mask.npy for
+// a batch's sample b), and key_padding_mask.npy's row for the sample.
+void read_masks(AttentionMap& m, const MapSource& src) {
+    const std::size_t H = m.weights.shape(0), L = m.weights.shape(1), S = m.weights.shape(2);
+    const std::size_t b = src.sample < 0 ? 0 : src.sample;
     m.blocked = xt::zeros<double>({H, L, S});
-    const std::string own = src.sample >= 0 ? "sample" + num(src.sample) + "_mask.npy" : "mask.npy";
+    const std::string own = src.sample >= 0 ? "sample" + num(b) + "_mask.npy" : "mask.npy";
     for (const std::string& name : {std::string("attn_mask.npy"), own}) {
         const std::string file = src.dir + "/" + name;
         if (!exists(file)) continue;
-        m.blocked = blocked_cells(file, H, L, S, src.sample < 0 ? 0 : src.sample, src.batch, src.mean);
+        m.blocked = blocked_cells(file, H, L, S, b, src.batch, src.mean);
         m.has_mask = true;
         break;
     }
     const std::string padding = src.dir + "/key_padding_mask.npy";
-    if (exists(padding)) {
-        const std::vector<bool> pad = padding_row(padding, src.sample < 0 ? 0 : src.sample, S);
-        for (std::size_t h = 0; h < H; ++h)
-            for (std::size_t i = 0; i < L; ++i)
-                for (std::size_t j = 0; j < S; ++j)
-                    if (pad[j]) m.blocked(h, i, j) = 1;
-        m.has_mask = true;
-    }
+    if (!exists(padding)) return;
+    const std::vector<bool> pad = padding_row(padding, b, S, src.sample >= 0);
+    for (std::size_t h = 0; h < H; ++h)
+        for (std::size_t i = 0; i < L; ++i)
+            for (std::size_t j = 0; j < S; ++j)
+                if (pad[j]) m.blocked(h, i, j) = 1;
+    m.has_mask = true;
+}
+
+// One map: sample `src.sample` of the weights `all` (or all of them), with its labels, masks
+// and per-head Q and K, checked.
+AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
+    const std::string path = src.dir + "/" + src.file;
+    AttentionMap m;
+    m.name = src.name;
+    m.file = src.file;
+    if (src.sample < 0)
+        m.weights = as_heads(path, all);
+    else if (src.mean)
+        m.weights = as_heads(path, xt::xarray<double>(xt::view(all, src.sample, xt::all(), xt::all())));
+    else
+        m.weights = xt::view(all, src.sample, xt::all(), xt::all(), xt::all());
+    if (m.weights.size() == 0) fail(path, "empty weights " + shape_str(all.shape()));
+    read_labels(m, src);
+    read_masks(m, src);
     check_rows(path, m.weights, m.blocked);
     if (src.mean)
         m.qk_missing = src.file + " is an average over heads: no one query and key give it";
