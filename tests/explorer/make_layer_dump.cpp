@@ -45,9 +45,10 @@ void write_tokens(const fs::path& dir) {
 // A bool .npy (numpy's '|b1': one byte per entry), as PyTorch masks are saved: the
 // workbook's dump_npy writes float64 only.
 void write_bool_npy(const fs::path& path, const Matrix& m) {
-    std::string header = "{'descr': '|b1', 'fortran_order': False, 'shape': (" + std::to_string(m.shape(0)) +
-                         ", " + std::to_string(m.shape(1)) + "), }";
-    header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";  // 10 + header: a multiple of 64
+    std::string header = "{'descr': '|b1', 'fortran_order': False, 'shape': (" +
+                         std::to_string(m.shape(0)) + ", " + std::to_string(m.shape(1)) + "), }";
+    header += std::string(63 - (10 + header.size()) % 64, ' ') +
+              "\n";  // 10 + header: a multiple of 64
     std::ofstream out(path, std::ios::binary);
     out << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(header.size() & 0xff)
         << static_cast<char>(header.size() >> 8) << header;

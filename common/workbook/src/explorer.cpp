@@ -3,11 +3,11 @@
 #include "workbook/explorer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -42,9 +42,13 @@ namespace fs = std::filesystem;
     throw InputError(path + ": " + what);
 }
 
-std::string num(std::size_t n) { return std::to_string(n); }
+std::string num(std::size_t n) {
+    return std::to_string(n);
+}
 
-bool exists(const std::string& path) { return file_present(path); }
+bool exists(const std::string& path) {
+    return file_present(path);
+}
 
 // ---- 1) reading ----------------------------------------------------------------------------
 
@@ -61,7 +65,8 @@ Tensor3 as_heads(const std::string& path, const xt::xarray<double>& a) {
 
 // The lines of a token file, one label per line; exactly `n` of them (`what`: "weights.npy has
 // L = 5 queries").
-std::vector<std::string> read_tokens(const std::string& path, std::size_t n, const std::string& what) {
+std::vector<std::string> read_tokens(const std::string& path, std::size_t n,
+                                     const std::string& what) {
     std::ifstream in(path);
     if (!in) fail(path, "cannot be read");
     std::vector<std::string> tokens;
@@ -85,8 +90,8 @@ std::vector<std::string> numbered(std::size_t n) {
 // PyTorch's meaning, bool True = blocked, a float mask is added to the scores (−∞ blocks).
 // (L, S) applies to every head; (H, L, S) per head; PyTorch's (B·H, L, S) per sample and head.
 // For a map of head averages (`mean`, H = 1), a cell is blocked when every head blocks it.
-Tensor3 blocked_cells(const std::string& path, std::size_t H, std::size_t L, std::size_t S, std::size_t b,
-                      std::size_t B, bool mean) {
+Tensor3 blocked_cells(const std::string& path, std::size_t H, std::size_t L, std::size_t S,
+                      std::size_t b, std::size_t B, bool mean) {
     const NpyArray mask = load_npy(path);
     const xt::xarray<double>& m = mask.data;
     const bool per_head = m.dimension() == 3;
@@ -102,10 +107,12 @@ Tensor3 blocked_cells(const std::string& path, std::size_t H, std::size_t L, std
         return blocked;
     }
     if (!(m.dimension() == 2 && m.shape(0) == L && m.shape(1) == S) &&
-        !(per_head && (m.shape(0) == H || m.shape(0) == B * H) && m.shape(1) == L && m.shape(2) == S))
-        fail(path, "a mask must be (L, S) = (" + num(L) + ", " + num(S) + "), (H, L, S) = (" + num(H) + ", " +
-                       num(L) + ", " + num(S) + ") or (B·H, L, S) = (" + num(B * H) + ", " + num(L) + ", " +
-                       num(S) + "), got " + shape_str(m.shape()));
+        !(per_head && (m.shape(0) == H || m.shape(0) == B * H) && m.shape(1) == L &&
+          m.shape(2) == S))
+        fail(path, "a mask must be (L, S) = (" + num(L) + ", " + num(S) + "), (H, L, S) = (" +
+                           num(H) + ", " + num(L) + ", " + num(S) + ") or (B·H, L, S) = (" +
+                           num(B * H) + ", " + num(L) + ", " + num(S) + "), got " +
+                           shape_str(m.shape()));
     if (!mask.is_bool() && std::any_of(m.begin(), m.end(), [](double x) { return std::isnan(x); }))
         fail(path, "a float mask holds NaN (it is added to the scores: 0 allowed, -inf blocked)");
     const std::size_t first = per_head && m.shape(0) == B * H ? b * H : 0;  // sample b's first head
@@ -125,11 +132,14 @@ std::vector<bool> padding_row(const std::string& path, std::size_t b, std::size_
     const NpyArray mask = load_npy(path);
     const xt::xarray<double>& m = mask.data;
     const std::size_t B = m.dimension() == 2 ? m.shape(0) : 1;
-    if (m.dimension() < 1 || m.dimension() > 2 || m.shape(m.dimension() - 1) != S || b >= B || (!batched && B != 1))
-        fail(path, batched ? "a key padding mask must be (B, S) with S = " + num(S) + " and a row for sample " +
-                                 num(b) + ", got " + shape_str(m.shape())
-                           : "the weights are one sequence's, so the key padding mask must be (1, S) or (S,) with S = " +
-                                 num(S) + ", got " + shape_str(m.shape()));
+    if (m.dimension() < 1 || m.dimension() > 2 || m.shape(m.dimension() - 1) != S || b >= B ||
+        (!batched && B != 1))
+        fail(path, batched ? "a key padding mask must be (B, S) with S = " + num(S) +
+                                     " and a row for sample " + num(b) + ", got " +
+                                     shape_str(m.shape())
+                           : "the weights are one sequence's, so the key padding mask must be (1, "
+                             "S) or (S,) with S = " +
+                                     num(S) + ", got " + shape_str(m.shape()));
     std::vector<bool> pad(S);
     for (std::size_t j = 0; j < S; ++j) {
         const double x = m.dimension() == 2 ? m(b, j) : m(j);
@@ -140,7 +150,8 @@ std::vector<bool> padding_row(const std::string& path, std::size_t b, std::size_
 
 // Sample b's rows (n, E) of a query or key file: the file itself when it is (n, E), row b of
 // a batch (B, n, E); nothing when the file does not fit (then `why` says so).
-std::optional<Matrix> sample_rows(const std::string& path, int sample, std::size_t n, std::string& why) {
+std::optional<Matrix> sample_rows(const std::string& path, int sample, std::size_t n,
+                                  std::string& why) {
     const NpyArray a = load_npy(path);
     require_float(path, a);
     check_finite(path, a.data);
@@ -163,31 +174,34 @@ void attach_qk(AttentionMap& m, const std::string& dir, std::string prefix, int 
     const std::size_t H = m.weights.shape(0), L = m.weights.shape(1), S = m.weights.shape(2);
     // a batch's sample b: chapter 11 writes sample 0's as sample0_Q_heads.npy
     if (sample >= 0) prefix = "sample" + num(sample) + "_" + prefix;
-    const std::string qh = dir + "/" + prefix + "Q_heads.npy", kh = dir + "/" + prefix + "K_heads.npy";
-    const std::string query = dir + "/query.npy", key = dir + "/key.npy", w = dir + "/in_proj_weight.npy";
+    const std::string qh = dir + "/" + prefix + "Q_heads.npy",
+                      kh = dir + "/" + prefix + "K_heads.npy";
+    const std::string query = dir + "/query.npy", key = dir + "/key.npy",
+                      w = dir + "/in_proj_weight.npy";
     if (exists(qh) && exists(kh)) {
         const NpyArray Q = load_npy(qh), K = load_npy(kh);
         require_float(qh, Q);
         require_float(kh, K);
-        const bool fits = Q.data.dimension() == 3 && K.data.dimension() == 3 && Q.data.shape(0) == H &&
-                          K.data.shape(0) == H && Q.data.shape(1) == L && K.data.shape(1) == S &&
-                          Q.data.shape(2) == K.data.shape(2);
+        const bool fits = Q.data.dimension() == 3 && K.data.dimension() == 3 &&
+                          Q.data.shape(0) == H && K.data.shape(0) == H && Q.data.shape(1) == L &&
+                          K.data.shape(1) == S && Q.data.shape(2) == K.data.shape(2);
         if (fits) {
             m.Q_heads = Tensor3(Q.data);
             m.K_heads = Tensor3(K.data);
             m.qk_source = prefix + "Q_heads.npy and " + prefix + "K_heads.npy";
         } else {
-            m.qk_missing = prefix + "Q_heads.npy " + shape_str(Q.data.shape()) + " and " + prefix + "K_heads.npy " +
-                           shape_str(K.data.shape()) + " do not belong to this map, whose (H, L, S) is (" +
-                           num(H) + ", " + num(L) + ", " + num(S) + ")";
+            m.qk_missing = prefix + "Q_heads.npy " + shape_str(Q.data.shape()) + " and " + prefix +
+                           "K_heads.npy " + shape_str(K.data.shape()) +
+                           " do not belong to this map, whose (H, L, S) is (" + num(H) + ", " +
+                           num(L) + ", " + num(S) + ")";
         }
         return;
     }
     if (exists(query) && exists(w)) {
         const MhaParams p = load_mha_params(dir, H);
         const std::optional<Matrix> q = sample_rows(query, sample, L, m.qk_missing);
-        const std::optional<Matrix> k = q ? sample_rows(exists(key) ? key : query, sample, S, m.qk_missing)
-                                          : std::nullopt;
+        const std::optional<Matrix> k =
+                q ? sample_rows(exists(key) ? key : query, sample, S, m.qk_missing) : std::nullopt;
         if (!q || !k) return;
         if (q->shape(1) != p.E || k->shape(1) != p.E) {
             m.qk_missing = "query.npy's width is not in_proj_weight.npy's E = " + num(p.E);
@@ -196,7 +210,8 @@ void attach_qk(AttentionMap& m, const std::string& dir, std::string prefix, int 
         m.Q_heads = split_heads(project(*q, p.W_q(), p.b_q()), H);  // (H, L, d_head)
         m.K_heads = split_heads(project(*k, p.W_k(), p.b_k()), H);  // (H, S, d_head)
         m.qk_source = std::string("query.npy") + (exists(key) ? ", key.npy" : "") +
-                      " and in_proj_weight.npy" + (exists(dir + "/in_proj_bias.npy") ? " + in_proj_bias.npy" : "");
+                      " and in_proj_weight.npy" +
+                      (exists(dir + "/in_proj_bias.npy") ? " + in_proj_bias.npy" : "");
         return;
     }
     m.qk_missing = "the dump has neither " + prefix + "Q_heads.npy and " + prefix +
@@ -217,7 +232,10 @@ void check_rows(const std::string& path, const Tensor3& w, const Tensor3& blocke
             for (std::size_t j = 0; j < w.shape(2); ++j) {
                 const double x = w(h, i, j);
                 blocked_keys += blocked(h, i, j) != 0;
-                if (std::isnan(x)) { ++nans; continue; }
+                if (std::isnan(x)) {
+                    ++nans;
+                    continue;
+                }
                 if (!std::isfinite(x) || x < -1e-9 || x > 1 + 1e-6) {
                     std::ostringstream s;
                     s << "weight " << x << " at (head " << h << ", query " << i << ", key " << j
@@ -233,12 +251,13 @@ void check_rows(const std::string& path, const Tensor3& w, const Tensor3& blocke
             where << "row (head " << h << ", query " << i << ")";
             if (nans > 0)
                 fail(path, where.str() + " has NaN in " + num(nans) + " of its " + num(S) +
-                               " keys: only a fully masked row may be NaN, and then all of it");
+                                   " keys: only a fully masked row may be NaN, and then all of it");
             if (std::abs(sum - 1) > 1e-4) {
                 std::ostringstream s;
                 s.precision(6);
                 s << where.str() << " sums to " << sum << ", not 1: these are not softmax weights"
-                  << (sum == 0 ? " (a row of zeros is allowed only where a mask blocks every key)" : "");
+                  << (sum == 0 ? " (a row of zeros is allowed only where a mask blocks every key)"
+                               : "");
                 fail(path, s.str());
             }
         }
@@ -246,12 +265,12 @@ void check_rows(const std::string& path, const Tensor3& w, const Tensor3& blocke
 
 // The map in `file` (any dump): weights, tokens, mask, Q and K per head, checked.
 struct MapSource {
-    std::string dir;          // the folder holding the weights (and the layer's other files)
-    std::string file;         // the weights file's name in it
-    std::string name;         // the map's name on the page
-    std::string tokens_dir;   // where tokens.txt is looked for after `dir`
-    int sample = -1;          // for a batched file: which sample, of `batch`
-    bool mean = false;        // (B, L, S): a batch of head averages, not (H, L, S)
+    std::string dir;         // the folder holding the weights (and the layer's other files)
+    std::string file;        // the weights file's name in it
+    std::string name;        // the map's name on the page
+    std::string tokens_dir;  // where tokens.txt is looked for after `dir`
+    int sample = -1;         // for a batched file: which sample, of `batch`
+    bool mean = false;       // (B, L, S): a batch of head averages, not (H, L, S)
     std::size_t batch = 1;
 };
 
@@ -269,7 +288,9 @@ void read_labels(AttentionMap& m, const MapSource& src) {
     std::string tokens = src.dir + "/tokens.txt", keys = src.dir + "/key_tokens.txt";
     if (!exists(tokens) && !src.tokens_dir.empty()) tokens = src.tokens_dir + "/tokens.txt";
     if (!exists(keys) && !src.tokens_dir.empty()) keys = src.tokens_dir + "/key_tokens.txt";
-    m.query_tokens = exists(tokens) ? read_tokens(tokens, L, src.file + " has L = " + num(L) + " queries") : numbered(L);
+    m.query_tokens = exists(tokens)
+                             ? read_tokens(tokens, L, src.file + " has L = " + num(L) + " queries")
+                             : numbered(L);
     if (exists(keys))
         m.key_tokens = read_tokens(keys, S, src.file + " has S = " + num(S) + " keys");
     else
@@ -310,7 +331,8 @@ AttentionMap read_map(const MapSource& src, const xt::xarray<double>& all) {
     if (src.sample < 0)
         m.weights = as_heads(path, all);
     else if (src.mean)
-        m.weights = as_heads(path, xt::xarray<double>(xt::view(all, src.sample, xt::all(), xt::all())));
+        m.weights =
+                as_heads(path, xt::xarray<double>(xt::view(all, src.sample, xt::all(), xt::all())));
     else
         m.weights = xt::view(all, src.sample, xt::all(), xt::all(), xt::all());
     if (m.weights.size() == 0) fail(path, "empty weights " + shape_str(all.shape()));
@@ -344,7 +366,8 @@ void add_maps(std::vector<AttentionMap>& maps, MapSource src) {
 }
 
 // Folders named `<prefix><number>` inside `dir`, sorted by the number.
-std::vector<std::pair<long, std::string>> numbered_dirs(const std::string& dir, const std::string& prefix) {
+std::vector<std::pair<long, std::string>> numbered_dirs(const std::string& dir,
+                                                        const std::string& prefix) {
     std::vector<std::pair<long, std::string>> found;
     std::error_code ec;
     const std::regex pattern(prefix + "([0-9]+)");
@@ -372,7 +395,8 @@ Frame read_layers(const std::string& dir, const std::string& frame_name) {
             std::ifstream in(heads);
             std::size_t H = 0;
             if (!(in >> H) || H != frame.maps.back().weights.shape(0))
-                fail(heads, "does not match weights.npy's " + num(frame.maps.back().weights.shape(0)) + " heads");
+                fail(heads, "does not match weights.npy's " +
+                                    num(frame.maps.back().weights.shape(0)) + " heads");
         }
         frame.maps.back().file = name + "/weights.npy";
     }
@@ -388,7 +412,8 @@ Frame read_chapter_dump(const std::string& dir) {
     if (ec) fail(dir, "cannot be listed: " + ec.message());
     std::sort(names.begin(), names.end());
     // weights.npy first (the chapter's main map), then the others by name
-    std::stable_partition(names.begin(), names.end(), [](const std::string& n) { return n == "weights.npy"; });
+    std::stable_partition(names.begin(), names.end(),
+                          [](const std::string& n) { return n == "weights.npy"; });
     const bool has_weights = !names.empty() && names.front() == "weights.npy";
     const std::regex one_head("weights_head_?([0-9]+)\\.npy"), weights("(.*_)?weights(_.*)?\\.npy");
     Frame frame{"", {}};
@@ -405,12 +430,15 @@ Frame read_chapter_dump(const std::string& dir) {
     if (!heads.empty()) {
         std::sort(heads.begin(), heads.end());
         std::vector<Matrix> each;
-        for (const auto& [h, name] : heads) each.push_back(load_npy_matrix(dir + "/" + name, "(L, S)"));
+        for (const auto& [h, name] : heads)
+            each.push_back(load_npy_matrix(dir + "/" + name, "(L, S)"));
         for (const Matrix& w : each)
             if (w.shape() != each[0].shape())
                 fail(dir + "/" + heads[0].second, "the weights_head_<h>.npy files differ in shape");
-        xt::xarray<double> stack = xt::empty<double>({each.size(), each[0].shape(0), each[0].shape(1)});
-        for (std::size_t h = 0; h < each.size(); ++h) xt::view(stack, h, xt::all(), xt::all()) = each[h];
+        xt::xarray<double> stack =
+                xt::empty<double>({each.size(), each[0].shape(0), each[0].shape(1)});
+        for (std::size_t h = 0; h < each.size(); ++h)
+            xt::view(stack, h, xt::all(), xt::all()) = each[h];
         frame.maps.insert(frame.maps.begin(),
                           read_map({dir, heads[0].second, "weights_head_*", ""}, stack));
         frame.maps.front().file = "weights_head_*.npy";
@@ -471,7 +499,8 @@ std::string json_tensor(const Tensor3& t, bool flag = false) {
 
 std::string json_map(const AttentionMap& m) {
     std::string out = "{\"name\":" + json_string(m.name) + ",\"file\":" + json_string(m.file) +
-                      ",\"queries\":" + json_strings(m.query_tokens) + ",\"keys\":" + json_strings(m.key_tokens) +
+                      ",\"queries\":" + json_strings(m.query_tokens) +
+                      ",\"keys\":" + json_strings(m.key_tokens) +
                       ",\"weights\":" + json_tensor(m.weights) +
                       ",\"blocked\":" + (m.has_mask ? json_tensor(m.blocked, true) : "null");
     if (m.Q_heads && m.K_heads)
@@ -490,17 +519,28 @@ void fill(std::string& page, const std::string& marker, const std::string& text)
 }
 
 // An embedded file as text.
-std::string text(const unsigned char* bytes) { return reinterpret_cast<const char*>(bytes); }
+std::string text(const unsigned char* bytes) {
+    return reinterpret_cast<const char*>(bytes);
+}
 
 std::string html_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '&': out += "&amp;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -514,22 +554,25 @@ Dump read_dump(const std::string& dir) {
     if (!fs::is_directory(dir, ec)) fail(dir, "not a folder (a folder written by --dump DIR)");
     Dump dump;
     dump.title = fs::path(dir).lexically_normal().filename().string();
-    if (dump.title.empty()) dump.title = fs::absolute(dir).lexically_normal().parent_path().filename().string();
+    if (dump.title.empty())
+        dump.title = fs::absolute(dir).lexically_normal().parent_path().filename().string();
     // Part VI: checkpoints/step_<n>/layer<i>/ in step order, then the folder's own layer<i>/
     const std::string checkpoints = dir + "/checkpoints";
     if (fs::is_directory(checkpoints, ec))
         for (const auto& [step, name] : numbered_dirs(checkpoints, "step_")) {
             Frame f = read_layers(checkpoints + "/" + name, "step " + num(step));
-            if (f.maps.empty()) fail(checkpoints + "/" + name, "a checkpoint without layer<i>/weights.npy");
+            if (f.maps.empty())
+                fail(checkpoints + "/" + name, "a checkpoint without layer<i>/weights.npy");
             dump.frames.push_back(std::move(f));
         }
     Frame own = read_layers(dir, dump.frames.empty() ? "" : "final");
     if (own.maps.empty()) own = read_chapter_dump(dir);
     if (!own.maps.empty()) dump.frames.push_back(std::move(own));
     if (dump.frames.empty())
-        fail(dir, "no attention weights here (no weights.npy, *_weights.npy, weights_head_<h>.npy, "
-                  "layer<i>/weights.npy or checkpoints/step_<n>/): write a dump with "
-                  "./workbook run 11 --dump DIR");
+        fail(dir,
+             "no attention weights here (no weights.npy, *_weights.npy, weights_head_<h>.npy, "
+             "layer<i>/weights.npy or checkpoints/step_<n>/): write a dump with "
+             "./workbook run 11 --dump DIR");
     return dump;
 }
 
@@ -538,7 +581,8 @@ std::string dump_json(const Dump& dump) {
     for (int k = 0; k <= 8; ++k) out += (k ? "," : "") + json_string(weight_colour(k / 8.0));
     out += "],\"frames\":[";
     for (std::size_t f = 0; f < dump.frames.size(); ++f) {
-        out += (f ? ",{" : "{") + std::string("\"name\":") + json_string(dump.frames[f].name) + ",\"maps\":[";
+        out += (f ? ",{" : "{") + std::string("\"name\":") + json_string(dump.frames[f].name) +
+               ",\"maps\":[";
         for (std::size_t i = 0; i < dump.frames[f].maps.size(); ++i)
             out += (i ? "," : "") + json_map(dump.frames[f].maps[i]);
         out += "]}";

@@ -10,7 +10,8 @@
 int main(int argc, char** argv) {
     const std::string usage = "usage: ./workbook view DIR   (DIR: a folder written by --dump DIR)";
     if (argc != 2 || std::string(argv[1]).empty() || argv[1][0] == '-') {
-        const bool help = argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h");
+        const bool help =
+                argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h");
         (help ? std::cout : std::cerr) << usage << "\n";
         return help ? 0 : 2;
     }

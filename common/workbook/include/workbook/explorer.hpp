@@ -18,13 +18,13 @@ struct AttentionMap {
     std::string file;                       ///< the weights file it came from, relative to DIR
     std::vector<std::string> query_tokens;  ///< (L,) one label per query (row)
     std::vector<std::string> key_tokens;    ///< (S,) one label per key (column)
-    Tensor3 weights;                        ///< (H, L, S) softmax weights; NaN in a fully masked row
-    Tensor3 blocked;                        ///< (H, L, S) 1 where a mask blocks the key, else 0
-    bool has_mask = false;                  ///< whether a mask file was found for this map
-    std::optional<Tensor3> Q_heads;         ///< (H, L, d_head) the projected queries, per head
-    std::optional<Tensor3> K_heads;         ///< (H, S, d_head) the projected keys, per head
-    std::string qk_source;                  ///< where Q_heads and K_heads came from
-    std::string qk_missing;                 ///< when absent: what the dump would need
+    Tensor3 weights;                 ///< (H, L, S) softmax weights; NaN in a fully masked row
+    Tensor3 blocked;                 ///< (H, L, S) 1 where a mask blocks the key, else 0
+    bool has_mask = false;           ///< whether a mask file was found for this map
+    std::optional<Tensor3> Q_heads;  ///< (H, L, d_head) the projected queries, per head
+    std::optional<Tensor3> K_heads;  ///< (H, S, d_head) the projected keys, per head
+    std::string qk_source;           ///< where Q_heads and K_heads came from
+    std::string qk_missing;          ///< when absent: what the dump would need
 };
 
 /// The dump at one moment: the folder itself, or one training checkpoint.
