@@ -71,6 +71,10 @@ if [[ $(grep -o '</script>' "$work/markup/explorer.html" | wc -l) != 2 ]]; then
   echo "FAIL tokens with markup: a token's </script> reached the page"; status=1
 fi
 
+mkdir "$work/notblocked"; npy "$work/notblocked/weights.npy" "2, 2" 0.5 0.5 0.5 0.5
+npy "$work/notblocked/attn_mask.npy" "2, 2" 0 -1e999 0 0
+expect_refused "a weight where the mask blocks the key" "$work/notblocked" "the mask does not belong to these weights"
+
 mkdir "$work/zerorow"; npy "$work/zerorow/weights.npy" "2, 2" 1 0 0 0
 expect_refused "a row of zeros without a mask" "$work/zerorow" "sums to 0, not 1"
 # (-1e999 is -inf to perl)

@@ -482,8 +482,8 @@
                   (mine !== null && dumped !== null && Math.abs(mine - dumped) < 1e-4);
     parts.push(el("p", { class: agree ? "agree" : "differ", id: "why-check" }, said + " " + (agree
       ? "The steps above give the same number (to 1e-4)."
-      : "The steps above give " + fmt(mine, 6) + ": they differ. A float mask adds its finite values " +
-        "to the scores, and those are not drawn here.")));
+      : "The steps above give " + fmt(mine, 6) + ": they differ. A float mask's finite values, added " +
+        "to the scores, are not part of these steps; or these queries and keys did not make these weights.")));
     body.replaceChildren(...parts);
   }
 

@@ -221,6 +221,18 @@ void attach_qk(AttentionMap& m, const std::string& dir, std::string prefix, int 
 
 // ---- 2) checking ---------------------------------------------------------------------------
 
+// One weight at (head h, query i, key j): in [0, 1], and 0 where a mask blocks its key.
+void check_weight(const std::string& path, double x, bool blocked, std::size_t h, std::size_t i,
+                  std::size_t j) {
+    std::ostringstream s;
+    s << "weight " << x << " at (head " << h << ", query " << i << ", key " << j << ")";
+    if (!std::isfinite(x) || x < -1e-9 || x > 1 + 1e-6)
+        fail(path, s.str() + " is not between 0 and 1: these are not softmax weights");
+    if (blocked && x > 1e-12)
+        fail(path, s.str() + " is not 0, yet the mask blocks that key: the mask does not belong "
+                             "to these weights");
+}
+
 // Every row of weights (H, L, S) is a softmax: entries in [0, 1] summing to 1 within 1e-4
 // (float32 rounding). A fully masked row is allowed: all NaN (softmax's 0/0, as PyTorch
 // gives), or all 0 where the mask blocks every key of it.
@@ -236,12 +248,7 @@ void check_rows(const std::string& path, const Tensor3& w, const Tensor3& blocke
                     ++nans;
                     continue;
                 }
-                if (!std::isfinite(x) || x < -1e-9 || x > 1 + 1e-6) {
-                    std::ostringstream s;
-                    s << "weight " << x << " at (head " << h << ", query " << i << ", key " << j
-                      << ") is not between 0 and 1: these are not softmax weights";
-                    fail(path, s.str());
-                }
+                check_weight(path, x, blocked(h, i, j) != 0, h, i, j);
                 sum += x;
             }
             const std::size_t S = w.shape(2);
