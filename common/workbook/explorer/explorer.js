@@ -223,6 +223,10 @@
     });
   }
 
+  // Each head's lines a pixel or two apart from the next head's, so that heads giving the
+  // same weight to the same key stay visible side by side (at most ±5 px in all).
+  const spread = (h, H) => (h - (H - 1) / 2) * Math.min(2, 10 / Math.max(1, H - 1));
+
   // The lines of the shown heads: all of them, or only the selected token's row (a query) or
   // column (a key). Blocked cells get no line; a selected row marks its blocked keys.
   function drawLines() {
@@ -250,7 +254,8 @@
                                               "data-head": h, "data-query": i, "data-key": j }));
             continue;
           }
-          const line = svgEl("line", { class: "attn", x1: left, y1: y(i), x2: right, y2: y(j),
+          const dy = spread(h, headsOf(m));
+          const line = svgEl("line", { class: "attn", x1: left, y1: y(i) + dy, x2: right, y2: y(j) + dy,
                                        stroke: headColour(h), "stroke-opacity": w,
                                        "data-head": h, "data-query": i, "data-key": j, "data-weight": w });
           if (h >= HEAD_COLOURS.length) line.setAttribute("stroke-dasharray", "6 3");
