@@ -7,10 +7,10 @@
 # usage: tools/check_docs_browser.sh [--html DIR] [--shots DIR] [PAGE ...]
 #   --html DIR    the site (default: build/$WORKBOOK_PRESET/docs/html, preset dev; ./workbook docs)
 #   --shots DIR   where the screenshots go (default: DIR/../browser-check)
-#   PAGE          page names without .html (default: index glossary ch03_scaling
+#   PAGE          page names without .html (default: index glossary explorer_guide ch03_scaling
 #                 ch06_self_attention ch12_self_vs_multihead ch13_masking ch14_cross_attention)
 # Skipped, with a message and exit status 0, when /usr/bin/chromium is not installed
-# (`apt-get install chromium`; it is big, so tools/setup.sh does not install it).
+# (tools/setup.sh installs it where it can: as root or with sudo).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     *) pages+=("${1%.html}"); shift ;;
   esac
 done
-[[ ${#pages[@]} -gt 0 ]] || pages=(index glossary ch03_scaling ch06_self_attention
+[[ ${#pages[@]} -gt 0 ]] || pages=(index glossary explorer_guide ch03_scaling ch06_self_attention
                                    ch12_self_vs_multihead ch13_masking ch14_cross_attention)
 
 chromium=${CHROMIUM:-/usr/bin/chromium}

@@ -114,6 +114,9 @@ int main(int argc, char** argv) {
             links(ch, w);
         }
         ch.heatmap("weights_heads", f3.heads.weights, words, "(H, L, S) the three heads side by side");
+        ch.dump("Q_heads", f3.Qh);  // (H, L, d_head), for ./workbook view's "why this score"
+        ch.dump("K_heads", f3.Kh);  // (H, S, d_head)
+        ch.dump_lines("tokens.txt", kWords);
         ch.say("Now cat's query has one distribution per head: head 0 puts nearly all of it "
                "on \"mouse\", head 1 nearly all on \"chased\". Each head's value slice carries "
                "the word type, so each head's output says which words it gathered:");

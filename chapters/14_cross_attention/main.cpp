@@ -1,5 +1,6 @@
 // Chapter 14 (its title: chapters/manifest.tsv).
 // Translation (English → French) and captioning: L ≠ S, the weights are (L, S).
+#include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
@@ -66,6 +67,11 @@ int main(int argc, char** argv) {
                "French word, one column per English word.");
         const attn::Attention a = attn::attention(fr, en, en);
         ch.show_weights("weights", a.weights, {french, english}, "(L, S): the alignment");
+        // For ./workbook view: the tokens, and Q = french, K = english as one head (1, n, d).
+        ch.dump_lines("tokens.txt", french);
+        ch.dump_lines("key_tokens.txt", english);
+        ch.dump("Q_heads", xt::xarray<double>(xt::expand_dims(fr, 0)));
+        ch.dump("K_heads", xt::xarray<double>(xt::expand_dims(en, 0)));
         for (std::size_t i = 0; i < french.size(); ++i) {
             ch.out() << "  " << french[i] << " ->";
             for (std::size_t j = 0; j < english.size(); ++j)
@@ -89,6 +95,8 @@ int main(int argc, char** argv) {
         const attn::MhaParams p = attn::random_mha_params(4, 2, rng);
         const attn::MhaForward f = attn::mha_forward(p, fr, en, en);
         ch.show_weights("mha_weights", f.heads.weights, {french, english}, "(H, L, S)");
+        ch.dump("mha_Q_heads", f.Qh);  // (H, L, d_head), for ./workbook view
+        ch.dump("mha_K_heads", f.Kh);  // (H, S, d_head)
         ch.show("mha_output", f.output, {french, {}}, "(L, E)");
         ch.say("Image captioning (BLIP) works the same way: the caption's words are the "
                "queries, the image's regions are the keys and values - visual regions + text "

@@ -1,6 +1,7 @@
 // What every chapter program shares (see chapter.hpp).
 #include "workbook/chapter.hpp"
 #include "workbook/errors.hpp"
+#include "workbook/explorer.hpp"
 #include "workbook/inputs.hpp"
 #include "workbook/manifest.hpp"
 #include "workbook/text.hpp"
@@ -164,6 +165,13 @@ void Chapter::dump(const std::string& name, const xt::xarray<double>& a) {
         }
     }
     dump_npy(path, a);
+}
+
+void Chapter::dump_lines(const std::string& file, const std::vector<std::string>& lines) {
+    if (!dumping_ || dump_dir_.empty()) return;
+    std::string text;
+    for (const std::string& line : lines) text += line + "\n";
+    explorer::write_atomically(dump_dir_ + "/" + file, text);
 }
 
 void Chapter::show(const std::string& name, const Matrix& m, const Labels& labels,

@@ -59,6 +59,9 @@ public:
               const std::string& caption = "");
     /// Writes an array to DIR/name.npy when `--dump DIR` was given (without printing it).
     void dump(const std::string& name, const xt::xarray<double>& a);
+    /// Writes DIR/file, one line per entry, when `--dump DIR` was given: the token labels
+    /// `./workbook view` shows (tokens.txt for the queries, key_tokens.txt for the keys).
+    void dump_lines(const std::string& file, const std::vector<std::string>& lines);
     /// Turns `--dump` off (false) and on again (true): a chapter's own example, printed
     /// beside the user's `--load` data, is not written among the results of that data.
     void set_dumping(bool on) { dumping_ = on; }
