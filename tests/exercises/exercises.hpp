@@ -145,4 +145,11 @@ struct OutputProjectionGrads {
 OutputProjectionGrads output_projection_backward(const Tensor3& heads, const Matrix& W_o,
                                                  const Matrix& dO);
 
+/// Exercise 22: the gradient of the mean softmax cross-entropy with respect to the logits.
+/// logits is (n, C), one row of scores per position; targets has n entries, each the right
+/// answer's index or -100 (no target). loss = the mean over the rows with a target of
+/// −log softmax(logits row)[target]. Returns dlogits (n, C): (softmax(row) − one_hot(target))
+/// / (number of rows with a target) in those rows, 0 in the others.
+Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& targets);
+
 }  // namespace ex

@@ -130,6 +130,10 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
                     // scores S_ij = q_i·k_j / √d, then P_i = softmax(S_i) (minus the max first)
                     double mx = -std::numeric_limits<double>::infinity();
                     for (std::size_t j = 0; j < L; ++j) {
+                        if (tokens(b, j) == m.size.pad) {  // a padding key: blocked, weight 0
+                            P[i * L + j] = -std::numeric_limits<double>::infinity();
+                            continue;
+                        }
                         double s = 0.0;
                         for (std::size_t k = 0; k < d; ++k) s += Q[i * 3 * E + k] * K[j * 3 * E + k];
                         P[i * L + j] = s * scale;

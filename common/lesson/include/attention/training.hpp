@@ -46,6 +46,8 @@ struct ModelSize {
     std::size_t E = 0;        ///< embed_dim
     std::size_t H = 0;        ///< num_heads in every layer
     std::size_t layers = 1;   ///< attention layers, one after another
+    long pad = -1;            ///< a padding token id no query attends to (PyTorch's
+                              ///< key_padding_mask = tokens == pad); −1: none
 };
 
 /// The parameters, named as in the PyTorch module's state_dict. The same struct holds
@@ -98,6 +100,7 @@ struct ModelForward {
 
 /// The forward pass on tokens (B, L); targets (B, L) with kNoTarget where there is none
 /// (targets may be empty: no loss). Every id must be in range (the chapters make their own).
+/// Keys holding size.pad are blocked in every head (their weight is 0).
 ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& targets);
 
 /// The mean cross-entropy of the model on a batch (model_forward(...).loss).
