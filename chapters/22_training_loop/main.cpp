@@ -33,13 +33,13 @@ attn::TaskBatch example(const attn::Task& task) {
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{"22_training_loop", "",
                                  {{"--steps", "N", "training steps (default 300)"},
-                                  {"--seed", "S", "the seed of the weights and batches (default 22)"}}};
+                                  {"--seed", "S", "the random seed of the weights and batches (default 22)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         const attn::Task task = attn::previous_token_task();
         const std::size_t steps = ch.option_count("--steps", task.steps);
-        const std::uint64_t seed = attn::seed_option(ch, 22);
+        const std::uint64_t rng_seed = attn::seed_option(ch, 22);
         ch.title();
-        attn::Random rng(seed);
+        attn::Random rng(rng_seed);
         attn::Model model = attn::init_model(task.size, rng);
         const attn::TaskBatch ex = example(task);
         const attn::Labels labels = attn::word_labels(kExample);
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
                "the digit just before it: a relationship between positions, which attention can learn. "
                "The model: embedding (8 tokens) + position (8 positions), one multi-head attention layer "
                "(E = 16, H = 2) added to its input, a linear read-out scoring the 8 answers. The weights "
-               "are drawn at random (seed " + std::to_string(seed) + "); nothing is set by hand.");
+               "are drawn at random (random seed " + std::to_string(rng_seed) + "); nothing is set by hand.");
         for (const attn::NamedArray& a : attn::named_parameters(model))
             ch.out() << "  " << a.name << "  " << attn::shape_str(a.shape) << "\n";
         ch.out() << "\n";
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
                "answer, over the number of targets), the read-out, the residual and chapter 21's "
                "attention backward, and the embedding (each row of the gradient goes back to its token "
                "and its position). Central differences, entry by entry, on one batch:");
-        attn::Random check_rng(seed + 1);
+        attn::Random check_rng(rng_seed + 1);
         for (const attn::GradientCheck& c : attn::check_gradients(model, task.draw(check_rng, 4, false), 3))
             ch.out() << "  " << c.name << std::string(40 - std::min<std::size_t>(39, c.name.size()), ' ') << c.checked
                      << " entries, largest difference " << (c.largest < 1e-8 ? "< 1e-8" : attn::format_number(c.largest, 2, true)) << "\n";
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
 
         //! [step5]
         ch.step("5) what it learned");
-        attn::Random test_rng(seed + 2);
+        attn::Random test_rng(rng_seed + 2);
         const double acc = attn::held_out_accuracy(model, task, 1000, test_rng);
         ch.out() << "  accuracy on 1000 held-out sequences (never drawn in training): " << attn::format_number(100 * acc, 1) << "%\n\n";
         const attn::ModelForward after = attn::model_forward(model, ex.tokens, ex.targets);

@@ -1,7 +1,7 @@
 /// \file tasks.hpp
 /// \brief Part VI's tasks: the generated data chapters 22-24 train on, and the training loop.
 ///
-/// Every task draws its batches from a Random, so a seed fixes every batch. Each task says
+/// Every task draws its batches from a Random, so its random seed fixes every batch. Each task says
 /// its model's sizes (small enough to train in seconds on one core) and its Adam settings;
 /// `./workbook bench --training` times these same loops against PyTorch.
 #pragma once
