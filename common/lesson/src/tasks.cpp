@@ -66,8 +66,8 @@ Task previous_and_first_task(std::size_t heads) {
     for (std::size_t p = 0; p < V; ++p)
         for (std::size_t f = 0; f < V; ++f) t.classes.push_back(std::to_string(p) + "," + std::to_string(f));
     t.size = {V, V * V, L, 24, heads, 1};
-    t.batch = 32;
-    t.steps = 400;
+    t.batch = 16;
+    t.steps = 150;
     t.lr = 1e-2;
     t.draw = [](Random& rng, std::size_t B, bool held_out) {
         return draw_part(rng, B, L, held_out, [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
@@ -95,7 +95,7 @@ Task subject_verb_object_task(std::size_t heads) {
         for (const std::string& o : kAnimals) t.classes.push_back(s + "->" + o);
     const std::size_t N = kAnimals.size(), L = 7;
     t.size = {t.vocab.size(), N * N, L, 24, heads, 1, 0};
-    t.batch = 32;
+    t.batch = 16;
     t.steps = 400;
     t.lr = 1e-2;
     t.draw = [N](Random& rng, std::size_t B, bool held_out) {
@@ -145,7 +145,7 @@ Task referent_task(std::size_t layers) {
     t.classes.insert(t.classes.end(), kBoxes.begin(), kBoxes.end());
     const std::size_t L = 15;
     t.size = {t.vocab.size(), t.classes.size(), L, 24, 2, layers, 0};
-    t.batch = 32;
+    t.batch = 16;
     t.steps = 600;
     t.lr = 1e-2;
     t.draw = [t](Random& rng, std::size_t B, bool held_out) {
@@ -211,6 +211,27 @@ TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
     return log;
 }
 //! [train]
+
+Model train_quietly(const Task& task, std::size_t steps, std::uint64_t seed) {
+    Random rng(seed);
+    Model m = init_model(task.size, rng);
+    train(m, task, steps, rng);
+    return m;
+}
+
+double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L) {
+    double total = 0.0;
+    std::size_t rows = 0;
+    for (std::size_t b = 0; b < f.B; ++b)
+        for (std::size_t i = 0; i < L; ++i) {
+            const long key = key_of(b, i);
+            if (key < 0) continue;
+            total += f.layers[layer].weights(b, head, i, std::size_t(key));
+            ++rows;
+        }
+    return rows ? total / double(rows) : 0.0;
+}
 
 double held_out_accuracy(const Model& m, const Task& task, std::size_t n, Random& rng) {
     const TaskBatch batch = task.draw(rng, n, true);

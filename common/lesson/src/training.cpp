@@ -3,6 +3,7 @@
 #include "attention/training.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <limits>
 
 #include <xtensor/xview.hpp>
@@ -31,6 +32,27 @@ void add_AB(const double* A, const double* B, double* C, std::size_t n, std::siz
 void add_AtB(const double* A, const double* B, double* C, std::size_t n, std::size_t m, std::size_t k) {
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(n), int(m), int(k), 1.0, A, int(n), B, int(m), 1.0,
                 C, int(m));
+}
+
+// ---- one head of one sequence, in small contiguous blocks -------------------------------------
+
+// a·b over n numbers.
+inline double dot(const double* a, const double* b, std::size_t n) {
+    double s = 0.0;
+    for (std::size_t k = 0; k < n; ++k) s += a[k] * b[k];
+    return s;
+}
+// y += alpha·x over n numbers.
+inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
+    for (std::size_t k = 0; k < n; ++k) y[k] += alpha * x[k];
+}
+// Copies columns [col, col + d) of rows [row, row + L) of A into out (L, d), contiguous.
+void gather(const Matrix& A, std::size_t row, std::size_t col, std::size_t L, std::size_t d, double* out) {
+    for (std::size_t i = 0; i < L; ++i) std::copy_n(&A(row + i, col), d, out + i * d);
+}
+// Adds in (L, d) to columns [col, col + d) of rows [row, row + L) of A.
+void scatter_add(const double* in, std::size_t row, std::size_t col, std::size_t L, std::size_t d, Matrix& A) {
+    for (std::size_t i = 0; i < L; ++i) axpy(1.0, in + i * d, &A(row + i, col), d);
 }
 
 // out (m,) += the column sums of A (n, m): a bias's gradient.
@@ -120,33 +142,30 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
         // its output goes to columns h·d.. of concat
         c.weights = xt::empty<double>({B, H, L, L});
         c.concat = xt::zeros<double>({n, E});
+        std::vector<double> Q(L * d), K(L * d), V(L * d), O(L * d);  // one head of one sequence
         for (std::size_t b = 0; b < B; ++b) {
             for (std::size_t h = 0; h < H; ++h) {
-                const double* Q = &c.qkv(b * L, h * d);          // rows of stride 3E
-                const double* K = &c.qkv(b * L, E + h * d);
-                const double* V = &c.qkv(b * L, 2 * E + h * d);
-                double* P = &c.weights(b, h, 0, 0);              // (L, L)
+                gather(c.qkv, b * L, h * d, L, d, Q.data());          // Q_h (L, d)
+                gather(c.qkv, b * L, E + h * d, L, d, K.data());      // K_h (L, d)
+                gather(c.qkv, b * L, 2 * E + h * d, L, d, V.data());  // V_h (L, d)
+                std::fill(O.begin(), O.end(), 0.0);
+                double* P = &c.weights(b, h, 0, 0);  // (L, L)
                 for (std::size_t i = 0; i < L; ++i) {
                     // scores S_ij = q_i·k_j / √d, then P_i = softmax(S_i) (minus the max first)
                     double mx = -std::numeric_limits<double>::infinity();
                     for (std::size_t j = 0; j < L; ++j) {
-                        if (tokens(b, j) == m.size.pad) {  // a padding key: blocked, weight 0
-                            P[i * L + j] = -std::numeric_limits<double>::infinity();
-                            continue;
-                        }
-                        double s = 0.0;
-                        for (std::size_t k = 0; k < d; ++k) s += Q[i * 3 * E + k] * K[j * 3 * E + k];
-                        P[i * L + j] = s * scale;
+                        const bool padding = tokens(b, j) == m.size.pad;  // a padding key: weight 0
+                        P[i * L + j] = padding ? -std::numeric_limits<double>::infinity()
+                                               : dot(&Q[i * d], &K[j * d], d) * scale;
                         mx = std::max(mx, P[i * L + j]);
                     }
                     double sum = 0.0;
                     for (std::size_t j = 0; j < L; ++j) sum += (P[i * L + j] = std::exp(P[i * L + j] - mx));
                     for (std::size_t j = 0; j < L; ++j) P[i * L + j] /= sum;
-                    // output o_i = Σ_j P_ij v_j, into head h's columns of concat
-                    double* o = &c.concat(b * L + i, h * d);
-                    for (std::size_t j = 0; j < L; ++j)
-                        for (std::size_t k = 0; k < d; ++k) o[k] += P[i * L + j] * V[j * 3 * E + k];
+                    // output o_i = Σ_j P_ij v_j
+                    for (std::size_t j = 0; j < L; ++j) axpy(P[i * L + j], &V[j * d], &O[i * d], d);
                 }
+                scatter_add(O.data(), b * L, h * d, L, d, c.concat);  // into head h's columns
             }
         }
         // step 5, output projection, and the residual: x = x + concat·W_oᵀ + b_o
@@ -230,37 +249,35 @@ Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens
         add_AB(dx.data(), p.out_proj_weight.data(), d_concat.data(), n, E, E);
         // steps 4-2 reversed, head by head (chapter 20): into dqkv (B·L, 3E) = [dQ | dK | dV]
         Matrix dqkv = xt::zeros<double>({n, 3 * E});
-        std::vector<double> dS(L * L);
+        std::vector<double> Q(L * d), K(L * d), V(L * d), dO(L * d), dQ(L * d), dK(L * d), dV(L * d), dS(L);
         for (std::size_t b = 0; b < B; ++b) {
             for (std::size_t h = 0; h < H; ++h) {
-                const double* Q = &c.qkv(b * L, h * d);
-                const double* K = &c.qkv(b * L, E + h * d);
-                const double* V = &c.qkv(b * L, 2 * E + h * d);
-                double* dQ = &dqkv(b * L, h * d);
-                double* dK = &dqkv(b * L, E + h * d);
-                double* dV = &dqkv(b * L, 2 * E + h * d);
+                gather(c.qkv, b * L, h * d, L, d, Q.data());
+                gather(c.qkv, b * L, E + h * d, L, d, K.data());
+                gather(c.qkv, b * L, 2 * E + h * d, L, d, V.data());
+                gather(d_concat, b * L, h * d, L, d, dO.data());  // head h's part of d_concat
+                std::fill(dQ.begin(), dQ.end(), 0.0);
+                std::fill(dK.begin(), dK.end(), 0.0);
+                std::fill(dV.begin(), dV.end(), 0.0);
                 const double* P = &c.weights(b, h, 0, 0);
-                const double* dO = &d_concat(b * L, h * d);  // rows of stride E
                 for (std::size_t i = 0; i < L; ++i) {
                     // dP_ij = do_i·v_j; dV_j += P_ij·do_i; dS_i = P_i ∘ (dP_i − Σ_j P_ij dP_ij)
-                    double dot = 0.0;
+                    double rowsum = 0.0;
                     for (std::size_t j = 0; j < L; ++j) {
-                        double dP = 0.0;
-                        for (std::size_t k = 0; k < d; ++k) {
-                            dP += dO[i * E + k] * V[j * 3 * E + k];
-                            dV[j * 3 * E + k] += P[i * L + j] * dO[i * E + k];
-                        }
-                        dS[i * L + j] = dP;
-                        dot += P[i * L + j] * dP;
+                        dS[j] = dot(&dO[i * d], &V[j * d], d);
+                        rowsum += P[i * L + j] * dS[j];
+                        axpy(P[i * L + j], &dO[i * d], &dV[j * d], d);
                     }
-                    for (std::size_t j = 0; j < L; ++j) dS[i * L + j] = P[i * L + j] * (dS[i * L + j] - dot) * scale;
-                    // dQ_i = Σ_j dS_ij k_j / √d;  dK_j += dS_ij q_i / √d  (the scale is in dS)
-                    for (std::size_t j = 0; j < L; ++j)
-                        for (std::size_t k = 0; k < d; ++k) {
-                            dQ[i * 3 * E + k] += dS[i * L + j] * K[j * 3 * E + k];
-                            dK[j * 3 * E + k] += dS[i * L + j] * Q[i * 3 * E + k];
-                        }
+                    // dQ_i = Σ_j dS_ij k_j / √d;  dK_j += dS_ij q_i / √d
+                    for (std::size_t j = 0; j < L; ++j) {
+                        const double ds = P[i * L + j] * (dS[j] - rowsum) * scale;
+                        axpy(ds, &K[j * d], &dQ[i * d], d);
+                        axpy(ds, &Q[i * d], &dK[j * d], d);
+                    }
                 }
+                scatter_add(dQ.data(), b * L, h * d, L, d, dqkv);
+                scatter_add(dK.data(), b * L, E + h * d, L, d, dqkv);
+                scatter_add(dV.data(), b * L, 2 * E + h * d, L, d, dqkv);
             }
         }
         // step 1 reversed: d in_proj_weight = dqkvᵀ·x, d in_proj_bias = column sums,

@@ -56,6 +56,13 @@ Task referent_task(std::size_t layers = 2);
 /// std::invalid_argument naming it).
 std::vector<long> encode(const Task& task, const std::vector<std::string>& words);
 
+/// A head's role score: the mean weight head h of layer `layer` puts on the key that
+/// `key_of(b, i)` names, over the rows (sequence b, query i) for which it names one (≥ 0).
+/// A score of 1 means the head always looks exactly there (the role templates of head
+/// detectors: previous token, a matching word, itself).
+double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L);
+
 /// What train() records.
 struct TrainLog {
     std::vector<double> loss;  ///< the training loss of every step, before its update
@@ -66,6 +73,10 @@ struct TrainLog {
 /// step (for progress and checkpoints), if given.
 TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
                const std::function<void(std::size_t, double)>& on_step = {});
+
+/// A model of the task's sizes drawn from Random(seed), then trained `steps` steps on batches
+/// drawn from the same generator, without printing.
+Model train_quietly(const Task& task, std::size_t steps, std::uint64_t seed);
 
 /// Accuracy on n held-out sequences drawn from rng (the forward pass of held-out batches).
 double held_out_accuracy(const Model& m, const Task& task, std::size_t n, Random& rng);
