@@ -146,8 +146,8 @@ Task referent_task(std::size_t layers) {
     const std::size_t L = 15;
     t.size = {t.vocab.size(), t.classes.size(), L, 24, 2, layers, 0};
     t.batch = 16;
-    t.steps = 600;
-    t.lr = 1e-2;
+    t.steps = 1000;
+    t.lr = 5e-3;
     t.draw = [t](Random& rng, std::size_t B, bool held_out) {
         TaskBatch out{xt::zeros<long>({B, L}), xt::empty<long>({B, L})};
         const std::size_t F = kFoods.size(), C = kBoxes.size(), A = kTastes.size();
