@@ -50,6 +50,16 @@ inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
 void gather(const Matrix& A, std::size_t row, std::size_t col, std::size_t L, std::size_t d, double* out) {
     for (std::size_t i = 0; i < L; ++i) std::copy_n(&A(row + i, col), d, out + i * d);
 }
+// The same block transposed: out (d, L), so that a column of the block is a contiguous row.
+void gather_T(const Matrix& A, std::size_t row, std::size_t col, std::size_t L, std::size_t d, double* out) {
+    for (std::size_t i = 0; i < L; ++i)
+        for (std::size_t k = 0; k < d; ++k) out[k * L + i] = A(row + i, col + k);
+}
+// out (m, n) = in (n, m) transposed.
+void transpose(const double* in, std::size_t n, std::size_t m, double* out) {
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < m; ++j) out[j * n + i] = in[i * m + j];
+}
 // Adds in (L, d) to columns [col, col + d) of rows [row, row + L) of A.
 void scatter_add(const double* in, std::size_t row, std::size_t col, std::size_t L, std::size_t d, Matrix& A) {
     for (std::size_t i = 0; i < L; ++i) axpy(1.0, in + i * d, &A(row + i, col), d);
@@ -142,13 +152,14 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
         // its output goes to columns h·d.. of concat
         c.weights = xt::empty<double>({B, H, L, L});
         c.concat = xt::zeros<double>({n, E});
-        std::vector<double> Q(L * d), K(L * d), V(L * d), O(L * d);  // one head of one sequence
+        // Every product below is a dot product of two contiguous rows (V_h is gathered
+        // transposed): no sum is written back to memory inside an inner loop.
+        std::vector<double> Q(L * d), K(L * d), Vt(d * L), O(L * d);  // one head of one sequence
         for (std::size_t b = 0; b < B; ++b) {
             for (std::size_t h = 0; h < H; ++h) {
-                gather(c.qkv, b * L, h * d, L, d, Q.data());          // Q_h (L, d)
-                gather(c.qkv, b * L, E + h * d, L, d, K.data());      // K_h (L, d)
-                gather(c.qkv, b * L, 2 * E + h * d, L, d, V.data());  // V_h (L, d)
-                std::fill(O.begin(), O.end(), 0.0);
+                gather(c.qkv, b * L, h * d, L, d, Q.data());             // Q_h (L, d)
+                gather(c.qkv, b * L, E + h * d, L, d, K.data());         // K_h (L, d)
+                gather_T(c.qkv, b * L, 2 * E + h * d, L, d, Vt.data());  // V_hᵀ (d, L)
                 double* P = &c.weights(b, h, 0, 0);  // (L, L)
                 for (std::size_t i = 0; i < L; ++i) {
                     // scores S_ij = q_i·k_j / √d, then P_i = softmax(S_i) (minus the max first)
@@ -162,8 +173,8 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
                     double sum = 0.0;
                     for (std::size_t j = 0; j < L; ++j) sum += (P[i * L + j] = std::exp(P[i * L + j] - mx));
                     for (std::size_t j = 0; j < L; ++j) P[i * L + j] /= sum;
-                    // output o_i = Σ_j P_ij v_j
-                    for (std::size_t j = 0; j < L; ++j) axpy(P[i * L + j], &V[j * d], &O[i * d], d);
+                    // output o_i = Σ_j P_ij v_j: entry k is P_i · (column k of V_h)
+                    for (std::size_t k = 0; k < d; ++k) O[i * d + k] = dot(&P[i * L], &Vt[k * L], L);
                 }
                 scatter_add(O.data(), b * L, h * d, L, d, c.concat);  // into head h's columns
             }
@@ -249,32 +260,35 @@ Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens
         add_AB(dx.data(), p.out_proj_weight.data(), d_concat.data(), n, E, E);
         // steps 4-2 reversed, head by head (chapter 20): into dqkv (B·L, 3E) = [dQ | dK | dV]
         Matrix dqkv = xt::zeros<double>({n, 3 * E});
-        std::vector<double> Q(L * d), K(L * d), V(L * d), dO(L * d), dQ(L * d), dK(L * d), dV(L * d), dS(L);
+        // As in the forward pass, every sum is a dot product of contiguous rows (blocks are
+        // gathered transposed where a column is needed).
+        std::vector<double> V(L * d), dO(L * d), Qt(d * L), Kt(d * L), dOt(d * L), Pt(L * L), dS(L * L), dSt(L * L);
+        std::vector<double> dQ(L * d), dK(L * d), dV(L * d);
         for (std::size_t b = 0; b < B; ++b) {
             for (std::size_t h = 0; h < H; ++h) {
-                gather(c.qkv, b * L, h * d, L, d, Q.data());
-                gather(c.qkv, b * L, E + h * d, L, d, K.data());
-                gather(c.qkv, b * L, 2 * E + h * d, L, d, V.data());
-                gather(d_concat, b * L, h * d, L, d, dO.data());  // head h's part of d_concat
-                std::fill(dQ.begin(), dQ.end(), 0.0);
-                std::fill(dK.begin(), dK.end(), 0.0);
-                std::fill(dV.begin(), dV.end(), 0.0);
-                const double* P = &c.weights(b, h, 0, 0);
+                gather_T(c.qkv, b * L, h * d, L, d, Qt.data());       // Q_hᵀ (d, L)
+                gather_T(c.qkv, b * L, E + h * d, L, d, Kt.data());   // K_hᵀ (d, L)
+                gather(c.qkv, b * L, 2 * E + h * d, L, d, V.data());  // V_h (L, d)
+                gather(d_concat, b * L, h * d, L, d, dO.data());      // dO_h (L, d): head h's part of d_concat
+                gather_T(d_concat, b * L, h * d, L, d, dOt.data());   // dO_hᵀ (d, L)
+                const double* P = &c.weights(b, h, 0, 0);             // (L, L)
+                transpose(P, L, L, Pt.data());
+                // dP_ij = do_i·v_j;  dS_i = P_i ∘ (dP_i − Σ_j P_ij dP_ij), times 1/√d for Q and K
                 for (std::size_t i = 0; i < L; ++i) {
-                    // dP_ij = do_i·v_j; dV_j += P_ij·do_i; dS_i = P_i ∘ (dP_i − Σ_j P_ij dP_ij)
                     double rowsum = 0.0;
                     for (std::size_t j = 0; j < L; ++j) {
-                        dS[j] = dot(&dO[i * d], &V[j * d], d);
-                        rowsum += P[i * L + j] * dS[j];
-                        axpy(P[i * L + j], &dO[i * d], &dV[j * d], d);
+                        dS[i * L + j] = dot(&dO[i * d], &V[j * d], d);
+                        rowsum += P[i * L + j] * dS[i * L + j];
                     }
-                    // dQ_i = Σ_j dS_ij k_j / √d;  dK_j += dS_ij q_i / √d
-                    for (std::size_t j = 0; j < L; ++j) {
-                        const double ds = P[i * L + j] * (dS[j] - rowsum) * scale;
-                        axpy(ds, &K[j * d], &dQ[i * d], d);
-                        axpy(ds, &Q[i * d], &dK[j * d], d);
-                    }
+                    for (std::size_t j = 0; j < L; ++j) dS[i * L + j] = P[i * L + j] * (dS[i * L + j] - rowsum) * scale;
                 }
+                transpose(dS.data(), L, L, dSt.data());
+                for (std::size_t i = 0; i < L; ++i)
+                    for (std::size_t k = 0; k < d; ++k) {
+                        dV[i * d + k] = dot(&Pt[i * L], &dOt[k * L], L);   // dV = Pᵀ·dO
+                        dQ[i * d + k] = dot(&dS[i * L], &Kt[k * L], L);    // dQ = dS·K / √d
+                        dK[i * d + k] = dot(&dSt[i * L], &Qt[k * L], L);   // dK = dSᵀ·Q / √d
+                    }
                 scatter_add(dQ.data(), b * L, h * d, L, d, dqkv);
                 scatter_add(dK.data(), b * L, E + h * d, L, d, dqkv);
                 scatter_add(dV.data(), b * L, 2 * E + h * d, L, d, dqkv);
