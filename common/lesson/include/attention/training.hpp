@@ -53,7 +53,7 @@ struct ModelSize {
 /// The parameters, named as in the PyTorch module's state_dict. The same struct holds
 /// their gradients (each the shape of its parameter).
 struct Model {
-    ModelSize size;
+    ModelSize size;                 ///< the sizes it was made with
     Matrix embedding;               ///< (vocab, E) embedding.weight
     Matrix position;                ///< (L, E) position.weight
     std::vector<MhaParams> layers;  ///< layers.i.self_attn.{in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias}

@@ -4,12 +4,12 @@
 ///
 /// `--dump DIR` of chapters 22-24 writes, for the example sequence a chapter shows:
 ///   DIR/tokens.txt                      one token per line
-///   DIR/layer<i>/                       what `./workbook run 11 --load DIR/layer<i>` reads:
+///   DIR/layer\<i\>/                       what ./workbook run 11 --load DIR/layer\<i\> reads:
 ///       in_proj_weight.npy in_proj_bias.npy out_proj.weight.npy out_proj.bias.npy
 ///       num_heads.txt tokens.txt query.npy (the layer's input (L, E) on the example)
 ///       weights.npy (H, L, S) every head's attention on the example
-///   DIR/checkpoints/step_<NNNNNN>/      tokens.txt and layer<i>/ at that step of training
-///   DIR/<state_dict name>.npy           every parameter of the trained model
+///   DIR/checkpoints/step_\<NNNNNN\>/      tokens.txt and layer\<i\>/ at that step of training
+///   DIR/\<state_dict name\>.npy           every parameter of the trained model
 #pragma once
 
 #include <string>
@@ -25,14 +25,14 @@ namespace attn {
 /// `--seed S` (a positive whole number), or `fallback`.
 std::uint64_t seed_option(const Chapter& ch, std::uint64_t fallback);
 
-/// Writes DIR/tokens.txt and DIR/layer<i>/ for sequence b of a forward pass (see above).
+/// Writes DIR/tokens.txt and DIR/layer\<i\>/ for sequence b of a forward pass (see above).
 void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, std::size_t b,
                  const std::vector<std::string>& words);
 
-/// Writes every parameter as DIR/<state_dict name>.npy.
+/// Writes every parameter as DIR/\<state_dict name\>.npy.
 void dump_state_dict(const std::string& dir, Model& m);
 
-/// DIR/checkpoints/step_<NNNNNN> (six digits, zero-padded).
+/// DIR/checkpoints/step_\<NNNNNN\> (six digits, zero-padded).
 std::string checkpoint_dir(const std::string& dir, std::size_t step);
 
 /// The loss of every step as a text chart: `height` rows, `width` columns (each column the
