@@ -241,9 +241,9 @@ TEST_CASE("ch22: --dump writes the agreed layout, and chapter 11 replays the tra
 }
 
 TEST_CASE("ch22: training learns the task (the chapter's own figure)", "[ch22]") {
-    const auto r = wbtest::run_chapter(slug, {"--no-color"});
-    REQUIRE(r.status == 0);
-    CHECK(r.out.find("held-out sequences (never drawn in training): 100.0%") != std::string::npos);
+    // the recorded output, which the first test holds the chapter to
+    const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
+    CHECK(out.find("held-out sequences (never drawn in training): 100.0%") != std::string::npos);
 }
 
 TEST_CASE("ch22: a bad --steps or --seed gets one line and exit status 2", "[ch22]") {

@@ -54,10 +54,10 @@ TEST_CASE("ch23: role_score is the mean weight on the template's key", "[ch23]")
 }
 
 TEST_CASE("ch23: the chapter prints two heads at 100% and one head clearly lower", "[ch23]") {
-    const auto r = wbtest::run_chapter(slug, {"--no-color"});
-    REQUIRE(r.status == 0);
+    // the recorded output, which the first test holds the chapter to
+    const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
     std::smatch m;
-    REQUIRE(std::regex_search(r.out, m, std::regex("mean +([0-9.]+)% +([0-9.]+)%")));
+    REQUIRE(std::regex_search(out, m, std::regex("mean +([0-9.]+)% +([0-9.]+)%")));
     CHECK(std::stod(m[1]) >= 99.0);
     CHECK(std::stod(m[2]) <= 90.0);
 }
