@@ -34,35 +34,14 @@ void add_AtB(const double* A, const double* B, double* C, std::size_t n, std::si
                 C, int(m));
 }
 
-// ---- one head of one sequence, in small contiguous blocks -------------------------------------
-
-// a·b over n numbers.
-inline double dot(const double* a, const double* b, std::size_t n) {
-    double s = 0.0;
-    for (std::size_t k = 0; k < n; ++k) s += a[k] * b[k];
-    return s;
-}
-// y += alpha·x over n numbers.
-inline void axpy(double alpha, const double* x, double* y, std::size_t n) {
-    for (std::size_t k = 0; k < n; ++k) y[k] += alpha * x[k];
-}
-// Copies columns [col, col + d) of rows [row, row + L) of A into out (L, d), contiguous.
-void gather(const Matrix& A, std::size_t row, std::size_t col, std::size_t L, std::size_t d, double* out) {
-    for (std::size_t i = 0; i < L; ++i) std::copy_n(&A(row + i, col), d, out + i * d);
-}
-// The same block transposed: out (d, L), so that a column of the block is a contiguous row.
-void gather_T(const Matrix& A, std::size_t row, std::size_t col, std::size_t L, std::size_t d, double* out) {
-    for (std::size_t i = 0; i < L; ++i)
-        for (std::size_t k = 0; k < d; ++k) out[k * L + i] = A(row + i, col + k);
-}
-// out (m, n) = in (n, m) transposed.
-void transpose(const double* in, std::size_t n, std::size_t m, double* out) {
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < m; ++j) out[j * n + i] = in[i * m + j];
-}
-// Adds in (L, d) to columns [col, col + d) of rows [row, row + L) of A.
-void scatter_add(const double* in, std::size_t row, std::size_t col, std::size_t L, std::size_t d, Matrix& A) {
-    for (std::size_t i = 0; i < L; ++i) axpy(1.0, in + i * d, &A(row + i, col), d);
+// C = alpha·op(A)·op(B) + beta·C on blocks inside larger row-major matrices: op is the
+// matrix itself or its transpose (ta, tb), ld* the row strides of the matrices the blocks
+// live in. One head of one sequence is such a block: rows b·L.., columns h·d.. of [Q | K | V].
+void block_product(bool ta, bool tb, std::size_t n, std::size_t m, std::size_t k, double alpha,
+                   const double* A, std::size_t lda, const double* B, std::size_t ldb, double beta,
+                   double* C, std::size_t ldc) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(n), int(m),
+                int(k), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
 }
 
 // out (m,) += the column sums of A (n, m): a bias's gradient.
@@ -152,31 +131,26 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
         // its output goes to columns h·d.. of concat
         c.weights = xt::empty<double>({B, H, L, L});
         c.concat = xt::zeros<double>({n, E});
-        // Every product below is a dot product of two contiguous rows (V_h is gathered
-        // transposed): no sum is written back to memory inside an inner loop.
-        std::vector<double> Q(L * d), K(L * d), Vt(d * L), O(L * d);  // one head of one sequence
         for (std::size_t b = 0; b < B; ++b) {
             for (std::size_t h = 0; h < H; ++h) {
-                gather(c.qkv, b * L, h * d, L, d, Q.data());             // Q_h (L, d)
-                gather(c.qkv, b * L, E + h * d, L, d, K.data());         // K_h (L, d)
-                gather_T(c.qkv, b * L, 2 * E + h * d, L, d, Vt.data());  // V_hᵀ (d, L)
-                double* P = &c.weights(b, h, 0, 0);  // (L, L)
+                const double* Q = &c.qkv(b * L, h * d);          // Q_h (L, d), rows of stride 3E
+                const double* K = &c.qkv(b * L, E + h * d);      // K_h (L, d)
+                const double* V = &c.qkv(b * L, 2 * E + h * d);  // V_h (L, d)
+                double* P = &c.weights(b, h, 0, 0);              // (L, L)
+                // scores S = Q_h·K_hᵀ / √d, then P = softmax of each row (minus its max first)
+                block_product(false, true, L, L, d, scale, Q, 3 * E, K, 3 * E, 0.0, P, L);
                 for (std::size_t i = 0; i < L; ++i) {
-                    // scores S_ij = q_i·k_j / √d, then P_i = softmax(S_i) (minus the max first)
                     double mx = -std::numeric_limits<double>::infinity();
                     for (std::size_t j = 0; j < L; ++j) {
-                        const bool padding = tokens(b, j) == m.size.pad;  // a padding key: weight 0
-                        P[i * L + j] = padding ? -std::numeric_limits<double>::infinity()
-                                               : dot(&Q[i * d], &K[j * d], d) * scale;
+                        if (tokens(b, j) == m.size.pad) P[i * L + j] = -std::numeric_limits<double>::infinity();  // a padding key: weight 0
                         mx = std::max(mx, P[i * L + j]);
                     }
                     double sum = 0.0;
                     for (std::size_t j = 0; j < L; ++j) sum += (P[i * L + j] = std::exp(P[i * L + j] - mx));
                     for (std::size_t j = 0; j < L; ++j) P[i * L + j] /= sum;
-                    // output o_i = Σ_j P_ij v_j: entry k is P_i · (column k of V_h)
-                    for (std::size_t k = 0; k < d; ++k) O[i * d + k] = dot(&P[i * L], &Vt[k * L], L);
                 }
-                scatter_add(O.data(), b * L, h * d, L, d, c.concat);  // into head h's columns
+                // output O_h = P·V_h, written into head h's columns of concat
+                block_product(false, false, L, d, L, 1.0, P, L, V, 3 * E, 0.0, &c.concat(b * L, h * d), E);
             }
         }
         // step 5, output projection, and the residual: x = x + concat·W_oᵀ + b_o
@@ -260,38 +234,26 @@ Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens
         add_AB(dx.data(), p.out_proj_weight.data(), d_concat.data(), n, E, E);
         // steps 4-2 reversed, head by head (chapter 20): into dqkv (B·L, 3E) = [dQ | dK | dV]
         Matrix dqkv = xt::zeros<double>({n, 3 * E});
-        // As in the forward pass, every sum is a dot product of contiguous rows (blocks are
-        // gathered transposed where a column is needed).
-        std::vector<double> V(L * d), dO(L * d), Qt(d * L), Kt(d * L), dOt(d * L), Pt(L * L), dS(L * L), dSt(L * L);
-        std::vector<double> dQ(L * d), dK(L * d), dV(L * d);
+        std::vector<double> dS(L * L);
         for (std::size_t b = 0; b < B; ++b) {
             for (std::size_t h = 0; h < H; ++h) {
-                gather_T(c.qkv, b * L, h * d, L, d, Qt.data());       // Q_hᵀ (d, L)
-                gather_T(c.qkv, b * L, E + h * d, L, d, Kt.data());   // K_hᵀ (d, L)
-                gather(c.qkv, b * L, 2 * E + h * d, L, d, V.data());  // V_h (L, d)
-                gather(d_concat, b * L, h * d, L, d, dO.data());      // dO_h (L, d): head h's part of d_concat
-                gather_T(d_concat, b * L, h * d, L, d, dOt.data());   // dO_hᵀ (d, L)
-                const double* P = &c.weights(b, h, 0, 0);             // (L, L)
-                transpose(P, L, L, Pt.data());
-                // dP_ij = do_i·v_j;  dS_i = P_i ∘ (dP_i − Σ_j P_ij dP_ij), times 1/√d for Q and K
+                const double* Q = &c.qkv(b * L, h * d);
+                const double* K = &c.qkv(b * L, E + h * d);
+                const double* V = &c.qkv(b * L, 2 * E + h * d);
+                const double* P = &c.weights(b, h, 0, 0);
+                const double* dO = &d_concat(b * L, h * d);  // head h's part of d_concat, stride E
+                // dV_h = Pᵀ·dO_h;  dP = dO_h·V_hᵀ (into dS, then turned into dS in place)
+                block_product(true, false, L, d, L, 1.0, P, L, dO, E, 0.0, &dqkv(b * L, 2 * E + h * d), 3 * E);
+                block_product(false, true, L, L, d, 1.0, dO, E, V, 3 * E, 0.0, dS.data(), L);
+                // dS_i = P_i ∘ (dP_i − Σ_j P_ij dP_ij)
                 for (std::size_t i = 0; i < L; ++i) {
                     double rowsum = 0.0;
-                    for (std::size_t j = 0; j < L; ++j) {
-                        dS[i * L + j] = dot(&dO[i * d], &V[j * d], d);
-                        rowsum += P[i * L + j] * dS[i * L + j];
-                    }
-                    for (std::size_t j = 0; j < L; ++j) dS[i * L + j] = P[i * L + j] * (dS[i * L + j] - rowsum) * scale;
+                    for (std::size_t j = 0; j < L; ++j) rowsum += P[i * L + j] * dS[i * L + j];
+                    for (std::size_t j = 0; j < L; ++j) dS[i * L + j] = P[i * L + j] * (dS[i * L + j] - rowsum);
                 }
-                transpose(dS.data(), L, L, dSt.data());
-                for (std::size_t i = 0; i < L; ++i)
-                    for (std::size_t k = 0; k < d; ++k) {
-                        dV[i * d + k] = dot(&Pt[i * L], &dOt[k * L], L);   // dV = Pᵀ·dO
-                        dQ[i * d + k] = dot(&dS[i * L], &Kt[k * L], L);    // dQ = dS·K / √d
-                        dK[i * d + k] = dot(&dSt[i * L], &Qt[k * L], L);   // dK = dSᵀ·Q / √d
-                    }
-                scatter_add(dQ.data(), b * L, h * d, L, d, dqkv);
-                scatter_add(dK.data(), b * L, E + h * d, L, d, dqkv);
-                scatter_add(dV.data(), b * L, 2 * E + h * d, L, d, dqkv);
+                // dQ_h = dS·K_h / √d;  dK_h = dSᵀ·Q_h / √d
+                block_product(false, false, L, d, L, scale, dS.data(), L, K, 3 * E, 0.0, &dqkv(b * L, h * d), 3 * E);
+                block_product(true, false, L, d, L, scale, dS.data(), L, Q, 3 * E, 0.0, &dqkv(b * L, E + h * d), 3 * E);
             }
         }
         // step 1 reversed: d in_proj_weight = dqkvᵀ·x, d in_proj_bias = column sums,
