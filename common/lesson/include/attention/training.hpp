@@ -17,7 +17,8 @@
 /// model learns is in its attention.
 ///
 /// The passes work on the whole batch at once: the projections are one matrix product over
-/// all B·L rows (BLAS), each head's attention a loop over one sequence. The tests check them
+/// all B·L rows (BLAS), each head's attention in one sequence a few small products on its
+/// block of [Q | K | V], read in place. The tests check them
 /// against mha_forward and mha_backward, sequence by sequence, and against PyTorch.
 #pragma once
 
