@@ -152,4 +152,11 @@ OutputProjectionGrads output_projection_backward(const Tensor3& heads, const Mat
 /// / (number of rows with a target) in those rows, 0 in the others.
 Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& targets);
 
+/// Exercise 23: a head's role score. weights (n, L, S) is one head's attention weights on n
+/// sequences; keys (n, L) names, for every query i of sequence b, the key its role template
+/// points at (e.g. i − 1 for "the previous token"), or -1 to leave that row out. Returns the
+/// mean of weights(b, i, keys(b, i)) over the rows with a key: 1 when the head always looks
+/// exactly where the template says.
+double role_score(const Tensor3& weights, const Matrix& keys);
+
 }  // namespace ex
