@@ -159,4 +159,10 @@ Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& tar
 /// exactly where the template says.
 double role_score(const Tensor3& weights, const Matrix& keys);
 
+/// Exercise 24: one step of torch.optim.Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8) on weights w
+/// with gradient g, both (n,); m and v (n,) are the running means, updated in place; t is this
+/// step's number (1 for the first). Returns the new weights:
+/// m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², w − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε).
+Vector adam_step(const Vector& w, const Vector& g, Vector& m, Vector& v, int t, double lr);
+
 }  // namespace ex
