@@ -8,6 +8,10 @@
 #   tools/bench.sh --vs-torch         ours (tiled) and PyTorch's nn.MultiheadAttention side by
 #                                     side in one run, size by size, with the ratio of the times
 #   tools/bench.sh --vs-torch --rounds 3   three rounds of (ours, PyTorch) per size: medians
+#   tools/bench.sh --training         chapters 22-24's built-in training (task, model, batches,
+#                                     steps, Adam) against the same loop in PyTorch
+#                                     (tools/bench_training_torch.py), one thread, side by side
+#   tools/bench.sh --training --json  one JSON object per line (ours, then PyTorch, per chapter)
 #   tools/bench.sh --vs-torch --same-malloc   PyTorch with glibc's malloc set as in our timed
 #                                     runs (freed blocks up to 32 MB kept and reused, not
 #                                     handed back and faulted in again on every call)
@@ -30,13 +34,14 @@ BUILD=${WORKBOOK_BENCH_BUILD:-build/release}   # the release preset's build fold
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 
-json=0 vs_torch=0 threads=1 rounds=1 same_malloc=0
+json=0 vs_torch=0 threads=1 rounds=1 same_malloc=0 training=0
 pass=()      # for the benchmark program
 sizes=()     # --size values, also for PyTorch
 while [[ $# -gt 0 ]]; do
   case $1 in
     --json) json=1 ;;
     --vs-torch) vs_torch=1 ;;
+    --training) training=1 ;;
     --same-malloc) same_malloc=1 ;;
     --threads) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--threads needs a positive whole number"
                threads=$2; shift ;;
@@ -59,7 +64,7 @@ if [[ ! -f $BUILD/build.ninja ]]; then
     cat build/configure-release-bench.log >&2; die "cmake configure failed (see above)"; }
 fi
 say "building the benchmark (preset release, $JOBS jobs)"
-cmake --build "$BUILD" --target bench -j "$JOBS" >build/build-release-bench.log 2>&1 || {
+cmake --build "$BUILD" --target bench bench_training -j "$JOBS" >build/build-release-bench.log 2>&1 || {
   grep -v '^\[' build/build-release-bench.log | head -n 60 >&2
   die "build failed (full log: build/build-release-bench.log)"; }
 BENCH=$ROOT/$BUILD/bin/bench
@@ -85,6 +90,49 @@ if [[ -z ${OPENBLAS_CORETYPE:-} ]]; then
       say "using OPENBLAS_CORETYPE=$better (this CPU has its instructions) for ours and PyTorch alike"
     fi
   fi
+fi
+
+# ---- training: chapters 22-24, ours and PyTorch side by side -----------------------------------
+if [[ $training == 1 ]]; then
+  if ! "$PY" -c 'import torch' 2>/dev/null; then
+    say "PyTorch is not installed for $PY, so there is nothing to compare with."
+    say "Install Debian's python3-torch with:  tools/setup.sh --torch"
+    exit 3
+  fi
+  export OPENBLAS_NUM_THREADS=1   # one thread for both: OpenBLAS, and torch.set_num_threads(1)
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  for ((r = 1; r <= rounds; r++)); do
+    for c in 22 23 24; do
+      [[ $json == 0 ]] && say "round $r/$rounds, chapter $c: ours, then PyTorch"
+      "$ROOT/$BUILD/bin/bench_training" --chapter "$c" --out "$work/ch$c" | tee -a "$work/lines" |
+        { [[ $json == 1 ]] && cat || cat >/dev/null; }
+      "$PY" tools/bench_training_torch.py "$work/ch$c" --threads 1 | sed "s/^{/{\"chapter\": $c, /" | tee -a "$work/lines" |
+        { [[ $json == 1 ]] && cat || cat >/dev/null; }
+    done
+  done
+  [[ $json == 1 ]] && exit 0
+  "$PY" - "$work/lines" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print("Chapters 22-24's built-in training: the workbook's loop (forward, backward, Adam; C++, float64)")
+print("against the same loop in PyTorch %s (float64, torch.optim.Adam), one thread, the same initial" %
+      next(r["torch"] for r in rows if r["name"] == "torch"))
+print("weights and batches; medians over %d round(s). ratio = PyTorch's time / ours.\n" %
+      sum(1 for r in rows if r["name"] == "ours" and r["chapter"] == 22))
+head = "%7s %6s %5s %3s %2s %2s %6s | %9s %9s | %9s %9s | %6s | %s" % (
+    "chapter", "steps", "batch", "L", "E", "H", "layers", "ours ms", "ms/step", "torch ms", "ms/step", "ratio", "last loss, ours / PyTorch")
+print(head)
+print("-" * len(head))
+for c in (22, 23, 24):
+    o = [r for r in rows if r["chapter"] == c and r["name"] == "ours"]
+    t = [r for r in rows if r["chapter"] == c and r["name"] == "torch"]
+    om, tm = statistics.median(r["ms"] for r in o), statistics.median(r["ms"] for r in t)
+    print("%7d %6d %5d %3d %2d %2d %6d | %9.1f %9.3f | %9.1f %9.3f | %5.1fx | %.6g / %.6g" % (
+        c, o[0]["steps"], o[0]["batch"], o[0]["L"], o[0]["E"], o[0]["H"], o[0]["layers"],
+        om, om / o[0]["steps"], tm, tm / t[0]["steps"], tm / om, o[-1]["last_loss"], t[-1]["last_loss"]))
+PY
+  exit 0
 fi
 
 size_args=()

@@ -134,8 +134,8 @@ int main(int argc, char** argv) {
                    "initialised module has small random weights, so Q and K are small, their dot "
                    "products are near 0, and softmax of scores near 0 is near 1/S = 1/" +
                    std::to_string(f.heads.scaled_scores.shape(2)) + " for every key: the maps "
-                   "below are nearly uniform. Nothing has trained these heads; Part VI (to come) "
-                   "trains them, and then each head's map takes its own shape.");
+                   "below are nearly uniform. Nothing has trained these heads; chapters 22-24 "
+                   "train such heads, and then each head's map takes its own shape.");
         }
         //! [step3]
 

@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
         //! [step2]
         ch.step("2) self-attention, one head");
         ch.say("The weights of this chapter are hand-set, not learned: each rule below is "
-               "written into W_q and W_k by hand so that its effect can be read off. Part VI "
-               "(to come) learns such weights from data.\n"
+               "written into W_q and W_k by hand so that its effect can be read off. Chapter 23 "
+               "trains heads from random weights and watches them find such links themselves.\n"
                "What one head cannot do: it gives each query ONE weight distribution over the "
                "keys. \"cat\" needs two words at once - \"mouse\", what it chased, and "
                "\"chased\", its verb. One head, hand-set so that cat's query meets both keys "

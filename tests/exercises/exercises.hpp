@@ -145,4 +145,24 @@ struct OutputProjectionGrads {
 OutputProjectionGrads output_projection_backward(const Tensor3& heads, const Matrix& W_o,
                                                  const Matrix& dO);
 
+/// Exercise 22: the gradient of the mean softmax cross-entropy with respect to the logits.
+/// logits is (n, C), one row of scores per position; targets has n entries, each the right
+/// answer's index or -100 (no target). loss = the mean over the rows with a target of
+/// −log softmax(logits row)[target]. Returns dlogits (n, C): (softmax(row) − one_hot(target))
+/// / (number of rows with a target) in those rows, 0 in the others.
+Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& targets);
+
+/// Exercise 23: a head's role score. weights (n, L, S) is one head's attention weights on n
+/// sequences; keys (n, L) names, for every query i of sequence b, the key its role template
+/// points at (e.g. i − 1 for "the previous token"), or -1 to leave that row out. Returns the
+/// mean of weights(b, i, keys(b, i)) over the rows with a key: 1 when the head always looks
+/// exactly where the template says.
+double role_score(const Tensor3& weights, const Matrix& keys);
+
+/// Exercise 24: one step of torch.optim.Adam (β1 = 0.9, β2 = 0.999, ε = 1e-8) on weights w
+/// with gradient g, both (n,); m and v (n,) are the running means, updated in place; t is this
+/// step's number (1 for the first). Returns the new weights:
+/// m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², w − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε).
+Vector adam_step(const Vector& w, const Vector& g, Vector& m, Vector& v, int t, double lr);
+
 }  // namespace ex

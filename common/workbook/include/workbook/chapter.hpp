@@ -89,6 +89,8 @@ public:
     bool writing_svg() const { return !svg_dir_.empty(); }
     /// The number of images written to the `--svg` folder so far.
     std::size_t svg_written() const { return svg_written_; }
+    /// The `--dump` folder ("" without `--dump`), for a chapter that writes files of its own.
+    const std::string& dump_dir() const { return dump_dir_; }
     /// The `--svg` folder ("" without `--svg`).
     const std::string& svg_dir() const { return svg_dir_; }
 

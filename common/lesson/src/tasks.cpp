@@ -1,0 +1,241 @@
+// Part VI's tasks and the training loop (see tasks.hpp).
+#include "attention/tasks.hpp"
+
+#include <stdexcept>
+
+#include "attention/random.hpp"
+
+namespace attn {
+
+namespace {
+
+std::vector<std::string> digits(std::size_t n) {
+    std::vector<std::string> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(std::to_string(i));
+    return v;
+}
+
+// Which part of the data a sequence belongs to: a fixed rule on its tokens, so training
+// (rule false) never sees a held-out sequence (rule true), whatever the seed.
+bool in_held_out_part(const Tokens& t, std::size_t b) {
+    std::size_t h = 0;
+    for (std::size_t i = 0; i < t.shape(1); ++i) h = h * 31 + std::size_t(t(b, i) + 1);
+    return h % 5 == 0;  // one sequence in five
+}
+
+// Draws sequences with `one` until each lands in the part asked for.
+TaskBatch draw_part(Random& rng, std::size_t B, std::size_t L, bool held_out,
+                    const std::function<void(Random&, Tokens&, Tokens&, std::size_t)>& one) {
+    TaskBatch t{xt::empty<long>({B, L}), xt::empty<long>({B, L})};
+    for (std::size_t b = 0; b < B; ++b) {
+        do one(rng, t.tokens, t.targets, b);
+        while (in_held_out_part(t.tokens, b) != held_out);
+    }
+    return t;
+}
+
+}  // namespace
+
+// ---- chapter 22 ------------------------------------------------------------------------
+
+Task previous_token_task() {
+    Task t;
+    t.name = "previous_token";
+    t.vocab = t.classes = digits(8);
+    t.size = {8, 8, 8, 16, 2, 1};
+    t.batch = 16;
+    t.steps = 300;
+    t.lr = 1e-2;
+    t.draw = [](Random& rng, std::size_t B, bool held_out) {
+        return draw_part(rng, B, 8, held_out, [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
+            for (std::size_t i = 0; i < 8; ++i) tok(b, i) = long(r.integer(0, 7));
+            tgt(b, 0) = kNoTarget;  // the first token has no token before it
+            for (std::size_t i = 1; i < 8; ++i) tgt(b, i) = tok(b, i - 1);
+        });
+    };
+    return t;
+}
+
+// ---- chapter 23 ------------------------------------------------------------------------
+
+Task previous_and_first_task(std::size_t heads) {
+    constexpr std::size_t V = 6, L = 8;
+    Task t;
+    t.name = "previous_and_first";
+    t.vocab = digits(V);
+    for (std::size_t p = 0; p < V; ++p)
+        for (std::size_t f = 0; f < V; ++f) t.classes.push_back(std::to_string(p) + "," + std::to_string(f));
+    t.size = {V, V * V, L, 24, heads, 1};
+    t.batch = 16;
+    t.steps = 150;
+    t.lr = 1e-2;
+    t.draw = [](Random& rng, std::size_t B, bool held_out) {
+        return draw_part(rng, B, L, held_out, [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
+            for (std::size_t i = 0; i < L; ++i) tok(b, i) = long(r.integer(0, V - 1));
+            tgt(b, 0) = kNoTarget;
+            for (std::size_t i = 1; i < L; ++i) tgt(b, i) = tok(b, i - 1) * long(V) + tok(b, 0);  // "prev,first"
+        });
+    };
+    return t;
+}
+
+namespace {
+const std::vector<std::string> kAnimals = {"cat", "dog", "mouse", "bird", "fox", "owl"};
+const std::vector<std::string> kVerbs = {"chased", "saw", "bit", "fed"};
+const std::vector<std::string> kSizes = {"big", "small", "old", "young"};
+}  // namespace
+
+Task subject_verb_object_task(std::size_t heads) {
+    // vocab: <pad> the adjectives nouns verbs
+    Task t;
+    t.name = "subject_verb_object";
+    t.vocab = {"<pad>", "the"};
+    for (const auto* group : {&kSizes, &kAnimals, &kVerbs}) t.vocab.insert(t.vocab.end(), group->begin(), group->end());
+    for (const std::string& s : kAnimals)
+        for (const std::string& o : kAnimals) t.classes.push_back(s + "->" + o);
+    const std::size_t N = kAnimals.size(), L = 7;
+    t.size = {t.vocab.size(), N * N, L, 24, heads, 1, 0};
+    t.batch = 16;
+    t.steps = 400;
+    t.lr = 1e-2;
+    t.draw = [N](Random& rng, std::size_t B, bool held_out) {
+        return draw_part(rng, B, L, held_out, [N](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
+            const long the = 1, adj0 = 2, noun0 = adj0 + long(kSizes.size()), verb0 = noun0 + long(N);
+            const std::size_t s = r.integer(0, N - 1);
+            std::size_t o = r.integer(0, N - 2);
+            o += o >= s;  // the object is another animal
+            std::vector<long> w{the};
+            if (r.uniform() < 0.5) w.push_back(adj0 + long(r.integer(0, kSizes.size() - 1)));
+            w.push_back(noun0 + long(s));
+            const std::size_t verb_at = w.size();
+            w.push_back(verb0 + long(r.integer(0, kVerbs.size() - 1)));
+            w.push_back(the);
+            if (r.uniform() < 0.5) w.push_back(adj0 + long(r.integer(0, kSizes.size() - 1)));
+            w.push_back(noun0 + long(o));
+            for (std::size_t i = 0; i < L; ++i) {
+                tok(b, i) = i < w.size() ? w[i] : 0;  // <pad> after the sentence
+                tgt(b, i) = i == verb_at ? long(s * N + o) : kNoTarget;
+            }
+        });
+    };
+    return t;
+}
+
+// ---- chapter 24 ------------------------------------------------------------------------
+
+namespace {
+const std::vector<std::string> kFoods = {"cake", "soup", "bread", "pie", "apple", "cookie"};
+const std::vector<std::string> kBoxes = {"box", "bag", "bowl", "plate", "basket", "jar"};
+const std::vector<std::string> kTastes = {"sweet", "salty", "sour", "spicy", "stale"};  // fit a food
+const std::vector<std::string> kShapes = {"small", "heavy", "full", "narrow", "dirty"};  // fit a container
+const std::vector<std::string> kFrame = {"<pad>", "she", "didn't", "want", "to", "eat", "take", "the",
+                                         "from", "with", "because", "it", "was", "too"};
+// A (referent, adjective) pair training never shows: about one in three.
+bool held_out_pair(std::size_t noun, std::size_t adj) { return (noun + 2 * adj) % 3 == 0; }
+// A (first noun, second noun) order training never shows: about one in three.
+bool held_out_order(std::size_t first, std::size_t second) { return (2 * first + second) % 3 == 1; }
+}  // namespace
+
+Task referent_task(std::size_t layers) {
+    Task t;
+    t.name = "referent";
+    t.vocab = kFrame;
+    for (const auto* group : {&kFoods, &kBoxes, &kTastes, &kShapes}) t.vocab.insert(t.vocab.end(), group->begin(), group->end());
+    t.classes = kFoods;
+    t.classes.insert(t.classes.end(), kBoxes.begin(), kBoxes.end());
+    const std::size_t L = 15;
+    t.size = {t.vocab.size(), t.classes.size(), L, 24, 2, layers, 0};
+    t.batch = 16;
+    t.steps = 1000;
+    t.lr = 5e-3;
+    t.draw = [t](Random& rng, std::size_t B, bool held_out) {
+        TaskBatch out{xt::zeros<long>({B, L}), xt::empty<long>({B, L})};
+        const std::size_t F = kFoods.size(), C = kBoxes.size(), A = kTastes.size();
+        for (std::size_t b = 0; b < B; ++b) {
+            std::vector<std::string> w;
+            std::size_t referent = 0;
+            for (;;) {
+                const std::size_t form = rng.integer(0, 4);  // 0-1: food first, 2-3: container first, 4: one noun
+                const std::size_t f = rng.integer(0, F - 1), c = rng.integer(0, C - 1), a = rng.integer(0, A - 1);
+                const bool taste = form == 4 || rng.uniform() < 0.5;  // the adjective fits the food
+                referent = taste ? f : F + c;
+                const bool pair_unseen = held_out_pair(referent, taste ? a : A + a);
+                const bool order_unseen = form < 2 ? held_out_order(f, F + c) : held_out_order(F + c, f);
+                if (held_out ? !(pair_unseen && (form == 4 || order_unseen)) : (pair_unseen || order_unseen)) continue;
+                const std::string adj = taste ? kTastes[a] : kShapes[a];
+                if (form < 2) w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f], "from", "the", kBoxes[c]};
+                else if (form < 4) w = {"she", "didn't", "want", "to", "take", "the", kBoxes[c], "with", "the", kFoods[f]};
+                else w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f]};
+                for (const char* x : {"because", "it", "was", "too"}) w.push_back(x);
+                w.push_back(adj);
+                break;
+            }
+            const std::vector<long> ids = encode(t, w);
+            for (std::size_t i = 0; i < L; ++i) {
+                out.tokens(b, i) = i < ids.size() ? ids[i] : 0;
+                out.targets(b, i) = w.size() > i && w[i] == "it" ? long(referent) : kNoTarget;
+            }
+        }
+        return out;
+    };
+    return t;
+}
+
+std::vector<long> encode(const Task& task, const std::vector<std::string>& words) {
+    std::vector<long> ids;
+    for (const std::string& w : words) {
+        std::size_t k = 0;
+        while (k < task.vocab.size() && task.vocab[k] != w) ++k;
+        if (k == task.vocab.size()) throw std::invalid_argument("\"" + w + "\" is not a word of the task " + task.name);
+        ids.push_back(long(k));
+    }
+    return ids;
+}
+
+// ---- the loop ----------------------------------------------------------------------------
+
+//! [train]
+TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
+               const std::function<void(std::size_t, double)>& on_step) {
+    Adam adam;
+    adam.lr = task.lr;
+    TrainLog log;
+    for (std::size_t step = 1; step <= steps; ++step) {
+        const TaskBatch batch = task.draw(rng, task.batch, false);            // a) a batch
+        const ModelForward f = model_forward(m, batch.tokens, batch.targets);  // b) forward, loss
+        Model grad = model_backward(m, f, batch.tokens, batch.targets);       // c) backward
+        adam.step(m, grad);                                                   // d) update
+        log.loss.push_back(f.loss);
+        if (on_step) on_step(step, f.loss);
+    }
+    return log;
+}
+//! [train]
+
+Model train_quietly(const Task& task, std::size_t steps, std::uint64_t seed) {
+    Random rng(seed);
+    Model m = init_model(task.size, rng);
+    train(m, task, steps, rng);
+    return m;
+}
+
+double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L) {
+    double total = 0.0;
+    std::size_t rows = 0;
+    for (std::size_t b = 0; b < f.B; ++b)
+        for (std::size_t i = 0; i < L; ++i) {
+            const long key = key_of(b, i);
+            if (key < 0) continue;
+            total += f.layers[layer].weights(b, head, i, std::size_t(key));
+            ++rows;
+        }
+    return rows ? total / double(rows) : 0.0;
+}
+
+double held_out_accuracy(const Model& m, const Task& task, std::size_t n, Random& rng) {
+    const TaskBatch batch = task.draw(rng, n, true);
+    return accuracy(model_forward(m, batch.tokens, batch.targets), batch.targets);
+}
+
+}  // namespace attn
