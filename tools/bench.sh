@@ -5,7 +5,7 @@
 #                                     (512, 512, 8), (2048, 512, 8), (8192, 512, 8), one thread
 #   tools/bench.sh --json             one JSON object per line instead
 #   tools/bench.sh --threads N        N threads (OpenBLAS, the tiled method; PyTorch too)
-#   tools/bench.sh --vs-torch         ours (tiled) and PyTorch's nn.MultiheadAttention side by
+#   tools/bench.sh --vs-torch         ours (batched, tiled) and PyTorch's nn.MultiheadAttention side by
 #                                     side in one run, size by size, with the ratio of the times:
 #                                     the forward pass, then forward + backward (autograd)
 #   tools/bench.sh --passes fwd       only the forward pass (fwd+bwd: only forward + backward)
@@ -106,7 +106,7 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
   say "Install Debian's python3-torch with:  tools/setup.sh --torch"
   exit 3
 fi
-methods=(--methods tiled)
+methods=(--methods "batched,tiled")
 for a in "${pass[@]}"; do [[ $a == --methods ]] && methods=(); done
 torch_env=(env)
 # The settings bench.cpp's timed runs use (malloc_for_measuring(false)).
@@ -156,22 +156,22 @@ for key in sorted(by):
     ours = [n for n in g if n not in ("torch", "torch_fastpath")]
     if not ours:
         continue
-    best = "tiled" if "tiled" in ours else min(ours, key=lambda n: med(g[n], "ms"))
-    o = g[best]
-    ms = med(o, "ms")
-    errs = [r["rel_err"] for r in o if r.get("rel_err") is not None]
-    err = "%.1e" % max(errs) if errs else "-"
-    cells = []
-    for t in ("torch", "torch_fastpath"):
-        if t in g:
-            tms = med(g[t], "ms")
-            cells.append("%9.2f %6.2f %8.1f" % (tms, ms / tms, med(g[t], "peak_mb")))
-        else:
-            cells.append("%9s %6s %8s" % ("-", "-", "-"))
-    pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
-    print("%-7s %6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %8.1f %8s | %s | %s | %9.1f" % (
-        "fwd+bwd" if key[0] else "fwd", key[1], key[2], key[3], key[4], best, ms, med(o, "gflops"), pct, med(o, "peak_mb"), err,
-        cells[0], cells[1], med(o, "weights_mb")))
+    for best in sorted(ours, key=lambda n: ["loops", "xtensor", "blas", "batched", "tiled"].index(n)):
+      o = g[best]
+      ms = med(o, "ms")
+      errs = [r["rel_err"] for r in o if r.get("rel_err") is not None]
+      err = "%.1e" % max(errs) if errs else "-"
+      cells = []
+      for t in ("torch", "torch_fastpath"):
+          if t in g:
+              tms = med(g[t], "ms")
+              cells.append("%9.2f %6.2f %8.1f" % (tms, ms / tms, med(g[t], "peak_mb")))
+          else:
+              cells.append("%9s %6s %8s" % ("-", "-", "-"))
+      pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
+      print("%-7s %6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %8.1f %8s | %s | %s | %9.1f" % (
+          "fwd+bwd" if key[0] else "fwd", key[1], key[2], key[3], key[4], best, ms, med(o, "gflops"), pct, med(o, "peak_mb"), err,
+          cells[0], cells[1], med(o, "weights_mb")))
 print("\nsgemm: our GFLOP/s against OpenBLAS sgemm 1024 x 1024 measured in the same run (the better of")
 print("a run before and one after each size). peak MB:")
 print("resident memory added during a call (both measured the same way). weights: H x L x L floats.")
