@@ -20,8 +20,12 @@
 /// | `batched` | one fused projection, all heads' (H, L, S) at once, sgemm on head slices | (H, L, S) |
 /// | `tiled`   | key/value blocks with an online softmax, as FlashAttention   | grows with L, not L² |
 ///
-/// xtensor-blas stays inside common/src/fast.cpp: a chapter including this header compiles
-/// in seconds.
+/// `batched` and `tiled` also have a float32 backward pass (fast_mha_backward(), below):
+/// batched keeps every head's weights for it, tiled only each row's log-sum-exp, and makes
+/// the weights again tile by tile (FlashAttention-2's backward pass).
+///
+/// xtensor-blas stays inside common/lesson/src/efficient.cpp: a chapter including this
+/// header compiles in seconds.
 #pragma once
 
 #include <cstddef>
