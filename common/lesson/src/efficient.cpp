@@ -554,6 +554,17 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
 //   1) project    dW_in = dQKVᵀ·X, db_in = column sums of dQKV, dX = dQKV·W_in
 // where dQKV is laid out as the forward pass's Q, K, V (Projected), so that self-attention's
 // three input projections are undone by one product each, as they were done by one.
+//
+// What did not pay off (measured on the 2-core machine these were written on, CPU time with
+// `perf stat -e task-clock`, since wall time there varied 2× from run to run):
+//   - other tiles for the backward pass: 64×256, 128×256, 128×512 and 256×512 took the same
+//     CPU time within ±5% at L = 2048, so it uses the forward pass's tiles;
+//   - at L = 512, the tiled backward's extra Q·Kᵀ and exponentials did not show: the same
+//     CPU time as batched within the noise (perf record: 12K against 13K samples);
+// and what is left: about 80% of the time is inside OpenBLAS's sgemm kernel and 10% in its
+// packing copies, so the rest (softmax, D, dS, column sums) is not where time goes.
+// Threads split the heads (one head, one thread: nobody adds into another's dQ, dK, dV);
+// with fewer heads than threads, some threads would idle.
 
 // The backward pass of Y = X·Wᵀ + b on n rows: dY (n, m) with row stride ldy, X (n, k) with
 // row stride ldx, W (m, k) with row stride ldw → dW (m, k) = dYᵀ·X and dX (n, k) = dY·W,
