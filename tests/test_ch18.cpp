@@ -303,6 +303,9 @@ TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") 
     const auto bad_pass = wbtest::run_chapter("bench", {"--passes", "bwd"});
     CHECK(bad_pass.status == 2);
     CHECK(bad_pass.err.find("'bwd'") != std::string::npos);
+    const auto no_backward = wbtest::run_chapter("bench", {"--passes", "fwd+bwd", "--methods", "blas"});
+    CHECK(no_backward.status == 2);
+    CHECK(no_backward.err.find("backward") != std::string::npos);
 }
 
 TEST_CASE("the fast methods' input check rejects a NaN or an infinity", "[ch18]") {

@@ -137,6 +137,13 @@ Options parse(int argc, char** argv) {
         }
     }
     if (o.sizes.empty()) o.sizes = {{128, 256, 8}, {512, 512, 8}, {2048, 512, 8}, {8192, 512, 8}};
+    if (!o.forward && !o.methods.empty()) {  // only fwd+bwd rows: one of the methods must have them
+        bool any = false;
+        for (attn::FastMethod m : attn::backward_methods()) {
+            any = any || std::find(o.methods.begin(), o.methods.end(), m) != o.methods.end();
+        }
+        if (!any) fail("--passes fwd+bwd: none of these methods has a backward pass (batched and tiled have)");
+    }
     return o;
 }
 
