@@ -142,13 +142,14 @@ print("Ours against PyTorch %s, float32, medians over %d round(s) of (ours, PyTo
 print("ratio = our time / PyTorch's (below 1: ours is faster). pass fwd: torch = nn.MultiheadAttention(x, x,")
 print("x, need_weights=False) under no_grad; fast path: module.eval() under inference_mode. pass fwd+bwd:")
 print("ours fast_mha_backward, torch = the same call with autograd, then out.backward(dO) (no fast path);")
-print("GFLOP/s and % sgemm count the backward as 2x the forward's flops.")
+print("GFLOP/s and % sgemm count the backward as 2x the forward's flops. cpu: the same ratio in CPU time")
+print("(every thread's, per call): on a shared machine it counts only the time each program ran.")
 same = any(r.get("malloc_trim_threshold") for r in rows if "torch" in r)
 print("PyTorch's malloc: %s.\n" % ("as in our timed runs (MALLOC_MMAP_THRESHOLD_=32 MB, MALLOC_TRIM_THRESHOLD_=64 MB)"
       if same else "glibc's defaults, as a user runs it (--same-malloc: as in our timed runs)"))
-head = "%-7s %6s %4s %2s %3s | %-8s %9s %8s %6s %8s %8s | %9s %6s %8s | %9s %6s %8s | %9s" % (
+head = "%-7s %6s %4s %2s %3s | %-8s %9s %8s %6s %8s %8s | %9s %6s %5s %8s | %9s %6s %5s %8s | %9s" % (
     "pass", "L", "E", "H", "thr", "ours", "ms", "GFLOP/s", "sgemm", "peak MB", "error",
-    "torch ms", "ratio", "peak MB", "fast ms", "ratio", "peak MB", "weights")
+    "torch ms", "ratio", "cpu", "peak MB", "fast ms", "ratio", "cpu", "peak MB", "weights")
 print(head)
 print("-" * len(head))
 for key in sorted(by):
@@ -165,9 +166,10 @@ for key in sorted(by):
       for t in ("torch", "torch_fastpath"):
           if t in g:
               tms = med(g[t], "ms")
-              cells.append("%9.2f %6.2f %8.1f" % (tms, ms / tms, med(g[t], "peak_mb")))
+              cpu = med(o, "cpu_ms") / med(g[t], "cpu_ms")
+              cells.append("%9.2f %6.2f %5.2f %8.1f" % (tms, ms / tms, cpu, med(g[t], "peak_mb")))
           else:
-              cells.append("%9s %6s %8s" % ("-", "-", "-"))
+              cells.append("%9s %6s %5s %8s" % ("-", "-", "-", "-"))
       pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
       print("%-7s %6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %8.1f %8s | %s | %s | %9.1f" % (
           "fwd+bwd" if key[0] else "fwd", key[1], key[2], key[3], key[4], best, ms, med(o, "gflops"), pct, med(o, "peak_mb"), err,

@@ -2,8 +2,9 @@
 """PyTorch's nn.MultiheadAttention forward, and forward + backward, at the benchmark's sizes, as JSON lines.
 
 Prints, for every size, the same JSON fields as the workbook's benchmark (tools/bench.sh,
-`./workbook bench --json`): name, pass, L, E, H, threads, ms, gflops, peak_mb, plus
-weights_mb and repeats. Three rows per size:
+`./workbook bench --json`): name, pass, L, E, H, threads, ms, cpu_ms (the process's CPU
+time per call, all threads: time.process_time), gflops, peak_mb, plus weights_mb and
+repeats. Three rows per size:
 
   torch           pass "fwd": module(x, x, x, need_weights=False) under torch.no_grad(), the
                   module as built (training mode, dropout 0): F.multi_head_attention_forward,
@@ -177,16 +178,19 @@ def main(argv):
                 peak = peak_extra_rss(run)  # the warm-up call
                 warmup_ms = (time.perf_counter() - t0) * 1e3
                 repeats = args.repeats or default_repeats(L, warmup_ms)
-                times = []
+                times, cpu = [], []
                 for _ in range(repeats):
+                    c0 = time.process_time()
                     t0 = time.perf_counter()
                     run()
                     times.append((time.perf_counter() - t0) * 1e3)
+                    cpu.append((time.process_time() - c0) * 1e3)
             ms = statistics.median(times)
             flops = mha_flops(L, L, E) * (3 if pass_ == "fwd+bwd" else 1)
             row = {
                 "name": mode, "pass": pass_, "L": L, "E": E, "H": H, "threads": args.threads,
                 "ms": round(ms, 3),
+                "cpu_ms": round(statistics.median(cpu), 3),
                 "gflops": round(flops / (ms * 1e6), 2),
                 "peak_mb": None if peak is None else round(peak / 1e6, 1),
                 "weights_mb": round(H * L * L * 4 / 1e6, 1),

@@ -11,6 +11,7 @@
 // run; and as each method accounts for its buffers) and the error against the float64
 // reference. --json prints one JSON object per line instead of the table.
 #include <malloc.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -66,7 +67,8 @@ const char* const kUsage =
     "                 of runs, 5 to 51; 3 from L = 8192)\n"
     "  --block-q B, --block-k B   the tiled method's tile (default 256 x 512)\n"
     "  --no-check     skip the float64 reference (it takes a while at L = 8192)\n"
-    "  --json         one JSON object per line: name, pass, L, E, H, threads, ms, gflops, peak_mb, ...\n";
+    "  --json         one JSON object per line: name, pass, L, E, H, threads, ms, cpu_ms (the\n"
+    "                 process's CPU time, all threads), gflops, peak_mb, ...\n";
 
 [[noreturn]] void fail(const std::string& why) {
     std::cerr << "bench: error: " << why << "\n";
@@ -201,6 +203,38 @@ std::size_t default_repeats(std::size_t L, double warmup_ms) {
     return std::max(least, std::min<std::size_t>(51, static_cast<std::size_t>(fit)));
 }
 
+// Medians of `repeats` calls of f: wall-clock ms, and the process's CPU ms (every thread's
+// CPU time together). On a machine shared with other programs the CPU time counts only the
+// time this process ran, so it moves much less from run to run than the wall clock.
+struct Timing {
+    double ms, cpu_ms;
+};
+
+double cpu_now_ms() {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_nsec);
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+template <class F>
+Timing time_runs(const F& f, std::size_t repeats) {
+    std::vector<double> wall, cpu;
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, repeats); ++i) {
+        const double c0 = cpu_now_ms();
+        const auto t0 = std::chrono::steady_clock::now();
+        f();
+        wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        cpu.push_back(cpu_now_ms() - c0);
+    }
+    return {median(wall), median(cpu)};
+}
+
 // ---- output ---------------------------------------------------------------------------------
 
 struct Row {
@@ -208,7 +242,7 @@ struct Row {
     std::string pass;  // "fwd" or "fwd+bwd"
     Size size;
     std::size_t threads, repeats;
-    double ms, gflops, sgemm, peak_mb, accounted_mb, weights_mb, rel_err;
+    double ms, cpu_ms, gflops, sgemm, peak_mb, accounted_mb, weights_mb, rel_err;
 };
 
 std::string json_number(double x, int decimals) {
@@ -219,10 +253,10 @@ std::string json_number(double x, int decimals) {
 }
 
 void print_json(const Row& r) {
-    std::printf("{\"name\": \"%s\", \"pass\": \"%s\", \"L\": %zu, \"E\": %zu, \"H\": %zu, \"threads\": %zu, \"ms\": %s, "
+    std::printf("{\"name\": \"%s\", \"pass\": \"%s\", \"L\": %zu, \"E\": %zu, \"H\": %zu, \"threads\": %zu, \"ms\": %s, \"cpu_ms\": %s, "
                 "\"gflops\": %s, \"peak_mb\": %s, \"accounted_mb\": %s, \"weights_mb\": %s, "
                 "\"sgemm_gflops\": %s, \"sgemm_pct\": %s, \"rel_err\": %s, \"repeats\": %zu}\n",
-                r.name.c_str(), r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, json_number(r.ms, 3).c_str(),
+                r.name.c_str(), r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, json_number(r.ms, 3).c_str(), json_number(r.cpu_ms, 3).c_str(),
                 json_number(r.gflops, 2).c_str(), json_number(r.peak_mb, 1).c_str(),
                 json_number(r.accounted_mb, 1).c_str(), json_number(r.weights_mb, 1).c_str(),
                 json_number(r.sgemm, 2).c_str(), json_number(100.0 * r.gflops / r.sgemm, 1).c_str(),
@@ -316,7 +350,9 @@ int main(int argc, char** argv) {
             r.size = s;
             r.threads = o.threads;
             r.repeats = repeats;
-            r.ms = attn::median_ms(run, repeats, 0);
+            const Timing timing = time_runs(run, repeats);
+            r.ms = timing.ms;
+            r.cpu_ms = timing.cpu_ms;
             r.gflops = work / (r.ms * 1e6);
             r.peak_mb = peak < 0 ? NAN : peak / 1e6;
             r.weights_mb = static_cast<double>(attn::weights_bytes(s.L, s.L, s.H)) / 1e6;
