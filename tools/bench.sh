@@ -147,8 +147,8 @@ print("(every thread's, per call): on a shared machine it counts only the time e
 same = any(r.get("malloc_trim_threshold") for r in rows if "torch" in r)
 print("PyTorch's malloc: %s.\n" % ("as in our timed runs (MALLOC_MMAP_THRESHOLD_=32 MB, MALLOC_TRIM_THRESHOLD_=64 MB)"
       if same else "glibc's defaults, as a user runs it (--same-malloc: as in our timed runs)"))
-head = "%-7s %6s %4s %2s %3s | %-8s %9s %8s %6s %8s %8s | %9s %6s %5s %8s | %9s %6s %5s %8s | %9s" % (
-    "pass", "L", "E", "H", "thr", "ours", "ms", "GFLOP/s", "sgemm", "peak MB", "error",
+head = "%-7s %6s %4s %2s %3s | %-8s %9s %8s %6s %5s %8s %8s | %9s %6s %5s %8s | %9s %6s %5s %8s | %9s" % (
+    "pass", "L", "E", "H", "thr", "ours", "ms", "GFLOP/s", "sgemm", "cpu", "peak MB", "error",
     "torch ms", "ratio", "cpu", "peak MB", "fast ms", "ratio", "cpu", "peak MB", "weights")
 print(head)
 print("-" * len(head))
@@ -171,10 +171,11 @@ for key in sorted(by):
           else:
               cells.append("%9s %6s %5s %8s" % ("-", "-", "-", "-"))
       pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
-      print("%-7s %6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %8.1f %8s | %s | %s | %9.1f" % (
-          "fwd+bwd" if key[0] else "fwd", key[1], key[2], key[3], key[4], best, ms, med(o, "gflops"), pct, med(o, "peak_mb"), err,
+      cpu_pct = med(o, "cpu_sgemm_pct")
+      print("%-7s %6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %4.0f%% %8.1f %8s | %s | %s | %9.1f" % (
+          "fwd+bwd" if key[0] else "fwd", key[1], key[2], key[3], key[4], best, ms, med(o, "gflops"), pct, cpu_pct, med(o, "peak_mb"), err,
           cells[0], cells[1], med(o, "weights_mb")))
 print("\nsgemm: our GFLOP/s against OpenBLAS sgemm 1024 x 1024 measured in the same run (the better of")
-print("a run before and one after each size). peak MB:")
+print("a run before and one after each size); cpu: the same in CPU time. peak MB:")
 print("resident memory added during a call (both measured the same way). weights: H x L x L floats.")
 PY

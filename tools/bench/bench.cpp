@@ -235,6 +235,23 @@ Timing time_runs(const F& f, std::size_t repeats) {
     return {median(wall), median(cpu)};
 }
 
+// OpenBLAS's sgemm (1024 x 1024, same threads) in GFLOP/s: wall clock (attn::sgemm_gflops), and
+// CPU time: the CPU time of 7 timed products + 1 warm-up less that of 1 + 1 (their set-up
+// cancels), so 6 products' flops over 6 products' CPU time.
+struct SgemmSpeed {
+    double wall, cpu;
+};
+
+SgemmSpeed sgemm_speed() {
+    const double c0 = cpu_now_ms();
+    const double wall = attn::sgemm_gflops(1024, 7);
+    const double c1 = cpu_now_ms();
+    attn::sgemm_gflops(1024, 1);
+    const double c2 = cpu_now_ms();
+    const double six = (c1 - c0) - (c2 - c1);
+    return {wall, six > 0 ? 6.0 * 2.0 * 1024.0 * 1024.0 * 1024.0 / (six * 1e6) : NAN};
+}
+
 // ---- output ---------------------------------------------------------------------------------
 
 struct Row {
@@ -242,7 +259,7 @@ struct Row {
     std::string pass;  // "fwd" or "fwd+bwd"
     Size size;
     std::size_t threads, repeats;
-    double ms, cpu_ms, gflops, sgemm, peak_mb, accounted_mb, weights_mb, rel_err;
+    double ms, cpu_ms, gflops, work, sgemm, sgemm_cpu, peak_mb, accounted_mb, weights_mb, rel_err;
 };
 
 std::string json_number(double x, int decimals) {
@@ -255,11 +272,13 @@ std::string json_number(double x, int decimals) {
 void print_json(const Row& r) {
     std::printf("{\"name\": \"%s\", \"pass\": \"%s\", \"L\": %zu, \"E\": %zu, \"H\": %zu, \"threads\": %zu, \"ms\": %s, \"cpu_ms\": %s, "
                 "\"gflops\": %s, \"peak_mb\": %s, \"accounted_mb\": %s, \"weights_mb\": %s, "
-                "\"sgemm_gflops\": %s, \"sgemm_pct\": %s, \"rel_err\": %s, \"repeats\": %zu}\n",
+                "\"sgemm_gflops\": %s, \"sgemm_pct\": %s, \"sgemm_cpu_gflops\": %s, \"cpu_sgemm_pct\": %s, "
+                "\"rel_err\": %s, \"repeats\": %zu}\n",
                 r.name.c_str(), r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, json_number(r.ms, 3).c_str(), json_number(r.cpu_ms, 3).c_str(),
                 json_number(r.gflops, 2).c_str(), json_number(r.peak_mb, 1).c_str(),
                 json_number(r.accounted_mb, 1).c_str(), json_number(r.weights_mb, 1).c_str(),
                 json_number(r.sgemm, 2).c_str(), json_number(100.0 * r.gflops / r.sgemm, 1).c_str(),
+                json_number(r.sgemm_cpu, 2).c_str(), json_number(100.0 * r.work / (r.cpu_ms * 1e6) / r.sgemm_cpu, 1).c_str(),
                 r.rel_err < 0 ? "null"                                // not checked (--no-check)
                 : std::isfinite(r.rel_err) ? json_number(r.rel_err, 9).c_str()
                                            : "1e999",                  // NaN or wrong shape: reads as inf
@@ -270,8 +289,9 @@ void print_json(const Row& r) {
 void print_row(const Row& r) {
     char err[32] = "-";
     if (r.rel_err >= 0) std::snprintf(err, sizeof err, "%.1e %s", r.rel_err, r.rel_err <= 1e-4 ? "ok" : "BAD");
-    std::printf("%-8s %-7s %6zu %4zu %2zu %3zu %11.2f %8.1f %6.0f%% %9.1f %9.1f %10.1f   %s\n", r.name.c_str(),
-                r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, r.ms, r.gflops, 100.0 * r.gflops / r.sgemm, r.peak_mb,
+    std::printf("%-8s %-7s %6zu %4zu %2zu %3zu %11.2f %8.1f %6.0f%% %6.0f%% %9.1f %9.1f %10.1f   %s\n", r.name.c_str(),
+                r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, r.ms, r.gflops, 100.0 * r.gflops / r.sgemm,
+                100.0 * r.work / (r.cpu_ms * 1e6) / r.sgemm_cpu, r.peak_mb,
                 r.accounted_mb, r.weights_mb, err);
     std::fflush(stdout);
 }
@@ -285,14 +305,15 @@ int main(int argc, char** argv) {
         std::printf("Multi-head self-attention, float32, %zu thread%s, OpenBLAS %s kernels. pass: fwd = the\n"
                     "forward pass; fwd+bwd = forward and backward, the backward counted as 2x the forward's flops.\n"
                     "Median of several runs after a warm-up; %% sgemm = GFLOP/s against OpenBLAS's sgemm\n"
-                    "(1024 x 1024, same threads), the better of a run before and one after each size.\n"
+                    "(1024 x 1024, same threads), the better of a run before and one after each size;\n"
+                    "cpu: the same in CPU time (ours and sgemm's), which a busy machine disturbs far less.\n"
                     "peak MB: resident memory added during a run (measured); accounted: the buffers the\n"
                     "method holds; weights: the H x L x L attention weights PyTorch materialises.\n"
                     "error: max |ours - float64 reference| / max |reference| (target 1e-4), the worst\n"
                     "of the output and (fwd+bwd) every gradient.\n\n",
                     o.threads, o.threads == 1 ? "" : "s", openblas_get_corename());
-        std::printf("%-8s %-7s %6s %4s %2s %3s %11s %8s %7s %9s %9s %10s   %s\n", "method", "pass", "L", "E", "H", "thr", "ms",
-                    "GFLOP/s", "sgemm", "peak MB", "accounted", "weights MB", "error");
+        std::printf("%-8s %-7s %6s %4s %2s %3s %11s %8s %7s %7s %9s %9s %10s   %s\n", "method", "pass", "L", "E", "H", "thr",
+                    "ms", "GFLOP/s", "sgemm", "cpu", "peak MB", "accounted", "weights MB", "error");
     }
     std::vector<std::string> wrong;  // methods whose result is not the reference's
     for (const Size& s : o.sizes) {
@@ -331,7 +352,7 @@ int main(int argc, char** argv) {
         }
         // The machine's speed limit: sgemm measured before and after this size's methods (the
         // better of the two: another program busy on the same core only ever slows it down).
-        double sgemm = attn::sgemm_gflops(1024, 7);
+        SgemmSpeed sgemm = sgemm_speed();
         const double flops = attn::mha_flops(s.L, s.L, s.E);
         std::vector<Row> rows;
         // Times `run` (its warm-up run measured for memory first); `check` gives the error of
@@ -354,6 +375,7 @@ int main(int argc, char** argv) {
             r.ms = timing.ms;
             r.cpu_ms = timing.cpu_ms;
             r.gflops = work / (r.ms * 1e6);
+            r.work = work;
             r.peak_mb = peak < 0 ? NAN : peak / 1e6;
             r.weights_mb = static_cast<double>(attn::weights_bytes(s.L, s.L, s.H)) / 1e6;
             rows.push_back(r);
@@ -387,9 +409,12 @@ int main(int argc, char** argv) {
                     return worst;
                 });
         }
-        sgemm = std::max(sgemm, attn::sgemm_gflops(1024, 7));
+        const SgemmSpeed after = sgemm_speed();
+        sgemm.wall = std::max(sgemm.wall, after.wall);
+        sgemm.cpu = std::max(sgemm.cpu, after.cpu);
         for (Row& r : rows) {
-            r.sgemm = sgemm;
+            r.sgemm = sgemm.wall;
+            r.sgemm_cpu = sgemm.cpu;
             o.json ? print_json(r) : print_row(r);
             if (!(r.rel_err <= 1e-4) && r.rel_err != -1) {
                 wrong.push_back(r.name + " (" + r.pass + ") at L = " + std::to_string(s.L));
