@@ -222,27 +222,37 @@ TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") 
     REQUIRE(r.status == 0);
     std::vector<std::string> names;
     for (const auto& f : wbtest::json_lines(r.out)) {
-        for (const char* field : {"name", "L", "E", "H", "threads", "ms", "gflops", "peak_mb", "accounted_mb",
-                                  "weights_mb", "sgemm_gflops", "sgemm_pct", "rel_err", "repeats"}) {
+        for (const char* field : {"name", "pass", "L", "E", "H", "threads", "ms", "gflops", "peak_mb", "accounted_mb",
+                                  "weights_mb", "cpu_ms", "sgemm_gflops", "sgemm_pct", "cpu_sgemm_pct", "rel_err", "repeats"}) {
             INFO("field " << field);
             CHECK(f.count(field) == 1);
         }
-        if (f.count("rel_err") == 0 || f.count("L") == 0) continue;
-        names.push_back(f.at("name"));
+        if (f.count("rel_err") == 0 || f.count("L") == 0 || f.count("pass") == 0) continue;
+        names.push_back(f.at("name") + " " + f.at("pass"));
         CHECK((f.at("L") == "24" || f.at("L") == "20"));
         CHECK(f.at("threads") == "1");
         CHECK(std::stod(f.at("ms")) >= 0);
         CHECK(std::stod(f.at("rel_err")) <= 1e-4);
     }
-    // At L ≤ 128 the benchmark runs all five methods.
-    CHECK(names == std::vector<std::string>{"\"loops\"", "\"xtensor\"", "\"blas\"", "\"batched\"", "\"tiled\"",
-                                            "\"loops\"", "\"xtensor\"", "\"blas\"", "\"batched\"", "\"tiled\""});
+    // At L ≤ 128 the benchmark runs all five methods forward, then batched and tiled forward + backward.
+    const std::vector<std::string> one_size{"\"loops\" \"fwd\"",    "\"xtensor\" \"fwd\"",     "\"blas\" \"fwd\"",
+                                            "\"batched\" \"fwd\"",  "\"tiled\" \"fwd\"",       "\"batched\" \"fwd+bwd\"",
+                                            "\"tiled\" \"fwd+bwd\""};
+    std::vector<std::string> two_sizes = one_size;
+    two_sizes.insert(two_sizes.end(), one_size.begin(), one_size.end());
+    CHECK(names == two_sizes);
     const auto bad = wbtest::run_chapter("bench", {"--size", "8,6,4"});
     CHECK(bad.status == 2);
     CHECK(bad.err.find("E must be a multiple of H") != std::string::npos);
     const auto unknown = wbtest::run_chapter("bench", {"--methods", "fastest"});
     CHECK(unknown.status == 2);
     CHECK(unknown.err.find("fastest") != std::string::npos);
+    const auto bad_pass = wbtest::run_chapter("bench", {"--passes", "bwd"});
+    CHECK(bad_pass.status == 2);
+    CHECK(bad_pass.err.find("'bwd'") != std::string::npos);
+    const auto no_backward = wbtest::run_chapter("bench", {"--passes", "fwd+bwd", "--methods", "blas"});
+    CHECK(no_backward.status == 2);
+    CHECK(no_backward.err.find("backward") != std::string::npos);
 }
 
 TEST_CASE("the fast methods' input check rejects a NaN or an infinity", "[ch18]") {

@@ -5,8 +5,10 @@
 #                                     (512, 512, 8), (2048, 512, 8), (8192, 512, 8), one thread
 #   tools/bench.sh --json             one JSON object per line instead
 #   tools/bench.sh --threads N        N threads (OpenBLAS, the tiled method; PyTorch too)
-#   tools/bench.sh --vs-torch         ours (tiled) and PyTorch's nn.MultiheadAttention side by
-#                                     side in one run, size by size, with the ratio of the times
+#   tools/bench.sh --vs-torch         ours (batched, tiled) and PyTorch's nn.MultiheadAttention side by
+#                                     side in one run, size by size, with the ratio of the times:
+#                                     the forward pass, then forward + backward (autograd)
+#   tools/bench.sh --passes fwd       only the forward pass (fwd+bwd: only forward + backward)
 #   tools/bench.sh --vs-torch --rounds 3   three rounds of (ours, PyTorch) per size: medians
 #   tools/bench.sh --training         chapters 22-24's built-in training (task, model, batches,
 #                                     steps, Adam) against the same loop in PyTorch
@@ -34,7 +36,7 @@ BUILD=${WORKBOOK_BENCH_BUILD:-build/release}   # the release preset's build fold
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 2; }
 
-json=0 vs_torch=0 threads=1 rounds=1 same_malloc=0 training=0
+json=0 vs_torch=0 threads=1 rounds=1 same_malloc=0 training=0 passes=fwd,fwd+bwd
 pass=()      # for the benchmark program
 sizes=()     # --size values, also for PyTorch
 while [[ $# -gt 0 ]]; do
@@ -48,6 +50,8 @@ while [[ $# -gt 0 ]]; do
     --rounds) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || die "--rounds needs a positive whole number"
               rounds=$2; shift ;;
     --size) [[ $# -ge 2 ]] || die "--size needs L,E,H"; sizes+=("$2"); shift ;;
+    --passes) [[ $# -ge 2 && $2 =~ ^(fwd|fwd\+bwd)(,(fwd|fwd\+bwd))?$ ]] || die "--passes needs fwd, fwd+bwd or fwd,fwd+bwd"
+              passes=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) pass+=("$1") ;;
   esac
@@ -139,7 +143,7 @@ size_args=()
 for s in "${sizes[@]}"; do size_args+=(--size "$s"); done
 
 if [[ $vs_torch == 0 ]]; then
-  args=("${size_args[@]}" --threads "$threads" "${pass[@]}")
+  args=("${size_args[@]}" --threads "$threads" --passes "$passes" "${pass[@]}")
   [[ $json == 1 ]] && args+=(--json)
   exec "$BENCH" "${args[@]}"
 fi
@@ -150,7 +154,7 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
   say "Install Debian's python3-torch with:  tools/setup.sh --torch"
   exit 3
 fi
-methods=(--methods tiled)
+methods=(--methods "batched,tiled")
 for a in "${pass[@]}"; do [[ $a == --methods ]] && methods=(); done
 torch_env=(env)
 # The settings bench.cpp's timed runs use (malloc_for_measuring(false)).
@@ -163,10 +167,10 @@ for ((r = 1; r <= rounds; r++)); do
     check=()
     (( r > 1 )) && check=(--no-check)   # the float64 reference once is enough
     [[ $json == 0 ]] && say "round $r/$rounds, (L, E, H) = ($s): ours"
-    "$BENCH" --size "$s" --threads "$threads" --json "${methods[@]}" "${check[@]}" "${pass[@]}" | tee -a "$lines" |
+    "$BENCH" --size "$s" --threads "$threads" --passes "$passes" --json "${methods[@]}" "${check[@]}" "${pass[@]}" | tee -a "$lines" |
       { [[ $json == 1 ]] && cat || cat >/dev/null; }
     [[ $json == 0 ]] && say "round $r/$rounds, (L, E, H) = ($s): PyTorch"
-    "${torch_env[@]}" "$PY" tools/bench_torch.py --size "$s" --threads "$threads" | tee -a "$lines" |
+    "${torch_env[@]}" "$PY" tools/bench_torch.py --size "$s" --threads "$threads" --passes "$passes" | tee -a "$lines" |
       { [[ $json == 1 ]] && cat || cat >/dev/null; }
   done
 done
@@ -177,20 +181,23 @@ import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 by = {}
 for r in rows:
-    by.setdefault((r["L"], r["E"], r["H"], r["threads"]), {}).setdefault(r["name"], []).append(r)
+    by.setdefault((r.get("pass", "fwd") == "fwd+bwd", r["L"], r["E"], r["H"], r["threads"]), {}).setdefault(r["name"], []).append(r)
 def med(rs, k):
     v = [r[k] for r in rs if r.get(k) is not None]
     return statistics.median(v) if v else float("nan")
 print("Ours against PyTorch %s, float32, medians over %d round(s) of (ours, PyTorch)." % (
     next((r["torch"] for r in rows if "torch" in r), "?"), max(len(v) for g in by.values() for v in g.values())))
-print("ratio = our time / PyTorch's (below 1: ours is faster). torch: nn.MultiheadAttention(x, x, x,")
-print("need_weights=False) under no_grad; fast path: module.eval() under inference_mode.")
+print("ratio = our time / PyTorch's (below 1: ours is faster). pass fwd: torch = nn.MultiheadAttention(x, x,")
+print("x, need_weights=False) under no_grad; fast path: module.eval() under inference_mode. pass fwd+bwd:")
+print("ours fast_mha_backward, torch = the same call with autograd, then out.backward(dO) (no fast path);")
+print("GFLOP/s and % sgemm count the backward as 2x the forward's flops. cpu: the same ratio in CPU time")
+print("(every thread's, per call): on a shared machine it counts only the time each program ran.")
 same = any(r.get("malloc_trim_threshold") for r in rows if "torch" in r)
 print("PyTorch's malloc: %s.\n" % ("as in our timed runs (MALLOC_MMAP_THRESHOLD_=32 MB, MALLOC_TRIM_THRESHOLD_=64 MB)"
       if same else "glibc's defaults, as a user runs it (--same-malloc: as in our timed runs)"))
-head = "%6s %4s %2s %3s | %-8s %9s %8s %6s %8s %8s | %9s %6s %8s | %9s %6s %8s | %9s" % (
-    "L", "E", "H", "thr", "ours", "ms", "GFLOP/s", "sgemm", "peak MB", "error",
-    "torch ms", "ratio", "peak MB", "fast ms", "ratio", "peak MB", "weights")
+head = "%-7s %6s %4s %2s %3s | %-8s %9s %8s %6s %5s %8s %8s | %9s %6s %5s %8s | %9s %6s %5s %8s | %9s" % (
+    "pass", "L", "E", "H", "thr", "ours", "ms", "GFLOP/s", "sgemm", "cpu", "peak MB", "error",
+    "torch ms", "ratio", "cpu", "peak MB", "fast ms", "ratio", "cpu", "peak MB", "weights")
 print(head)
 print("-" * len(head))
 for key in sorted(by):
@@ -198,23 +205,25 @@ for key in sorted(by):
     ours = [n for n in g if n not in ("torch", "torch_fastpath")]
     if not ours:
         continue
-    best = "tiled" if "tiled" in ours else min(ours, key=lambda n: med(g[n], "ms"))
-    o = g[best]
-    ms = med(o, "ms")
-    errs = [r["rel_err"] for r in o if r.get("rel_err") is not None]
-    err = "%.1e" % max(errs) if errs else "-"
-    cells = []
-    for t in ("torch", "torch_fastpath"):
-        if t in g:
-            tms = med(g[t], "ms")
-            cells.append("%9.2f %6.2f %8.1f" % (tms, ms / tms, med(g[t], "peak_mb")))
-        else:
-            cells.append("%9s %6s %8s" % ("-", "-", "-"))
-    pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
-    print("%6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %8.1f %8s | %s | %s | %9.1f" % (
-        key[0], key[1], key[2], key[3], best, ms, med(o, "gflops"), pct, med(o, "peak_mb"), err,
-        cells[0], cells[1], med(o, "weights_mb")))
+    for best in sorted(ours, key=lambda n: ["loops", "xtensor", "blas", "batched", "tiled"].index(n)):
+      o = g[best]
+      ms = med(o, "ms")
+      errs = [r["rel_err"] for r in o if r.get("rel_err") is not None]
+      err = "%.1e" % max(errs) if errs else "-"
+      cells = []
+      for t in ("torch", "torch_fastpath"):
+          if t in g:
+              tms = med(g[t], "ms")
+              cpu = med(o, "cpu_ms") / med(g[t], "cpu_ms")
+              cells.append("%9.2f %6.2f %5.2f %8.1f" % (tms, ms / tms, cpu, med(g[t], "peak_mb")))
+          else:
+              cells.append("%9s %6s %5s %8s" % ("-", "-", "-", "-"))
+      pct = 100.0 * med(o, "gflops") / med(o, "sgemm_gflops")
+      cpu_pct = med(o, "cpu_sgemm_pct")
+      print("%-7s %6d %4d %2d %3d | %-8s %9.2f %8.1f %5.0f%% %4.0f%% %8.1f %8s | %s | %s | %9.1f" % (
+          "fwd+bwd" if key[0] else "fwd", key[1], key[2], key[3], key[4], best, ms, med(o, "gflops"), pct, cpu_pct, med(o, "peak_mb"), err,
+          cells[0], cells[1], med(o, "weights_mb")))
 print("\nsgemm: our GFLOP/s against OpenBLAS sgemm 1024 x 1024 measured in the same run (the better of")
-print("a run before and one after each size). peak MB:")
+print("a run before and one after each size); cpu: the same in CPU time. peak MB:")
 print("resident memory added during a call (both measured the same way). weights: H x L x L floats.")
 PY

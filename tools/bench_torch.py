@@ -1,15 +1,21 @@
 #!/usr/bin/python3
-"""PyTorch's nn.MultiheadAttention forward at the benchmark's sizes, as JSON lines.
+"""PyTorch's nn.MultiheadAttention forward, and forward + backward, at the benchmark's sizes, as JSON lines.
 
 Prints, for every size, the same JSON fields as the workbook's benchmark (tools/bench.sh,
-`./workbook bench --json`): name, L, E, H, threads, ms, gflops, peak_mb, plus weights_mb
-and repeats. Two rows per size:
+`./workbook bench --json`): name, pass, L, E, H, threads, ms, cpu_ms (the process's CPU
+time per call, all threads: time.process_time), gflops, peak_mb, plus weights_mb and
+repeats. Three rows per size:
 
-  torch           module(x, x, x, need_weights=False) under torch.no_grad(), the module as
-                  built (training mode, dropout 0): F.multi_head_attention_forward, which
-                  holds every head's (L, L) weights.
-  torch_fastpath  the same after module.eval() under torch.inference_mode(): PyTorch 1.13's
-                  fused "fast path" (torch._native_multi_head_attention).
+  torch           pass "fwd": module(x, x, x, need_weights=False) under torch.no_grad(), the
+                  module as built (training mode, dropout 0): F.multi_head_attention_forward,
+                  which holds every head's (L, L) weights.
+  torch_fastpath  pass "fwd": the same after module.eval() under torch.inference_mode():
+                  PyTorch 1.13's fused "fast path" (torch._native_multi_head_attention).
+  torch           pass "fwd+bwd": with autograd, x.requires_grad: out = module(x, x, x,
+                  need_weights=False)[0]; out.backward(dO) for a fixed random dO, every
+                  parameter's .grad and x.grad set to None first (what the workbook's
+                  fast_mha_backward computes). gflops counts the backward as twice the
+                  forward's flops, as the workbook does.
 
 Self-attention on one sequence x = torch.rand(1, L, E), batch_first=True, float32. Threads:
 torch.set_num_threads(N) and OPENBLAS_NUM_THREADS=N (PyTorch's products go to OpenBLAS here,
@@ -41,7 +47,9 @@ def parse_args(argv):
     ap.add_argument("--repeats", type=int, default=0,
                     help="timed runs after one warm-up (default: about a second of runs, 5 to 51; 3 from L = 8192)")
     ap.add_argument("--modes", default="torch,torch_fastpath",
-                    help="comma-separated: torch, torch_fastpath (default both)")
+                    help="comma-separated: torch, torch_fastpath (default both); fwd+bwd is torch's only")
+    ap.add_argument("--passes", default="fwd,fwd+bwd",
+                    help="comma-separated: fwd, fwd+bwd (default both)")
     ap.add_argument("--json", action="store_true", help="accepted for symmetry: the output is always JSON lines")
     args = ap.parse_args(argv)
     sizes = []
@@ -59,7 +67,11 @@ def parse_args(argv):
     for m in modes:
         if m not in ("torch", "torch_fastpath"):
             ap.error("unknown mode %r (torch, torch_fastpath)" % m)
-    return args, sizes, modes
+    passes = args.passes.split(",")
+    for p in passes:
+        if p not in ("fwd", "fwd+bwd"):
+            ap.error("unknown pass %r (fwd, fwd+bwd)" % p)
+    return args, sizes, modes, passes
 
 
 def status_bytes(field):
@@ -123,7 +135,7 @@ def mha_flops(L, S, E):
 
 
 def main(argv):
-    args, sizes, modes = parse_args(argv)
+    args, sizes, modes, passes = parse_args(argv)
     # Before torch loads OpenBLAS: its thread count is read once, at load time.
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
@@ -135,33 +147,51 @@ def main(argv):
         return 3
     torch.set_num_threads(args.threads)
 
+    runs = [(m, "fwd") for m in modes if "fwd" in passes]
+    if "fwd+bwd" in passes and "torch" in modes:
+        runs.append(("torch", "fwd+bwd"))
     for L, E, H in sizes:
-        for mode in modes:
+        for mode, pass_ in runs:
             torch.manual_seed(18)
             module = torch.nn.MultiheadAttention(E, H, batch_first=True)
             x = torch.rand(1, L, E)
-            if mode == "torch_fastpath":
-                module.eval()
-                context = torch.inference_mode
+            dO = torch.rand(1, L, E) - 0.5
+            if pass_ == "fwd+bwd":
+                x.requires_grad_(True)
+                context = torch.enable_grad
+                def run():
+                    for p in module.parameters():
+                        p.grad = None
+                    x.grad = None
+                    out = module(x, x, x, need_weights=False)[0]
+                    out.backward(dO)
             else:
-                context = torch.no_grad
-            with context():
+                if mode == "torch_fastpath":
+                    module.eval()
+                    context = torch.inference_mode
+                else:
+                    context = torch.no_grad
                 def run():
                     module(x, x, x, need_weights=False)
+            with context():
                 t0 = time.perf_counter()
                 peak = peak_extra_rss(run)  # the warm-up call
                 warmup_ms = (time.perf_counter() - t0) * 1e3
                 repeats = args.repeats or default_repeats(L, warmup_ms)
-                times = []
+                times, cpu = [], []
                 for _ in range(repeats):
+                    c0 = time.process_time()
                     t0 = time.perf_counter()
                     run()
                     times.append((time.perf_counter() - t0) * 1e3)
+                    cpu.append((time.process_time() - c0) * 1e3)
             ms = statistics.median(times)
+            flops = mha_flops(L, L, E) * (3 if pass_ == "fwd+bwd" else 1)
             row = {
-                "name": mode, "L": L, "E": E, "H": H, "threads": args.threads,
+                "name": mode, "pass": pass_, "L": L, "E": E, "H": H, "threads": args.threads,
                 "ms": round(ms, 3),
-                "gflops": round(mha_flops(L, L, E) / (ms * 1e6), 2),
+                "cpu_ms": round(statistics.median(cpu), 3),
+                "gflops": round(flops / (ms * 1e6), 2),
                 "peak_mb": None if peak is None else round(peak / 1e6, 1),
                 "weights_mb": round(H * L * L * 4 / 1e6, 1),
                 "repeats": repeats,
@@ -169,7 +199,7 @@ def main(argv):
                 "malloc_trim_threshold": os.environ.get("MALLOC_TRIM_THRESHOLD_"),
             }
             print(json.dumps(row), flush=True)
-            del module, x
+            del module, x, dO
     return 0
 
 

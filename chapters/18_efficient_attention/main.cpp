@@ -1,10 +1,13 @@
 // Chapter 18 (its title: chapters/manifest.tsv).
 // The same multi-head attention computed five ways in float32, each checked against the
 // float64 reference, with its work and its memory counted; --time also times them.
+#include <algorithm>
 #include <cstdio>
 
 #include <attention/attention.hpp>
+#include <attention/backward.hpp>
 #include <workbook/chapter.hpp>
+#include <workbook/compare.hpp>
 #include <workbook/timing.hpp>
 #include <workbook/validation.hpp>
 #include <attention/efficient.hpp>
@@ -133,8 +136,48 @@ int main(int argc, char** argv) {
                "attention has no fixed window, so every method here takes any L and each "
                "query sees all L keys; but its work grows with L^2 (step 1), and so does its "
                "memory when the weights are stored. The tiled method keeps the memory linear "
-               "in L, which is what makes long inputs affordable. Next: ./workbook bench "
-               "measures all of it against PyTorch.");
+               "in L, which is what makes long inputs affordable.");
         //! [step4]
+
+        //! [step5]
+        ch.step("5) the backward pass, fast");
+        ch.say("Training needs every gradient too (chapters 19-21). batched and tiled also run the "
+               "backward pass in float32 (fast_mha_backward: the forward pass, then the backward "
+               "one for an upstream gradient dO); each gradient is compared with the float64 "
+               "reference mha_backward. Extra memory as in step 2, for both passes:");
+        const Matrix dO = rng.normal_matrix(L, E);
+        const attn::MatrixF dOf = attn::to_float(dO);
+        attn::MhaGrads want = attn::mha_backward(attn::to_double(pf), X64, X64, X64, attn::to_double(dOf));
+        want.query += want.key + want.value;  // X is query, key and value: its gradient is the sum
+        ch.out() << "  method    gradients agree to 1e-4   extra memory\n";
+        for (FastMethod m : attn::backward_methods()) {
+            const attn::FastBackward r = attn::fast_mha_backward(m, pf, Xf, Xf, Xf, dOf, tiles);
+            const attn::FastGrads& g = r.grads;
+            double worst = 0.0;  // the largest relative error of any gradient
+            auto worse = [&](const auto& ours, const auto& theirs) {
+                worst = std::max(worst, attn::relative_error(xt::cast<double>(ours), theirs));
+            };
+            worse(g.in_proj_weight, want.in_proj_weight);
+            worse(g.in_proj_bias, want.in_proj_bias);
+            worse(g.out_proj_weight, want.out_proj_weight);
+            worse(g.out_proj_bias, want.out_proj_bias);
+            worse(g.query, want.query);
+            ch.out() << fmt("  %-8s  %-24s  %12s\n", attn::method_name(m).c_str(), worst <= 1e-4 ? "yes" : "NO",
+                            mb(r.peak_bytes).c_str());
+        }
+        ch.out() << "\n       L   all weights (H,L,L)   batched fwd+bwd   tiled fwd+bwd (256 x 512 tiles)\n";
+        for (std::size_t n : {512, 2048, 8192}) {
+            ch.out() << fmt("  %6zu   %19s   %15s   %15s\n", n, mb(attn::weights_bytes(n, n, 8)).c_str(),
+                            mb(attn::fast_backward_extra_bytes(FastMethod::batched, n, n, 512, 8)).c_str(),
+                            mb(attn::fast_backward_extra_bytes(FastMethod::tiled, n, n, 512, 8)).c_str());
+        }
+        ch.out() << "\n";
+        ch.say("batched keeps every head's weights P for the backward pass, as PyTorch's autograd "
+               "does. tiled keeps only one number per query row and head, the log-sum-exp of its "
+               "scores, and makes P again one tile at a time, P = exp(score - lse), as "
+               "FlashAttention-2 does: more work (Q K^T once more) for memory that grows with L. "
+               "Next: ./workbook bench measures all of it against PyTorch, the forward pass and "
+               "the forward and backward passes together.");
+        //! [step5]
     });
 }

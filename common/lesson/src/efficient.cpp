@@ -171,17 +171,46 @@ void gemm_xwt(std::size_t n, std::size_t m, std::size_t k, const float* X, std::
                 b != nullptr ? 1.0f : 0.0f, C, static_cast<int>(ldc));
 }
 
+// C (m, n) = α·op(A)·op(B) + β·C, row-major, op(X) = Xᵀ where asked: cblas_sgemm with the
+// sizes as size_t (the backward pass's products, each one line).
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+          const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+          std::size_t ldc) {
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, static_cast<int>(lda),
+                B, static_cast<int>(ldb), beta, C, static_cast<int>(ldc));
+}
+
+// Which inputs are one and the same matrix: that decides how the projections are fused.
+enum class Sharing { none, key_value, all };
+
+Sharing sharing_of(const MatrixF& query, const MatrixF& key, const MatrixF& value) {
+    if (query.data() == key.data() && key.data() == value.data()) return Sharing::all;
+    return key.data() == value.data() ? Sharing::key_value : Sharing::none;
+}
+
 // The projections Q, K, V in one buffer of (L + 2S)·E floats, each addressed as a pointer
-// and a row stride (head h's columns start at + h·d).
+// and a row stride (head h's columns start at + h·d), laid out as project_fused() writes
+// them: self-attention [Q K V] (L, 3E); key = value Q (L, E) then [K V] (S, 2E); else Q,
+// K, V one after the other. The backward pass keeps dQ, dK, dV the same way.
 struct Projected {
-    Projected(MemoryMeter& meter, std::size_t L, std::size_t S, std::size_t E)
-        : buffer(meter, (L + 2 * S) * E) {}
+    Projected(MemoryMeter& meter, std::size_t L, std::size_t S, std::size_t E, Sharing how)
+        : buffer(meter, (L + 2 * S) * E), sharing(how) {
+        float* buf = buffer.data();
+        q = buf;
+        switch (how) {
+            case Sharing::all: k = buf + E, v = buf + 2 * E, ld_q = ld_k = ld_v = 3 * E; break;
+            case Sharing::key_value: k = buf + L * E, v = k + E, ld_q = E, ld_k = ld_v = 2 * E; break;
+            case Sharing::none: k = buf + L * E, v = k + S * E, ld_q = ld_k = ld_v = E; break;
+        }
+    }
     Buffer buffer;
-    float* q = nullptr;        // (L, E) with row stride ld_q; later overwritten by the heads' outputs
+    Sharing sharing;
+    float* q = nullptr;  // (L, E) with row stride ld_q; the forward-only methods overwrite it with the heads' outputs
     std::size_t ld_q = 0;
-    const float* k = nullptr;  // (S, E) with row stride ld_k
+    float* k = nullptr;  // (S, E) with row stride ld_k
     std::size_t ld_k = 0;
-    const float* v = nullptr;  // (S, E) with row stride ld_v
+    float* v = nullptr;  // (S, E) with row stride ld_v
     std::size_t ld_v = 0;
 };
 
@@ -193,23 +222,19 @@ void project_fused(const MhaParamsF& p, const MatrixF& query, const MatrixF& key
     const float* W = p.in_proj_weight.data();
     const float* b = p.in_proj_bias.size() != 0 ? p.in_proj_bias.data() : nullptr;
     auto b_at = [&](std::size_t i) { return b != nullptr ? b + i * E : nullptr; };
-    float* buf = r.buffer.data();
-    if (query.data() == key.data() && key.data() == value.data()) {
-        gemm_xwt(L, 3 * E, E, query.data(), E, W, E, b, buf, 3 * E);  // [Q K V] (L, 3E)
-        r.q = buf, r.k = buf + E, r.v = buf + 2 * E;
-        r.ld_q = r.ld_k = r.ld_v = 3 * E;
-        return;
-    }
-    r.q = buf, r.ld_q = E;
-    gemm_xwt(L, E, E, query.data(), E, W, E, b, r.q, E);  // Q (L, E)
-    float* kv = buf + L * E;
-    if (key.data() == value.data()) {
-        gemm_xwt(S, 2 * E, E, key.data(), E, W + E * E, E, b_at(1), kv, 2 * E);  // [K V] (S, 2E)
-        r.k = kv, r.v = kv + E, r.ld_k = r.ld_v = 2 * E;
-    } else {
-        gemm_xwt(S, E, E, key.data(), E, W + E * E, E, b_at(1), kv, E);                // K (S, E)
-        gemm_xwt(S, E, E, value.data(), E, W + 2 * E * E, E, b_at(2), kv + S * E, E);  // V (S, E)
-        r.k = kv, r.v = kv + S * E, r.ld_k = r.ld_v = E;
+    switch (r.sharing) {
+        case Sharing::all:  // [Q K V] (L, 3E)
+            gemm_xwt(L, 3 * E, E, query.data(), E, W, E, b, r.q, r.ld_q);
+            break;
+        case Sharing::key_value:  // Q (L, E), [K V] (S, 2E)
+            gemm_xwt(L, E, E, query.data(), E, W, E, b, r.q, r.ld_q);
+            gemm_xwt(S, 2 * E, E, key.data(), E, W + E * E, E, b_at(1), r.k, r.ld_k);
+            break;
+        case Sharing::none:  // Q (L, E), K (S, E), V (S, E)
+            gemm_xwt(L, E, E, query.data(), E, W, E, b, r.q, r.ld_q);
+            gemm_xwt(S, E, E, key.data(), E, W + E * E, E, b_at(1), r.k, r.ld_k);
+            gemm_xwt(S, E, E, value.data(), E, W + 2 * E * E, E, b_at(2), r.v, r.ld_v);
+            break;
     }
 }
 
@@ -388,37 +413,42 @@ MatrixF mha_blas(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
 
 // ---- 4) all heads batched, projections fused ------------------------------------------------
 
-MatrixF mha_batched(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
-                    const MatrixF& value, MemoryMeter& meter) {
-    const std::size_t L = query.shape(0), S = key.shape(0), H = p.H, d = p.d_head();
+// 2) split + 3) attend, all heads at once: P (H, L, S) ← every head's weights
+// softmax(Q_h·K_hᵀ/√d) (kept: the backward pass reads them), and head h's output P_h·V_h
+// into out + h·d, row stride ld_out (4) merge, in place).
+void attend_batched(const Projected& pr, std::size_t L, std::size_t S, std::size_t H, std::size_t d,
+                    float* P, float* out, std::size_t ld_out) {
     // Scores are scaled by log2(e)/√d inside sgemm, so that softmax can use 2^x.
     const float alpha = kLog2e / std::sqrt(static_cast<float>(d));
-    // 1) project: one product for Q, K and V
-    Projected pr(meter, L, S, p.E);
-    project_fused(p, query, key, value, pr);
-    // 2) split + 3) attend: every head's scores at once: (H, L, S), head h from its slice of Q and K
-    //    (pointer + h·d, row stride ld): no copy, no transpose.
-    Buffer P(meter, H * L * S);
+    // every head's scores: head h from its slice of Q and K (pointer + h·d, row stride ld):
+    // no copy, no transpose
     for (std::size_t h = 0; h < H; ++h) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(L), static_cast<int>(S),
-                    static_cast<int>(d), alpha, pr.q + h * d, static_cast<int>(pr.ld_q),
-                    pr.k + h * d, static_cast<int>(pr.ld_k), 0.0f, P.data() + h * L * S, static_cast<int>(S));
+        gemm(false, true, L, S, d, alpha, pr.q + h * d, pr.ld_q, pr.k + h * d, pr.ld_k, 0.0f, P + h * L * S, S);
     }
-    // 3) (attend) softmax over all H·L rows (vectorised exp)
+    // softmax over all H·L rows (vectorised exp)
     {
         const OneBlasThread one;
         parallel_for(H * L, threads_now(), [&](std::size_t r, std::size_t) {
-            float* row = P.data() + r * S;
+            float* row = P + r * S;
             scale_row(row, S, 1.0f / exp2_shifted(row, S, max_of(row, S)));
         });
     }
-    // 3) (attend) weights·V per head + 4) merge: written into head h's columns of the Q buffer: Q is no longer
-    //    needed, so the concatenated heads take its place.
+    // weights·V per head, into head h's columns of out
     for (std::size_t h = 0; h < H; ++h) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(L), static_cast<int>(d),
-                    static_cast<int>(S), 1.0f, P.data() + h * L * S, static_cast<int>(S), pr.v + h * d,
-                    static_cast<int>(pr.ld_v), 0.0f, pr.q + h * d, static_cast<int>(pr.ld_q));
+        gemm(false, false, L, d, S, 1.0f, P + h * L * S, S, pr.v + h * d, pr.ld_v, 0.0f, out + h * d, ld_out);
     }
+}
+
+MatrixF mha_batched(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
+                    const MatrixF& value, MemoryMeter& meter) {
+    const std::size_t L = query.shape(0), S = key.shape(0), H = p.H, d = p.d_head();
+    // 1) project: one product for Q, K and V
+    Projected pr(meter, L, S, p.E, sharing_of(query, key, value));
+    project_fused(p, query, key, value, pr);
+    // 2) split + 3) attend + 4) merge: every head's (L, S) weights at once; the heads' outputs
+    //    are written into their columns of the Q buffer: Q is no longer needed by then.
+    Buffer P(meter, H * L * S);
+    attend_batched(pr, L, S, H, d, P.data(), pr.q, pr.ld_q);
     // 5) output projection
     return project_out(p, pr.q, L, pr.ld_q);
 }
@@ -433,11 +463,15 @@ struct TileScratch {
 };
 
 // Head h, query rows [i0, i0 + nq): attention over every key, bk keys at a time, never
-// holding more than (nq, bk) scores. Writes softmax(Q·Kᵀ/√d)·V for these rows into head
-// h's columns of the Q buffer (its queries are no longer needed once the tile is done).
+// holding more than (nq, bk) scores. Writes softmax(Q·Kᵀ/√d)·V for these rows into `out`
+// (nq, d), row stride ld_out (the forward pass alone passes the tile's own queries: they are
+// no longer needed once the tile is done), and, when lse is not null, each row's
+// log-sum-exp lse[r] = log2 Σ_j 2^(s_j) of its scaled scores s = Q·Kᵀ·log2(e)/√d: all the
+// backward pass needs to make the row's weights again, P_j = 2^(s_j − lse).
 void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t h, std::size_t i0,
-                 std::size_t nq, std::size_t bk, float alpha, TileScratch& t) {
-    float* Qb = pr.q + i0 * pr.ld_q + h * d;  // (nq, d), row stride ld_q
+                 std::size_t nq, std::size_t bk, float alpha, TileScratch& t, float* out,
+                 std::size_t ld_out, float* lse) {
+    const float* Qb = pr.q + i0 * pr.ld_q + h * d;  // (nq, d), row stride ld_q
     float* St = t.S.data();                   // (nq, bk), row stride bk
     float* O = t.O.data();                    // (nq, d), row stride d
     float* m = t.m.data();
@@ -466,12 +500,16 @@ void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t 
                     static_cast<int>(nk), 1.0f, St, static_cast<int>(bk), pr.v + j0 * pr.ld_v + h * d,
                     static_cast<int>(pr.ld_v), j0 > 0 ? 1.0f : 0.0f, O, static_cast<int>(d));
     }
-    // d) divide by the sums once at the end, into the queries' place
+    // d) divide by the sums once at the end
     for (std::size_t r = 0; r < nq; ++r) {
         const float inv = 1.0f / l[r];
-        for (std::size_t x = 0; x < d; ++x) Qb[r * pr.ld_q + x] = O[r * d + x] * inv;
+        for (std::size_t x = 0; x < d; ++x) out[r * ld_out + x] = O[r * d + x] * inv;
     }
     //! [tiled]
+    // e) for the backward pass: log2 Σ_j 2^(s_j) = m + log2 l
+    if (lse != nullptr) {
+        for (std::size_t r = 0; r < nq; ++r) lse[r] = m[r] + std::log2(l[r]);
+    }
 }
 
 std::size_t tile_workers(std::size_t L, std::size_t H, std::size_t bq, std::size_t threads) {
@@ -484,7 +522,7 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
     const std::size_t bq = std::min(tiles.block_q, L), bk = std::min(tiles.block_k, S);
     const float alpha = kLog2e / std::sqrt(static_cast<float>(d));
     // 1) project: one product for Q, K and V
-    Projected pr(meter, L, S, p.E);
+    Projected pr(meter, L, S, p.E, sharing_of(query, key, value));
     project_fused(p, query, key, value, pr);
     // 2) split + 3) attend + 4) merge: every (head, query tile) on its own, as many at once as there are threads
     const std::size_t q_tiles = (L + bq - 1) / bq;
@@ -495,11 +533,253 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
         const OneBlasThread one;
         parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
             const std::size_t h = item / q_tiles, i0 = (item % q_tiles) * bq;
-            attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w]);
+            float* own = pr.q + i0 * pr.ld_q + h * d;  // the tile's queries, read before written
+            attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w], own, pr.ld_q, nullptr);
         });
     }
     // 5) output projection, from the heads' outputs in the Q buffer
     return project_out(p, pr.q, L, pr.ld_q);
+}
+
+
+// ---- the backward pass: batched and tiled -------------------------------------------------
+//
+// Chapter 20's five products and chapter 21's five steps, in float32 on the buffers of the
+// forward pass above. Each step is named after its forward twin and undoes it:
+//   5) output     d_concat = dO·W_o, dW_o = dOᵀ·concat, db_o = column sums of dO
+//   4) merge      nothing to do: head h's gradient is columns [h·d, (h+1)·d) of d_concat
+//   3) attend     in every head: dV = Pᵀ·dO_h, dP = dO_h·Vᵀ, dS = P ∘ (dP − D),
+//                 dQ = dS·K/√d, dK = dSᵀ·Q/√d, with D = rowsum(dO_h ∘ O_h)
+//   2) split      nothing to do: head h writes its dQ, dK, dV into its own columns
+//   1) project    dW_in = dQKVᵀ·X, db_in = column sums of dQKV, dX = dQKV·W_in
+// where dQKV is laid out as the forward pass's Q, K, V (Projected), so that self-attention's
+// three input projections are undone by one product each, as they were done by one.
+//
+// What did not pay off (measured on the 2-core machine these were written on, CPU time with
+// `perf stat -e task-clock`, since wall time there varied 2× from run to run):
+//   - other tiles for the backward pass: 64×256, 128×256, 128×512 and 256×512 took the same
+//     CPU time within ±5% at L = 2048, so it uses the forward pass's tiles;
+//   - at L = 512, the tiled backward's extra Q·Kᵀ and exponentials did not show: the same
+//     CPU time as batched within the noise (perf record: 12K against 13K samples);
+// and what is left: about 80% of the time is inside OpenBLAS's sgemm kernel and 10% in its
+// packing copies, so the rest (softmax, D, dS, column sums) is not where time goes.
+// Threads split the heads (one head, one thread: nobody adds into another's dQ, dK, dV);
+// with fewer heads than threads, some threads would idle.
+
+// The backward pass of Y = X·Wᵀ + b on n rows: dY (n, m) with row stride ldy, X (n, k) with
+// row stride ldx, W (m, k) with row stride ldw → dW (m, k) = dYᵀ·X and dX (n, k) = dY·W,
+// both contiguous, and db (m,) = the column sums of dY (db null: no bias). Two sgemm.
+void linear_backward(std::size_t n, std::size_t m, std::size_t k, const float* dY, std::size_t ldy,
+                     const float* X, std::size_t ldx, const float* W, std::size_t ldw, float* dW,
+                     float* dX, float* db) {
+    gemm(true, false, m, k, n, 1.0f, dY, ldy, X, ldx, 0.0f, dW, k);   // (m, n)·(n, k)
+    gemm(false, false, n, k, m, 1.0f, dY, ldy, W, ldw, 0.0f, dX, k);  // (n, m)·(m, k)
+    if (db != nullptr) {
+        std::fill(db, db + m, 0.0f);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t c = 0; c < m; ++c) db[c] += dY[i * ldy + c];
+    }
+}
+
+// Σ_x a[x]·b[x] for x in [0, n): D of one row, rowsum(dO ∘ O).
+float dot(const float* a, const float* b, std::size_t n) {
+    float sum = 0.0f;
+    for (std::size_t x = 0; x < n; ++x) sum += a[x] * b[x];
+    return sum;
+}
+
+// The softmax's backward on one row of n weights: ds[j] = p[j]·(dp[j] − D); ds may be p or dp.
+void softmax_backward_row(const float* p, const float* dp, float* ds, std::size_t n, float D) {
+    for (std::size_t j = 0; j < n; ++j) ds[j] = p[j] * (dp[j] - D);
+}
+
+// What the forward pass keeps for the backward one, beyond Q, K, V.
+struct Kept {
+    const float* concat;  // (L, E) the heads' outputs side by side, O_h at + h·d (row stride E)
+    const float* lse;     // (H, L) tiled: every row's log-sum-exp (attend_tile); batched: null
+    float* P;             // (H, L, S) batched: every head's weights; tiled: null
+};
+
+// 3) attend, backwards, head h of the batched method, from its kept weights P_h (L, S),
+// which become dS in place; dP (L, S) is the worker's scratch. Contract: d_concat (L, E) is
+// ∂loss/∂concat; writes head h's columns of g's dQ, dK, dV (nobody else writes them).
+void head_backward_batched(const Projected& pr, const Kept& kept, const float* d_concat, std::size_t L,
+                           std::size_t S, std::size_t E, std::size_t d, std::size_t h, float* dP,
+                           Projected& g) {
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    float* P = kept.P + h * L * S;                // (L, S)
+    const float* O = kept.concat + h * d;         // (L, d), row stride E
+    const float* dO = d_concat + h * d;           // (L, d), row stride E
+    const float *Q = pr.q + h * d, *K = pr.k + h * d, *V = pr.v + h * d;
+    //! [batched_backward]
+    // c) the weighted sum O = P·V: dV = Pᵀ·dO (S, d), dP = dO·Vᵀ (L, S)
+    gemm(true, false, S, d, L, 1.0f, P, S, dO, E, 0.0f, g.v + h * d, g.ld_v);
+    gemm(false, true, L, S, d, 1.0f, dO, E, V, pr.ld_v, 0.0f, dP, S);
+    // b) the softmax: dS = P ∘ (dP − D), D = rowsum(dO ∘ O) one number per row; into P's place
+    for (std::size_t i = 0; i < L; ++i) {
+        const float D = dot(dO + i * E, O + i * E, d);
+        softmax_backward_row(P + i * S, dP + i * S, P + i * S, S, D);
+    }
+    // a) the scores S = Q·Kᵀ/√d: dQ = dS·K/√d (L, d), dK = dSᵀ·Q/√d (S, d)
+    gemm(false, false, L, d, S, scale, P, S, K, pr.ld_k, 0.0f, g.q + h * d, g.ld_q);
+    gemm(true, false, S, d, L, scale, P, S, Q, pr.ld_q, 0.0f, g.k + h * d, g.ld_k);
+    //! [batched_backward]
+}
+
+// One worker's tiles for the tiled backward pass: the weights P and their gradient dP/dS,
+// (bq, bk) each.
+struct BackwardScratch {
+    BackwardScratch(MemoryMeter& meter, std::size_t bq, std::size_t bk) : P(meter, bq * bk), dP(meter, bq * bk) {}
+    Buffer P, dP;
+};
+
+// 3) attend, backwards, head h of the tiled method: FlashAttention-2's backward pass on a
+// CPU. Contract: from Q, K, V, the kept outputs and log-sum-exps, and d_concat (L, E), writes
+// head h's columns of g's dQ, dK, dV, never holding more than two (bq, bk) tiles; D (L) is
+// this head's row of the (H, L) buffer. Key blocks outside, query tiles inside: a block's
+// dK and dV are summed over every query tile while they are in cache; dQ of a tile is summed
+// over the key blocks in g, which only this head's worker writes.
+void head_backward_tiled(const Projected& pr, const Kept& kept, const float* d_concat, std::size_t L,
+                         std::size_t S, std::size_t E, std::size_t d, std::size_t h, std::size_t bq,
+                         std::size_t bk, float* D, BackwardScratch& t, Projected& g) {
+    const float alpha = kLog2e / std::sqrt(static_cast<float>(d));  // as in the forward pass
+    const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+    const float* O = kept.concat + h * d;    // (L, d), row stride E
+    const float* dO = d_concat + h * d;      // (L, d), row stride E
+    const float* lse = kept.lse + h * L;     // (L,)
+    const float *Q = pr.q + h * d, *K = pr.k + h * d, *V = pr.v + h * d;
+    float *dQ = g.q + h * d, *dK = g.k + h * d, *dV = g.v + h * d;
+    float *P = t.P.data(), *dP = t.dP.data();  // (nq, nk) tiles, row stride bk
+    //! [tiled_backward]
+    // D = rowsum(dO ∘ O), one number per query row, the same for every key block
+    for (std::size_t i = 0; i < L; ++i) D[i] = dot(dO + i * E, O + i * E, d);
+    for (std::size_t j0 = 0; j0 < S; j0 += bk) {
+        const std::size_t nk = std::min(bk, S - j0);
+        const float *Kj = K + j0 * pr.ld_k, *Vj = V + j0 * pr.ld_v;  // (nk, d)
+        for (std::size_t i0 = 0; i0 < L; i0 += bq) {
+            const std::size_t nq = std::min(bq, L - i0);
+            const float *Qi = Q + i0 * pr.ld_q, *dOi = dO + i0 * E;  // (nq, d)
+            // a) the scores again, times log2(e)/√d, as forward a): (nq, nk) = Q_i·K_jᵀ
+            gemm(false, true, nq, nk, d, alpha, Qi, pr.ld_q, Kj, pr.ld_k, 0.0f, P, bk);
+            // b) the weights from the kept log-sum-exp, as forward b) but final at once:
+            //    P = 2^(s − lse), no running max, no rescaling
+            for (std::size_t r = 0; r < nq; ++r) exp2_shifted(P + r * bk, nk, lse[i0 + r]);
+            // c) the weighted sum, as forward c): dV_j += Pᵀ·dO_i (nk, d); dP = dO_i·V_jᵀ (nq, nk)
+            gemm(true, false, nk, d, nq, 1.0f, P, bk, dOi, E, i0 > 0 ? 1.0f : 0.0f, dV + j0 * g.ld_v, g.ld_v);
+            gemm(false, true, nq, nk, d, 1.0f, dOi, E, Vj, pr.ld_v, 0.0f, dP, bk);
+            // b') the softmax: dS = P ∘ (dP − D), in dP's place
+            for (std::size_t r = 0; r < nq; ++r) softmax_backward_row(P + r * bk, dP + r * bk, dP + r * bk, nk, D[i0 + r]);
+            // a') the scores: dQ_i += dS·K_j/√d (nq, d); dK_j += dSᵀ·Q_i/√d (nk, d)
+            gemm(false, false, nq, d, nk, scale, dP, bk, Kj, pr.ld_k, j0 > 0 ? 1.0f : 0.0f, dQ + i0 * g.ld_q, g.ld_q);
+            gemm(true, false, nk, d, nq, scale, dP, bk, Qi, pr.ld_q, i0 > 0 ? 1.0f : 0.0f, dK + j0 * g.ld_k, g.ld_k);
+        }
+    }
+    //! [tiled_backward]
+}
+
+// 1) project, backwards: the input projections undone as project_fused() did them, one
+// linear_backward per product; writes in_proj_weight's and in_proj_bias's gradients, and
+// one gradient per distinct input (FastGrads).
+void project_fused_backward(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
+                            const MatrixF& value, const Projected& g, FastGrads& grads) {
+    const std::size_t L = query.shape(0), S = key.shape(0), E = p.E;
+    const float* W = p.in_proj_weight.data();
+    float* dW = grads.in_proj_weight.data();
+    float* db = grads.in_proj_bias.size() != 0 ? grads.in_proj_bias.data() : nullptr;
+    auto db_at = [&](std::size_t i) { return db != nullptr ? db + i * E : nullptr; };
+    switch (g.sharing) {
+        case Sharing::all:  // dX = [dQ dK dV]·[W_q; W_k; W_v]: the three roles summed by the product
+            linear_backward(L, 3 * E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(), db);
+            break;
+        case Sharing::key_value:
+            linear_backward(L, E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(), db);
+            linear_backward(S, 2 * E, E, g.k, g.ld_k, key.data(), E, W + E * E, E, dW + E * E, grads.key.data(), db_at(1));
+            break;
+        case Sharing::none:
+            linear_backward(L, E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(), db);
+            linear_backward(S, E, E, g.k, g.ld_k, key.data(), E, W + E * E, E, dW + E * E, grads.key.data(), db_at(1));
+            linear_backward(S, E, E, g.v, g.ld_v, value.data(), E, W + 2 * E * E, E, dW + 2 * E * E,
+                            grads.value.data(), db_at(2));
+            break;
+    }
+}
+
+std::size_t backward_workers(std::size_t H, std::size_t threads) {
+    return std::max<std::size_t>(1, std::min(threads, H));
+}
+
+FastBackward mha_backward_fast(FastMethod method, const MhaParamsF& p, const MatrixF& query,
+                               const MatrixF& key, const MatrixF& value, const MatrixF& dO,
+                               const Tiles& tiles, MemoryMeter& meter) {
+    const std::size_t L = query.shape(0), S = key.shape(0), E = p.E, H = p.H, d = p.d_head();
+    const std::size_t bq = std::min(tiles.block_q, L), bk = std::min(tiles.block_k, S);
+    const bool tiled = method == FastMethod::tiled;
+    FastBackward r;
+    // ---- the forward pass, keeping Q, K, V, the heads' outputs and (tiled) the log-sum-exps
+    //      or (batched) the weights
+    // 1) project
+    Projected pr(meter, L, S, E, sharing_of(query, key, value));
+    project_fused(p, query, key, value, pr);
+    // 2) split + 3) attend + 4) merge, into concat (L, E)
+    Buffer concat(meter, L * E);
+    Buffer lse(meter, tiled ? H * L : 0);
+    Buffer P(meter, tiled ? 0 : H * L * S);
+    const std::size_t threads = threads_now();
+    if (tiled) {
+        const std::size_t q_tiles = (L + bq - 1) / bq;
+        const std::size_t workers = tile_workers(L, H, bq, threads);
+        std::vector<std::unique_ptr<TileScratch>> scratch;
+        for (std::size_t w = 0; w < workers; ++w) scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
+        const float alpha = kLog2e / std::sqrt(static_cast<float>(d));
+        const OneBlasThread one;
+        parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
+            const std::size_t h = item / q_tiles, i0 = (item % q_tiles) * bq;
+            attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w],
+                        concat.data() + i0 * E + h * d, E, lse.data() + h * L + i0);
+        });
+    } else {
+        attend_batched(pr, L, S, H, d, P.data(), concat.data(), E);
+    }
+    // 5) output projection
+    r.output = project_out(p, concat.data(), L, E);
+
+    // ---- the backward pass, steps 5) to 1)
+    r.grads.in_proj_weight = xt::empty<float>({3 * E, E});
+    r.grads.out_proj_weight = xt::empty<float>({E, E});
+    if (p.in_proj_bias.size() != 0) r.grads.in_proj_bias = xt::empty<float>({3 * E});
+    if (p.out_proj_bias.size() != 0) r.grads.out_proj_bias = xt::empty<float>({E});
+    // 5) output projection: d_concat (L, E) = dO·W_o, dW_o = dOᵀ·concat, db_o = column sums of dO
+    Buffer d_concat(meter, L * E);
+    linear_backward(L, E, E, dO.data(), E, concat.data(), E, p.out_proj_weight.data(), E,
+                    r.grads.out_proj_weight.data(), d_concat.data(),
+                    p.out_proj_bias.size() != 0 ? r.grads.out_proj_bias.data() : nullptr);
+    // 4) merge, 3) attend, 2) split: every head on its own, into dQ, dK, dV laid out as Q, K, V
+    Projected g(meter, L, S, E, pr.sharing);
+    Buffer D(meter, tiled ? H * L : 0);
+    {
+        const std::size_t workers = backward_workers(H, threads);
+        std::vector<std::unique_ptr<BackwardScratch>> tiles_of;
+        std::vector<std::unique_ptr<Buffer>> dP_of;
+        for (std::size_t w = 0; w < workers; ++w) {
+            if (tiled) tiles_of.push_back(std::make_unique<BackwardScratch>(meter, bq, bk));
+            else dP_of.push_back(std::make_unique<Buffer>(meter, L * S));
+        }
+        const OneBlasThread one;
+        parallel_for(H, workers, [&](std::size_t h, std::size_t w) {
+            const Kept kept{concat.data(), tiled ? lse.data() : nullptr, tiled ? nullptr : P.data()};
+            if (tiled) {
+                head_backward_tiled(pr, kept, d_concat.data(), L, S, E, d, h, bq, bk, D.data() + h * L, *tiles_of[w], g);
+            } else {
+                head_backward_batched(pr, kept, d_concat.data(), L, S, E, d, h, dP_of[w]->data(), g);
+            }
+        });
+    }
+    // 1) project
+    r.grads.query = xt::empty<float>({L, E});
+    if (g.sharing != Sharing::all) r.grads.key = xt::empty<float>({S, E});
+    if (g.sharing == Sharing::none) r.grads.value = xt::empty<float>({S, E});
+    project_fused_backward(p, query, key, value, g, r.grads);
+    return r;
 }
 
 }  // namespace
@@ -670,5 +950,104 @@ Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
     return out;
 }
 
+
+const std::vector<FastMethod>& backward_methods() {
+    static const std::vector<FastMethod> both{FastMethod::batched, FastMethod::tiled};
+    return both;
+}
+
+FastBackward fast_mha_backward(FastMethod method, const MhaParamsF& p, const MatrixF& query,
+                               const MatrixF& key, const MatrixF& value, const MatrixF& dO,
+                               const Tiles& tiles) {
+    if (method != FastMethod::batched && method != FastMethod::tiled) {
+        throw std::invalid_argument("fast_mha_backward: " + method_name(method) +
+                                    " has no backward pass (batched and tiled have)");
+    }
+    if (dO.shape(0) != query.shape(0) || dO.shape(1) != p.E) {
+        throw std::invalid_argument("fast_mha_backward: dO " + shape_str(dO.shape()) + " must be the output's shape (" +
+                                    std::to_string(query.shape(0)) + ", " + std::to_string(p.E) + ")");
+    }
+    threads_now();
+    MemoryMeter meter;
+    FastBackward r = mha_backward_fast(method, p, query, key, value, dO, tiles, meter);
+    r.peak_bytes = meter.peak();
+    return r;
+}
+
+std::size_t fast_backward_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
+                                      std::size_t H, const Tiles& tiles, std::size_t threads) {
+    if (method != FastMethod::batched && method != FastMethod::tiled) {
+        throw std::invalid_argument("fast_backward_extra_bytes: " + method_name(method) + " has no backward pass");
+    }
+    if (L == 0 || S == 0 || H == 0 || E % H != 0 || tiles.block_q == 0 || tiles.block_k == 0) {
+        throw std::invalid_argument(
+            "fast_backward_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
+    }
+    const std::size_t d = E / H;
+    const std::size_t qkv = (L + 2 * S) * E;  // Q, K, V; later dQ, dK, dV as much again
+    const std::size_t workers = backward_workers(H, threads);
+    std::size_t floats = 0;
+    if (method == FastMethod::batched) {
+        // kept: Q K V, concat, every head's weights; then d_concat, dQ dK dV, (L, S) per worker
+        floats = qkv + L * E + H * L * S + L * E + qkv + workers * L * S;
+    } else {
+        const std::size_t bq = std::min(tiles.block_q, L), bk = std::min(tiles.block_k, S);
+        // kept: Q K V, concat, the log-sum-exps; while the forward runs, each of its workers'
+        // tiles; then d_concat, dQ dK dV, D and two (bq, bk) tiles per worker
+        const std::size_t forward_tiles = tile_workers(L, H, bq, threads) * (bq * bk + bq * d + 2 * bq);
+        const std::size_t backward = L * E + qkv + H * L + workers * 2 * bq * bk;
+        floats = qkv + L * E + H * L + std::max(forward_tiles, backward);
+    }
+    return floats * kFloat;
+}
+
+double mha_backward_flops(std::size_t L, std::size_t S, std::size_t E) { return 2.0 * mha_flops(L, S, E); }
+
+MhaGrads mha_backward_reference(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value,
+                                const Matrix& dO, std::size_t rows) {
+    if (rows == 0) rows = 1;
+    const std::size_t L = query.shape(0), S = key.shape(0), E = p.E, H = p.H, d = p.d_head();
+    // The forward pass's keys and values, whole: every chunk of queries meets all of them.
+    const Tensor3 Kh = split_heads(project(key, p.W_k(), p.b_k()), H);
+    const Tensor3 Vh = split_heads(project(value, p.W_v(), p.b_v()), H);
+    const Matrix W_q = p.W_q();
+    const Vector b_q = p.b_q();
+    MhaGrads g;
+    g.out_proj_weight = xt::zeros<double>({E, E});
+    Matrix dQ = xt::empty<double>({L, E});
+    Tensor3 dKh = xt::zeros<double>({H, S, d}), dVh = xt::zeros<double>({H, S, d});
+    for (std::size_t i0 = 0; i0 < L; i0 += rows) {
+        auto r = xt::range(i0, std::min(L, i0 + rows));
+        const Matrix q = xt::view(query, r, xt::all()), dO_rows = xt::view(dO, r, xt::all());
+        // forward 1) to 4) for these rows
+        const Tensor3 Qh = split_heads(project(q, W_q, b_q), H);
+        const Matrix concat = merge_heads(attend_heads(Qh, Kh, Vh).output);
+        // backward 5): dW_o sums over rows, d_concat is row by row
+        const ProjectGrads out = project_backward(concat, p.out_proj_weight, dO_rows);
+        g.out_proj_weight += out.dW;
+        const Tensor3 d_heads = split_heads(out.dX, H);
+        // backward 3) in every head: dQ of these rows; dK and dV sum over rows
+        Tensor3 dQh = xt::empty<double>({H, q.shape(0), d});
+        for (std::size_t h = 0; h < H; ++h) {
+            const AttentionGrads a = attention_backward(xt::view(Qh, h), xt::view(Kh, h), xt::view(Vh, h),
+                                                        xt::view(d_heads, h));
+            xt::view(dQh, h) = a.dQ;
+            xt::view(dKh, h) += a.dK;
+            xt::view(dVh, h) += a.dV;
+        }
+        xt::view(dQ, r, xt::all()) = merge_heads(dQh);
+    }
+    // backward 1): the three input projections, whole
+    const ProjectGrads gq = project_backward(query, W_q, dQ);
+    const ProjectGrads gk = project_backward(key, p.W_k(), merge_heads(dKh));
+    const ProjectGrads gv = project_backward(value, p.W_v(), merge_heads(dVh));
+    g.in_proj_weight = xt::concatenate(xt::xtuple(gq.dW, gk.dW, gv.dW), 0);
+    if (p.in_proj_bias.size() != 0) g.in_proj_bias = xt::concatenate(xt::xtuple(gq.db, gk.db, gv.db), 0);
+    if (p.out_proj_bias.size() != 0) g.out_proj_bias = xt::sum(dO, {0});
+    g.query = gq.dX;
+    g.key = gk.dX;
+    g.value = gv.dX;
+    return g;
+}
 
 }  // namespace attn

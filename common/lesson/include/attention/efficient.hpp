@@ -20,8 +20,12 @@
 /// | `batched` | one fused projection, all heads' (H, L, S) at once, sgemm on head slices | (H, L, S) |
 /// | `tiled`   | key/value blocks with an online softmax, as FlashAttention   | grows with L, not L² |
 ///
-/// xtensor-blas stays inside common/src/fast.cpp: a chapter including this header compiles
-/// in seconds.
+/// `batched` and `tiled` also have a float32 backward pass (fast_mha_backward(), below):
+/// batched keeps every head's weights for it, tiled only each row's log-sum-exp, and makes
+/// the weights again tile by tile (FlashAttention-2's backward pass).
+///
+/// xtensor-blas stays inside common/lesson/src/efficient.cpp: a chapter including this
+/// header compiles in seconds.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +34,7 @@
 
 #include <xtensor/xtensor.hpp>
 
+#include "attention/backward.hpp"
 #include "attention/mha.hpp"
 #include "attention/types.hpp"
 
@@ -111,6 +116,66 @@ FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query
 /// they agree). `threads`: the tiled method keeps one set of tiles per thread.
 std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
                              std::size_t H, const Tiles& tiles = {}, std::size_t threads = 1);
+
+// ---- the backward pass, fast (Part V's gradients at chapter 18's speed) -------------------
+
+/// The gradients of one float32 forward pass, named as PyTorch names the `.grad` of
+/// nn.MultiheadAttention's parameters and inputs (as MhaGrads, without the intermediates).
+/// An input passed in several roles (self-attention: query = key = value, the same
+/// matrix; or key = value) gets ONE gradient, the sum of its roles', in the first role's
+/// field, and the later fields stay empty: PyTorch's x.grad after mha(x, x, x).
+struct FastGrads {
+    MatrixF in_proj_weight;   ///< (3E, E) in_proj_weight.grad
+    VectorF in_proj_bias;     ///< (3E,) in_proj_bias.grad; empty without bias
+    MatrixF out_proj_weight;  ///< (E, E) out_proj.weight.grad
+    VectorF out_proj_bias;    ///< (E,) out_proj.bias.grad; empty without bias
+    MatrixF query;            ///< (L, E) query.grad (with key's and value's if they are query)
+    MatrixF key;              ///< (S, E) key.grad (with value's if value is key); empty if key is query
+    MatrixF value;            ///< (S, E) value.grad; empty if value is key (or query)
+};
+
+/// What one forward + backward pass returns.
+struct FastBackward {
+    MatrixF output;              ///< (L, E) the forward pass's output
+    FastGrads grads;             ///< every gradient, for the upstream gradient dO
+    std::size_t peak_bytes = 0;  ///< the most extra memory held at once (MemoryMeter)
+};
+
+/// The methods with a backward pass: `batched` and `tiled`.
+const std::vector<FastMethod>& backward_methods();
+
+/// One training step's worth of multi-head attention in float32, the way `method`
+/// (batched or tiled) computes it: the forward pass on query (L, E), key (S, E), value
+/// (S, E), keeping what the backward pass needs, then the backward pass for dO (L, E),
+/// the upstream gradient ∂loss/∂output. No mask. Uses fast_threads() threads.
+///   batched  keeps every head's weights P (H, L, S) from the forward pass and runs
+///            chapter 20's five products on them, one sgemm each (memory grows with L²);
+///   tiled    keeps only each query row's log-sum-exp (H, L) and recomputes P one tile at a
+///            time from it, as FlashAttention-2 does (memory grows with L).
+/// Throws std::invalid_argument for another method. The inputs must fit and be finite
+/// (check_fast_inputs(), and dO (L, E)).
+FastBackward fast_mha_backward(FastMethod method, const MhaParamsF& p, const MatrixF& query,
+                               const MatrixF& key, const MatrixF& value, const MatrixF& dO,
+                               const Tiles& tiles = {});
+
+/// The peak extra bytes fast_mha_backward() holds for L queries, S keys, width E, H heads:
+/// the formula its buffers add up to (the tests check it against the meter). `threads`: the
+/// tiled method keeps one set of tiles per thread, the batched one (L, S) per thread.
+std::size_t fast_backward_extra_bytes(FastMethod method, std::size_t L, std::size_t S,
+                                      std::size_t E, std::size_t H, const Tiles& tiles = {},
+                                      std::size_t threads = 1);
+
+/// The float64 reference gradients of mha_backward() (no mask), computed `rows` query rows
+/// at a time: dQ of a row needs only that row, and dK, dV, the weights' gradients are sums
+/// over rows, added up chunk by chunk; never more than H·rows·S weights at once. The check
+/// for the benchmark's large sizes, field for field as MhaGrads (intermediates left empty).
+MhaGrads mha_backward_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
+                                const Matrix& value, const Matrix& dO, std::size_t rows = 512);
+
+/// Floating-point operations of one backward pass, as the benchmark counts them: twice the
+/// forward's (mha_flops). The products the methods here do come to a little more (the
+/// tiled one recomputes Q·Kᵀ: 2.5× the forward's attention flops, 2× its projections').
+double mha_backward_flops(std::size_t L, std::size_t S, std::size_t E);
 
 /// Bytes of the attention weights of every head, H·L·S floats: what PyTorch holds at once.
 std::size_t weights_bytes(std::size_t L, std::size_t S, std::size_t H);
