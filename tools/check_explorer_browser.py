@@ -339,18 +339,34 @@ def check_pytorch_module(driver, dump, shots):
     console_errors(driver, "PyTorch's fully masked batch")
 
 
-def check_docs(driver, html, shots):
-    """The explorers embedded in the docs pages: each frame shows its head view's lines."""
+def first_map_lines(build, slug, work):
+    """H·L·S of the first map of chapter SLUG's own dump (layer0/weights.npy, weights.npy, or the
+    stacked weights_head_<h>.npy), read with numpy: the lines its head view draws with no mask."""
+    dump = work / f"docs-{slug}"
+    subprocess.run([build / "bin" / slug, "--dump", dump], check=True, stdout=subprocess.DEVNULL)
+    if (dump / "layer0" / "weights.npy").exists():
+        dump = dump / "layer0"
+    if (dump / "weights.npy").exists():
+        w = np.load(dump / "weights.npy")
+        return int(np.prod(w.shape)) if w.ndim == 3 else int(np.prod(w.shape[-2:]))
+    heads = sorted(dump.glob("weights_head_*.npy"))
+    return len(heads) * int(np.prod(np.load(heads[0]).shape))
+
+
+def check_docs(driver, html, shots, build, work):
+    """The explorers embedded in the docs pages: each frame draws its chapter's weights."""
     pages = sorted(p for p in html.glob("ch*.html") if "explorer" not in p.name and
                    'class="explorer-frame"' in p.read_text(encoding="utf-8", errors="replace"))
     check(len(pages) >= 2, f"docs: pages embedding the explorer: {[p.name for p in pages]}")
     for page in pages:
+        want = first_map_lines(build, page.stem[2:], work)
         driver.get(page.as_uri())
         frame = driver.find_element(By.CSS_SELECTOR, "iframe.explorer-frame")
         driver.execute_script("arguments[0].scrollIntoView()", frame)
         driver.switch_to.frame(frame)
         drawn = lines(driver)
-        check(len(drawn) > 0, f"docs {page.name}: the embedded explorer draws {len(drawn)} lines")
+        check(len(drawn) == want, f"docs {page.name}: the embedded explorer draws the chapter's dump, "
+                                  f"{want} lines (got {len(drawn)})")
         driver.switch_to.default_content()
         shot(driver, shots, f"docs-{page.stem}")
         console_errors(driver, f"docs {page.name}")
@@ -390,7 +406,7 @@ def main():
             check_layers(driver, layers, shots)
             check_pytorch_module(driver, torch, shots)
             if args.docs:
-                check_docs(driver, args.docs.resolve(), shots)
+                check_docs(driver, args.docs.resolve(), shots, args.build.resolve(), work)
         finally:
             driver.quit()
     if failures:
