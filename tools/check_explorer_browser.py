@@ -340,17 +340,23 @@ def check_pytorch_module(driver, dump, shots):
 
 
 def first_map_lines(build, slug, work):
-    """H·L·S of the first map of chapter SLUG's own dump (layer0/weights.npy, weights.npy, or the
-    stacked weights_head_<h>.npy), read with numpy: the lines its head view draws with no mask."""
+    """The lines the head view draws for the first map of chapter SLUG's own dump (layer0/,
+    weights.npy, or the stacked weights_head_<h>.npy), read with numpy: one per (head, query,
+    key) whose weight is a number and whose key no attn_mask.npy blocks."""
     dump = work / f"docs-{slug}"
     subprocess.run([build / "bin" / slug, "--dump", dump], check=True, stdout=subprocess.DEVNULL)
     if (dump / "layer0" / "weights.npy").exists():
         dump = dump / "layer0"
     if (dump / "weights.npy").exists():
         w = np.load(dump / "weights.npy")
-        return int(np.prod(w.shape)) if w.ndim == 3 else int(np.prod(w.shape[-2:]))
-    heads = sorted(dump.glob("weights_head_*.npy"))
-    return len(heads) * int(np.prod(np.load(heads[0]).shape))
+        w = w.reshape((-1,) + w.shape[-2:])[: (1 if w.ndim == 2 else w.shape[-3])]  # (H, L, S)
+    else:
+        w = np.stack([np.load(f) for f in sorted(dump.glob("weights_head_*.npy"))])
+    blocked = np.zeros(w.shape, dtype=bool)
+    if (dump / "attn_mask.npy").exists():
+        m = np.load(dump / "attn_mask.npy")
+        blocked |= m if m.dtype == bool else np.isneginf(m)
+    return int(np.sum(~np.isnan(w) & ~blocked))
 
 
 def check_docs(driver, html, shots, build, work):
