@@ -359,6 +359,28 @@ def first_map_lines(build, slug, work):
     return int(np.sum(~np.isnan(w) & ~blocked))
 
 
+def check_unsaved_mask(driver, layers, build, work, shots):
+    """The test dump without layer 0's attn_mask.npy: "why this score" must not agree, and must
+    name the keys the missing causal mask blocked (weights exactly 0)."""
+    print("a dump whose mask file is missing")
+    dump = work / "no-mask"
+    shutil.copytree(layers, dump)
+    (dump / "layer0" / "attn_mask.npy").unlink()
+    subprocess.run([build / "bin" / "workbook_view", dump], check=True, stdout=subprocess.DEVNULL)
+    driver.get((dump / "explorer.html").as_uri())
+    tab(driver, "why")
+    Select(driver.find_element(By.ID, "why-query")).select_by_value("1")
+    Select(driver.find_element(By.ID, "why-key")).select_by_value("0")
+    said = driver.find_element(By.ID, "why-check")
+    zero = np.flatnonzero(np.load(dump / "layer0" / "weights.npy")[0, 1] == 0)  # the causal mask's keys 2-5
+    tokens = (dump / "layer0" / "tokens.txt").read_text().split("\n")
+    named = all(f"{j}: {tokens[j]}" in said.text for j in zero) and "does not hold" in said.text
+    check("differ" in said.get_attribute("class") and named,
+          f"why this score without the mask file: they differ, and keys {list(zero)} (weight exactly 0) are named")
+    shot(driver, shots, "no-mask-why-this-score")
+    console_errors(driver, "a dump whose mask file is missing")
+
+
 def check_docs(driver, html, shots, build, work):
     """The explorers embedded in the docs pages: each frame draws its chapter's weights."""
     pages = sorted(p for p in html.glob("ch*.html") if "explorer" not in p.name and
@@ -411,6 +433,7 @@ def main():
             check_chapter11(driver, d11, shots)
             check_layers(driver, layers, shots)
             check_pytorch_module(driver, torch, shots)
+            check_unsaved_mask(driver, layers, args.build.resolve(), work, shots)
             if args.docs:
                 check_docs(driver, args.docs.resolve(), shots, args.build.resolve(), work)
         finally:
