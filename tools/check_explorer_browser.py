@@ -339,18 +339,62 @@ def check_pytorch_module(driver, dump, shots):
     console_errors(driver, "PyTorch's fully masked batch")
 
 
-def check_docs(driver, html, shots):
-    """The explorers embedded in the docs pages: each frame shows its head view's lines."""
+def first_map_lines(build, slug, work):
+    """The lines the head view draws for the first map of chapter SLUG's own dump (layer0/,
+    weights.npy, or the stacked weights_head_<h>.npy), read with numpy: one per (head, query,
+    key) whose weight is a number and whose key no attn_mask.npy blocks."""
+    dump = work / f"docs-{slug}"
+    subprocess.run([build / "bin" / slug, "--dump", dump], check=True, stdout=subprocess.DEVNULL)
+    if (dump / "layer0" / "weights.npy").exists():
+        dump = dump / "layer0"
+    if (dump / "weights.npy").exists():
+        w = np.load(dump / "weights.npy")
+        w = w.reshape((-1,) + w.shape[-2:])[: (1 if w.ndim == 2 else w.shape[-3])]  # (H, L, S)
+    else:
+        w = np.stack([np.load(f) for f in sorted(dump.glob("weights_head_*.npy"))])
+    blocked = np.zeros(w.shape, dtype=bool)
+    if (dump / "attn_mask.npy").exists():
+        m = np.load(dump / "attn_mask.npy")
+        blocked |= m if m.dtype == bool else np.isneginf(m)
+    return int(np.sum(~np.isnan(w) & ~blocked))
+
+
+def check_unsaved_mask(driver, layers, build, work, shots):
+    """The test dump without layer 0's attn_mask.npy: "why this score" must not agree, and must
+    name the keys the missing causal mask blocked (weights exactly 0)."""
+    print("a dump whose mask file is missing")
+    dump = work / "no-mask"
+    shutil.copytree(layers, dump)
+    (dump / "layer0" / "attn_mask.npy").unlink()
+    subprocess.run([build / "bin" / "workbook_view", dump], check=True, stdout=subprocess.DEVNULL)
+    driver.get((dump / "explorer.html").as_uri())
+    tab(driver, "why")
+    Select(driver.find_element(By.ID, "why-query")).select_by_value("1")
+    Select(driver.find_element(By.ID, "why-key")).select_by_value("0")
+    said = driver.find_element(By.ID, "why-check")
+    zero = np.flatnonzero(np.load(dump / "layer0" / "weights.npy")[0, 1] == 0)  # the causal mask's keys 2-5
+    tokens = (dump / "layer0" / "tokens.txt").read_text().split("\n")
+    named = all(f"{j}: {tokens[j]}" in said.text for j in zero) and "does not hold" in said.text
+    check("differ" in said.get_attribute("class") and named,
+          f"why this score without the mask file: they differ, and keys {list(zero)} (weight exactly 0) are named")
+    shot(driver, shots, "no-mask-why-this-score")
+    console_errors(driver, "a dump whose mask file is missing")
+
+
+def check_docs(driver, html, shots, build, work):
+    """The explorers embedded in the docs pages: each frame draws its chapter's weights."""
     pages = sorted(p for p in html.glob("ch*.html") if "explorer" not in p.name and
                    'class="explorer-frame"' in p.read_text(encoding="utf-8", errors="replace"))
     check(len(pages) >= 2, f"docs: pages embedding the explorer: {[p.name for p in pages]}")
     for page in pages:
+        want = first_map_lines(build, page.stem[2:], work)
         driver.get(page.as_uri())
         frame = driver.find_element(By.CSS_SELECTOR, "iframe.explorer-frame")
         driver.execute_script("arguments[0].scrollIntoView()", frame)
         driver.switch_to.frame(frame)
         drawn = lines(driver)
-        check(len(drawn) > 0, f"docs {page.name}: the embedded explorer draws {len(drawn)} lines")
+        check(len(drawn) == want, f"docs {page.name}: the embedded explorer draws the chapter's dump, "
+                                  f"{want} lines (got {len(drawn)})")
         driver.switch_to.default_content()
         shot(driver, shots, f"docs-{page.stem}")
         console_errors(driver, f"docs {page.name}")
@@ -389,8 +433,9 @@ def main():
             check_chapter11(driver, d11, shots)
             check_layers(driver, layers, shots)
             check_pytorch_module(driver, torch, shots)
+            check_unsaved_mask(driver, layers, args.build.resolve(), work, shots)
             if args.docs:
-                check_docs(driver, args.docs.resolve(), shots)
+                check_docs(driver, args.docs.resolve(), shots, args.build.resolve(), work)
         finally:
             driver.quit()
     if failures:

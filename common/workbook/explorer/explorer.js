@@ -485,10 +485,18 @@
                   "weight = " + fmt(exps[j]) + " / " + fmt(total) + " = " + fmt(mine, 6)));
     const agree = (mine === null && (dumped === null || isBlocked(m, h, i, j))) ||
                   (mine !== null && dumped !== null && Math.abs(mine - dumped) < 1e-4);
+    // keys the dump gives exactly 0 where these steps do not: a mask the dump did not write
+    const zeroed = m.keys.map((_, kj) => kj).filter((kj) => m.weights[h][i][kj] === 0 && exps[kj] > 0);
+    const why = zeroed.length > 0
+      ? "The dump's weights are exactly 0 at key" + (zeroed.length > 1 ? "s " : " ") +
+        zeroed.map((kj) => tokenLabel(m.keys, kj)).join(", ") + ", where these steps give more than 0: " +
+        "a mask that the dump does not hold (it has no attn_mask.npy or key_padding_mask.npy for " +
+        "this map) would explain it."
+      : "A float mask's finite values, added to the scores, are not part of these steps; or these " +
+        "queries and keys did not make these weights.";
     parts.push(el("p", { class: agree ? "agree" : "differ", id: "why-check" }, said + " " + (agree
       ? "The steps above give the same number (to 1e-4)."
-      : "The steps above give " + fmt(mine, 6) + ": they differ. A float mask's finite values, added " +
-        "to the scores, are not part of these steps; or these queries and keys did not make these weights.")));
+      : "The steps above give " + fmt(mine, 6) + ": they differ. " + why)));
     body.replaceChildren(...parts);
   }
 
