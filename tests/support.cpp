@@ -75,7 +75,7 @@ Run parse_with_python(const std::string& kind, const std::string& text) {
                              "." + std::to_string(counter++) + "." + kind;
     fs::create_directories(fs::path(file).parent_path());
     write_bytes(file, text);
-    Run r = run_program("python3", {std::string(WORKBOOK_SOURCE_DIR) + "/tests/text/parse.py", kind, file});
+    Run r = run_program("/usr/bin/python3", {std::string(WORKBOOK_SOURCE_DIR) + "/tests/text/parse.py", kind, file});
     fs::remove(file);
     return r;
 }

@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config
           libxtensor-dev xtl-dev libxsimd-dev libxtensor-blas-dev libopenblas-dev
-          catch2 doxygen graphviz libjs-mathjax inotify-tools)
+          catch2 doxygen graphviz libjs-mathjax inotify-tools python3)
 browser=(chromium chromium-driver python3-selenium python3-numpy)
 [ "${1:-}" = "--torch" ] && packages+=(python3-torch python3-numpy)
 

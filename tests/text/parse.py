@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Parses a file with Python's own parsers, for the C++ tests (tests/support.hpp).
 
   parse.py xml FILE    exit 0 when FILE is well-formed XML; else the parser's message, exit 1
