@@ -43,6 +43,30 @@ TEST_CASE("ch23: trained, two heads take one role each (mass >= 0.8) and are rig
     CHECK(q >= 0.8);
 }
 
+TEST_CASE("ch23: on the sentences, one head learns verb -> subject and another verb -> object (mass >= 0.8)", "[ch23]") {
+    const attn::Task task = attn::subject_verb_object_task(2);
+    const attn::Model m = attn::train_quietly(task, task.steps, 25);  // the chapter's: random seed 23 + 2
+    attn::Random rng(7);
+    const attn::TaskBatch held = task.draw(rng, 300, true);
+    const attn::ModelForward f = attn::model_forward(m, held.tokens, held.targets);
+    CHECK(attn::accuracy(f, held.targets) >= 0.99);
+    // the templates, by hand from the grammar: the subject is the word before the verb, the
+    // object the sentence's last word (before the padding, token 0)
+    const auto subject = [&](std::size_t b, std::size_t i) { return held.targets(b, i) != attn::kNoTarget ? long(i) - 1 : -1L; };
+    const auto object = [&](std::size_t b, std::size_t i) {
+        if (held.targets(b, i) == attn::kNoTarget) return -1L;
+        long k = 6;
+        while (held.tokens(b, std::size_t(k)) == 0) --k;
+        return k;
+    };
+    const double s0 = attn::role_score(f, 0, 0, subject, 7), s1 = attn::role_score(f, 0, 1, subject, 7);
+    const double o0 = attn::role_score(f, 0, 0, object, 7), o1 = attn::role_score(f, 0, 1, object, 7);
+    CHECK(std::max(s0, s1) >= 0.8);
+    CHECK(std::max(o0, o1) >= 0.8);
+    CHECK((s0 >= 0.8) != (s1 >= 0.8));  // different heads
+    CHECK((s0 >= 0.8) == (o1 >= 0.8));
+}
+
 TEST_CASE("ch23: role_score is the mean weight on the template's key", "[ch23]") {
     // one sequence, L = 2, one head: weights written by hand
     attn::ModelForward f;

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
         const attn::TaskBatch sent = svo.draw(test_rng, 1000, true);
         const attn::ModelForward fs = attn::model_forward(sv, sent.tokens, sent.targets);
         const auto verb = [&](std::size_t b, std::size_t i) { return sent.targets(b, i) != attn::kNoTarget; };
-        const auto last_word = [&](std::size_t b) { long k = long(L); while (sent.tokens(b, std::size_t(k - 1)) == 0) --k; return k - 1; };
+        const auto last_word = [&](std::size_t b) { long k = long(svo.size.L); while (sent.tokens(b, std::size_t(k - 1)) == 0) --k; return k - 1; };
         const Role subject = [&](std::size_t b, std::size_t i) { return verb(b, i) ? long(i) - 1 : -1L; };
         const Role object = [&](std::size_t b, std::size_t i) { return verb(b, i) ? last_word(b) : -1L; };
         role_table(ch, fs, {{"subject", subject}, {"object", object},
