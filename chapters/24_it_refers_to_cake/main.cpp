@@ -157,9 +157,10 @@ int main(int argc, char** argv) {
         //! [step4]
 
         if (!dump.empty()) {
-            attn::dump_layers(attn::checkpoint_dir(dump, 0), first_state, attn::model_forward(first_state, one(task, cake), {}), 0, cake);
-            attn::dump_layers(attn::checkpoint_dir(dump, steps), two, fc, 0, cake);
-            attn::dump_layers(dump, two, fc, 0, cake);
+            const attn::Tokens example = one(task, cake);
+            attn::dump_layers(attn::checkpoint_dir(dump, 0), first_state, attn::model_forward(first_state, example, {}), 0, cake, &example);
+            attn::dump_layers(attn::checkpoint_dir(dump, steps), two, fc, 0, cake, &example);
+            attn::dump_layers(dump, two, fc, 0, cake, &example);
             attn::dump_state_dict(dump, two);
         }
     });

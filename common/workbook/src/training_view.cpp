@@ -6,9 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <xtensor/xadapt.hpp>
+#include <xtensor/xbuilder.hpp>
 #include <xtensor/xview.hpp>
 
 #include "workbook/errors.hpp"
@@ -45,8 +47,13 @@ std::uint64_t seed_option(const Chapter& ch, std::uint64_t fallback) {
 }
 
 void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, std::size_t b,
-                 const std::vector<std::string>& words) {
+                 const std::vector<std::string>& words, const Tokens* tokens) {
     const std::size_t L = words.size();
+    Matrix mask = xt::zeros<double>({L, L});  // (L, L) additive: the padding keys blocked
+    const bool masked = tokens != nullptr && m.size.pad >= 0;
+    for (std::size_t j = 0; masked && j < L; ++j) {
+        if ((*tokens)(b, j) == m.size.pad) xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
+    }
     make_dir(dir);
     write_text(dir + "/tokens.txt", lines(words));
     for (std::size_t i = 0; i < m.layers.size(); ++i) {
@@ -61,6 +68,7 @@ void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, 
         write_text(d + "/tokens.txt", lines(words));
         dump_npy(d + "/query.npy", layer_input(f, i, b, L));
         dump_npy(d + "/weights.npy", head_weights(f, i, b));
+        if (masked) dump_npy(d + "/attn_mask.npy", mask);
     }
 }
 

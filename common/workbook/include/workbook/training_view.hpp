@@ -26,8 +26,10 @@ namespace attn {
 std::uint64_t seed_option(const Chapter& ch, std::uint64_t fallback);
 
 /// Writes DIR/tokens.txt and DIR/layer\<i\>/ for sequence b of a forward pass (see above).
+/// With `tokens` (the batch f was run on) and a model with a padding id, each layer also gets
+/// attn_mask.npy (L, L): −∞ on the padding keys, as the forward pass blocked them, 0 elsewhere.
 void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, std::size_t b,
-                 const std::vector<std::string>& words);
+                 const std::vector<std::string>& words, const Tokens* tokens = nullptr);
 
 /// Writes every parameter as DIR/\<state_dict name\>.npy.
 void dump_state_dict(const std::string& dir, Model& m);
