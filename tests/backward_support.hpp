@@ -10,15 +10,16 @@
 
 #include "support.hpp"
 
-#include <workbook/npy.hpp>
 #include <attention/types.hpp>
+#include <workbook/npy.hpp>
 
 namespace wbtest {
 
 /// ∂f/∂X by central differences, (f(X + h) − f(X − h)) / 2h one entry at a time. Written
 /// again here so that no test checks the library with the library's own numerical_gradient.
-inline xt::xarray<double> central_differences(const std::function<double(const xt::xarray<double>&)>& f,
-                                              xt::xarray<double> X, double h = 1e-5) {
+inline xt::xarray<double> central_differences(
+        const std::function<double(const xt::xarray<double>&)>& f, xt::xarray<double> X,
+        double h = 1e-5) {
     xt::xarray<double> grad = xt::zeros<double>(X.shape());
     for (std::size_t i = 0; i < X.size(); ++i) {
         const double keep = X.flat(i);
@@ -63,13 +64,13 @@ inline double abs_error(const xt::xarray<double>& actual, const xt::xarray<doubl
 
 /// CHECKs that a gradient is within `tol` of its reference, relative to the reference's
 /// largest entry, saying which gradient it is and by how much it misses.
-#define CHECK_GRAD(what, actual, expected, tol)                                              \
-    do {                                                                                     \
-        const double rel_ = wbtest::rel_error((actual), (expected));                         \
-        INFO(what << ": relative error " << rel_ << " (tolerance " << (tol) << "), shapes "  \
-                  << attn::shape_str(xt::xarray<double>(actual).shape()) << " and "          \
-                  << attn::shape_str(xt::xarray<double>(expected).shape()));                 \
-        CHECK(rel_ <= (tol));                                                                \
+#define CHECK_GRAD(what, actual, expected, tol)                                             \
+    do {                                                                                    \
+        const double rel_ = wbtest::rel_error((actual), (expected));                        \
+        INFO(what << ": relative error " << rel_ << " (tolerance " << (tol) << "), shapes " \
+                  << attn::shape_str(xt::xarray<double>(actual).shape()) << " and "         \
+                  << attn::shape_str(xt::xarray<double>(expected).shape()));                \
+        CHECK(rel_ <= (tol));                                                               \
     } while (false)
 
 }  // namespace wbtest

@@ -41,8 +41,8 @@ std::string quote(const std::string& s) {
 Run run_program(const std::string& program, const std::vector<std::string>& args) {
     static int counter = 0;
     const std::string base = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/" +
-                             fs::path(program).filename().string() + "." + std::to_string(::getpid()) + "." +
-                             std::to_string(counter++);
+                             fs::path(program).filename().string() + "." +
+                             std::to_string(::getpid()) + "." + std::to_string(counter++);
     fs::create_directories(fs::path(base).parent_path());
     std::string cmd = quote(program);
     for (const auto& a : args) cmd += " " + quote(a);
@@ -59,7 +59,8 @@ Run run_program(const std::string& program, const std::vector<std::string>& args
 
 std::string chapter_path(const std::string& slug) {
     const char* dir = std::getenv("WORKBOOK_CHAPTER_BIN");
-    return (dir && *dir ? std::string(dir) : std::string(WORKBOOK_BINARY_DIR) + "/bin") + "/" + slug;
+    return (dir && *dir ? std::string(dir) : std::string(WORKBOOK_BINARY_DIR) + "/bin") + "/" +
+           slug;
 }
 
 Run run_chapter(const std::string& slug, const std::vector<std::string>& args) {
@@ -71,11 +72,13 @@ namespace {
 // Runs tests/text/parse.py KIND on text (through a file): Python's own parsers.
 Run parse_with_python(const std::string& kind, const std::string& text) {
     static int counter = 0;
-    const std::string file = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/parse." + std::to_string(::getpid()) +
-                             "." + std::to_string(counter++) + "." + kind;
+    const std::string file = std::string(WORKBOOK_BINARY_DIR) + "/test-runs/parse." +
+                             std::to_string(::getpid()) + "." + std::to_string(counter++) + "." +
+                             kind;
     fs::create_directories(fs::path(file).parent_path());
     write_bytes(file, text);
-    Run r = run_program("/usr/bin/python3", {std::string(WORKBOOK_SOURCE_DIR) + "/tests/text/parse.py", kind, file});
+    Run r = run_program("/usr/bin/python3",
+                        {std::string(WORKBOOK_SOURCE_DIR) + "/tests/text/parse.py", kind, file});
     fs::remove(file);
     return r;
 }
@@ -84,7 +87,8 @@ Run parse_with_python(const std::string& kind, const std::string& text) {
 
 std::string xml_problem(const std::string& doc) {
     const Run r = parse_with_python("xml", doc);
-    return r.status == 0 ? "" : r.out + r.err + (r.out.empty() && r.err.empty() ? "python3 failed" : "");
+    return r.status == 0 ? ""
+                         : r.out + r.err + (r.out.empty() && r.err.empty() ? "python3 failed" : "");
 }
 
 std::vector<std::map<std::string, std::string>> json_lines(const std::string& text) {
@@ -132,7 +136,8 @@ attn::Matrix fixture_matrix(const std::string& relative) {
 }
 
 TempDir::TempDir(const std::string& name) {
-    path_ = std::string(WORKBOOK_BINARY_DIR) + "/test-tmp/" + name + "." + std::to_string(::getpid());
+    path_ = std::string(WORKBOOK_BINARY_DIR) + "/test-tmp/" + name + "." +
+            std::to_string(::getpid());
     fs::remove_all(path_);
     fs::create_directories(path_);
 }
@@ -152,7 +157,8 @@ void write_npy_f32(const std::string& path, const xt::xarray<double>& a) {
     xt::dump_npy(path, f);
 }
 
-std::string run_dumping(const std::string& slug, const TempDir& out, std::vector<std::string> args) {
+std::string run_dumping(const std::string& slug, const TempDir& out,
+                        std::vector<std::string> args) {
     args.insert(args.end(), {"--dump", out.path(), "--no-color"});
     const Run r = run_chapter(slug, args);
     INFO(r.err);
@@ -175,8 +181,8 @@ bool NearMatcher::match(const xt::xarray<double>& actual) const {
     const std::size_t at = d.at;
     if (worst <= tol_) return true;
     std::ostringstream s;
-    s << "largest difference " << worst << " > " << tol_ << " at flat index " << at
-      << ": got " << actual.flat(at) << ", expected " << expected_.flat(at);
+    s << "largest difference " << worst << " > " << tol_ << " at flat index " << at << ": got "
+      << actual.flat(at) << ", expected " << expected_.flat(at);
     why_ = s.str();
     return false;
 }
@@ -219,7 +225,7 @@ void check_recorded_output(const std::string& slug) {
     INFO("stderr: " << r.err);
     REQUIRE(r.status == 0);
     const std::string diff =
-        first_difference(source_file("chapters/" + slug + "/expected.txt"), r.out);
+            first_difference(source_file("chapters/" + slug + "/expected.txt"), r.out);
     INFO("the output differs from chapters/" << slug << "/expected.txt at " << diff);
     CHECK(diff.empty());
 }
@@ -261,10 +267,12 @@ void write_plain_module(const TempDir& dir, std::size_t E) {
     attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(E));
 }
 
-void check_against_torch(const std::string& dumped, const std::string& fixture_case, const std::string& name) {
+void check_against_torch(const std::string& dumped, const std::string& fixture_case,
+                         const std::string& name) {
     INFO(fixture_case << ": " << name);
     const auto ours = attn::load_npy(dumped).data;
-    CHECK_THAT(ours, Near(fixture("multihead_attention/" + fixture_case + "/" + name + "64.npy"), 1e-9));
+    CHECK_THAT(ours,
+               Near(fixture("multihead_attention/" + fixture_case + "/" + name + "64.npy"), 1e-9));
     const auto torch32 = fixture("multihead_attention/" + fixture_case + "/" + name + ".npy");
     double largest = 1.0;
     for (double x : torch32) largest = std::isfinite(x) ? std::max(largest, std::abs(x)) : largest;

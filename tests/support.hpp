@@ -17,9 +17,9 @@ namespace wbtest {
 
 /// What a program printed and how it ended.
 struct Run {
-    int status = -1;      ///< exit status
-    std::string out;      ///< stdout
-    std::string err;      ///< stderr
+    int status = -1;  ///< exit status
+    std::string out;  ///< stdout
+    std::string err;  ///< stderr
 };
 
 /// Runs a program (a path, or a name found on PATH) with the arguments (each one shell-quoted).
@@ -60,7 +60,8 @@ private:
 
 /// Runs chapter `slug` with `args`, then `--dump out --no-color`; requires exit status 0 and
 /// returns its stdout.
-std::string run_dumping(const std::string& slug, const TempDir& out, std::vector<std::string> args = {});
+std::string run_dumping(const std::string& slug, const TempDir& out,
+                        std::vector<std::string> args = {});
 /// What a `--dump` wrote as out/name.npy, as doubles.
 xt::xarray<double> dumped(const TempDir& out, const std::string& name);
 
@@ -73,7 +74,8 @@ void write_npy_f32(const std::string& path, const xt::xarray<double>& a);
 /// description names the shapes, the worst entry and its index.
 class NearMatcher : public Catch::MatcherBase<xt::xarray<double>> {
 public:
-    NearMatcher(xt::xarray<double> expected, double tol) : expected_(std::move(expected)), tol_(tol) {}
+    NearMatcher(xt::xarray<double> expected, double tol)
+        : expected_(std::move(expected)), tol_(tol) {}
     bool match(const xt::xarray<double>& actual) const override;
     std::string describe() const override;
 
@@ -84,7 +86,9 @@ private:
 };
 
 /// CHECK_THAT(actual, Near(expected, 1e-12))
-inline NearMatcher Near(const xt::xarray<double>& expected, double tol) { return {expected, tol}; }
+inline NearMatcher Near(const xt::xarray<double>& expected, double tol) {
+    return {expected, tol};
+}
 
 /// The first line where two texts differ, shown side by side, or "" when equal.
 std::string first_difference(const std::string& expected, const std::string& actual);
@@ -130,6 +134,7 @@ void write_plain_module(const TempDir& dir, std::size_t E);
 /// its float64 run (<name>64.npy) to 1e-9, and its float32 run (<name>.npy) to 1e-5
 /// absolute, or, where the values are so large that float32 itself cannot hold 1e-5 (its
 /// spacing near 75 is 8e-6), 1e-5 relative to the largest value.
-void check_against_torch(const std::string& dumped, const std::string& fixture_case, const std::string& name);
+void check_against_torch(const std::string& dumped, const std::string& fixture_case,
+                         const std::string& name);
 
 }  // namespace wbtest

@@ -11,13 +11,13 @@
 
 #include <attention/attention.hpp>
 #include <attention/backward.hpp>
-#include <workbook/inputs.hpp>
-#include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/kv_cache.hpp>
 #include <attention/masks.hpp>
+#include <attention/mha.hpp>
 #include <attention/positions.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using attn::MhaParams;
@@ -70,7 +70,8 @@ struct Batch {
 double batch_loss(const Batch& c) {
     const Tensor3& k = c.self ? c.query : c.key;
     const Tensor3& v = c.self ? c.query : c.value;
-    const attn::MhaBatch out = attn::mha_forward_batch(c.p, c.query, k, v, c.attn_mask, c.key_padding_mask);
+    const attn::MhaBatch out =
+            attn::mha_forward_batch(c.p, c.query, k, v, c.attn_mask, c.key_padding_mask);
     return xt::sum(out.output * c.dO)();
 }
 
@@ -79,7 +80,7 @@ void check_batch_by_differences(Batch c) {
     const Tensor3& k = c.self ? c.query : c.key;
     const Tensor3& v = c.self ? c.query : c.value;
     const attn::MhaBatchGrads g =
-        attn::mha_backward_batch(c.p, c.query, k, v, c.dO, c.attn_mask, c.key_padding_mask);
+            attn::mha_backward_batch(c.p, c.query, k, v, c.dO, c.attn_mask, c.key_padding_mask);
     const auto by = [&](auto set) {
         return [&c, set](const Array& x) {
             Batch moved = c;
@@ -88,25 +89,38 @@ void check_batch_by_differences(Batch c) {
         };
     };
     CHECK_GRAD("in_proj_weight.grad", g.in_proj_weight,
-               central_differences(by([](Batch& b, const Array& x) { b.p.in_proj_weight = x; }), c.p.in_proj_weight), kFd);
+               central_differences(by([](Batch& b, const Array& x) { b.p.in_proj_weight = x; }),
+                                   c.p.in_proj_weight),
+               kFd);
     CHECK_GRAD("out_proj.weight.grad", g.out_proj_weight,
-               central_differences(by([](Batch& b, const Array& x) { b.p.out_proj_weight = x; }), c.p.out_proj_weight), kFd);
+               central_differences(by([](Batch& b, const Array& x) { b.p.out_proj_weight = x; }),
+                                   c.p.out_proj_weight),
+               kFd);
     if (c.p.in_proj_bias.size() != 0) {
         CHECK_GRAD("in_proj_bias.grad", g.in_proj_bias,
-                   central_differences(by([](Batch& b, const Array& x) { b.p.in_proj_bias = x; }), c.p.in_proj_bias), kFd);
+                   central_differences(by([](Batch& b, const Array& x) { b.p.in_proj_bias = x; }),
+                                       c.p.in_proj_bias),
+                   kFd);
         CHECK_GRAD("out_proj.bias.grad", g.out_proj_bias,
-                   central_differences(by([](Batch& b, const Array& x) { b.p.out_proj_bias = x; }), c.p.out_proj_bias), kFd);
+                   central_differences(by([](Batch& b, const Array& x) { b.p.out_proj_bias = x; }),
+                                       c.p.out_proj_bias),
+                   kFd);
     } else {
         CHECK(g.in_proj_bias.size() == 0);
         CHECK(g.out_proj_bias.size() == 0);
     }
-    const Array d_query = central_differences(by([](Batch& b, const Array& x) { b.query = x; }), c.query);
+    const Array d_query =
+            central_differences(by([](Batch& b, const Array& x) { b.query = x; }), c.query);
     if (c.self) {  // one tensor used three times: its gradient is the sum of three
         CHECK_GRAD("x.grad = query + key + value", Array(g.query + g.key + g.value), d_query, kFd);
     } else {
         CHECK_GRAD("query.grad", g.query, d_query, kFd);
-        CHECK_GRAD("key.grad", g.key, central_differences(by([](Batch& b, const Array& x) { b.key = x; }), c.key), kFd);
-        CHECK_GRAD("value.grad", g.value, central_differences(by([](Batch& b, const Array& x) { b.value = x; }), c.value), kFd);
+        CHECK_GRAD("key.grad", g.key,
+                   central_differences(by([](Batch& b, const Array& x) { b.key = x; }), c.key),
+                   kFd);
+        CHECK_GRAD("value.grad", g.value,
+                   central_differences(by([](Batch& b, const Array& x) { b.value = x; }), c.value),
+                   kFd);
     }
 }
 
@@ -123,11 +137,15 @@ Batch random_batch(attn::Random& rng, std::size_t B, std::size_t L, std::size_t 
 
 // ---- PyTorch's fixtures ----------------------------------------------------------------
 
-std::string fixture_dir(const std::string& sub) { return wbtest::fixture_path(sub); }
+std::string fixture_dir(const std::string& sub) {
+    return wbtest::fixture_path(sub);
+}
 bool has_file(const std::string& sub, const std::string& file) {
     return std::ifstream(fixture_dir(sub) + "/" + file).good();
 }
-Array fx(const std::string& sub, const std::string& file) { return wbtest::fixture(sub + "/" + file); }
+Array fx(const std::string& sub, const std::string& file) {
+    return wbtest::fixture(sub + "/" + file);
+}
 
 }  // namespace
 
@@ -143,7 +161,8 @@ TEST_CASE("backward: the softmax Jacobian, by hand", "[backward]") {
     CHECK_THAT(attn::softmax_jacobian(Vector{1.0}), Near(Matrix{{0.0}}, 0));
 }
 
-TEST_CASE("backward: the softmax Jacobian equals central differences of the softmax", "[backward]") {
+TEST_CASE("backward: the softmax Jacobian equals central differences of the softmax",
+          "[backward]") {
     attn::Random rng(1901);
     for (int trial = 0; trial < 5; ++trial) {
         const std::size_t S = rng.integer(1, 7);
@@ -160,7 +179,7 @@ TEST_CASE("backward: the softmax Jacobian equals central differences of the soft
         CHECK_GRAD("J", J, fd, kFd);
         CHECK_THAT(J, Near(Matrix(xt::transpose(J)), 0));  // symmetric
         const Vector row_sums = xt::sum(J, {1});
-        CHECK(xt::amax(xt::abs(row_sums))() < 1e-15);      // every row sums to 0
+        CHECK(xt::amax(xt::abs(row_sums))() < 1e-15);  // every row sums to 0
     }
 }
 
@@ -171,11 +190,13 @@ TEST_CASE("backward: softmax_backward equals central differences on random shape
         const Matrix x = rng.normal_matrix(L, S, 3.0), G = rng.normal_matrix(L, S);
         const Matrix dx = attn::softmax_backward(attn::softmax(x), G);
         INFO("(L, S) = (" << L << ", " << S << ")");
-        CHECK_GRAD("dx", dx, central_differences([&](const Array& z) { return softmax_loss(z, G); }, x), kFd);
+        CHECK_GRAD("dx", dx,
+                   central_differences([&](const Array& z) { return softmax_loss(z, G); }, x), kFd);
     }
 }
 
-TEST_CASE("backward: softmax_backward is each row's Jacobian times the upstream gradient", "[backward]") {
+TEST_CASE("backward: softmax_backward is each row's Jacobian times the upstream gradient",
+          "[backward]") {
     attn::Random rng(1903);
     const Matrix x = rng.normal_matrix(4, 5), G = rng.normal_matrix(4, 5);
     const Matrix y = attn::softmax(x), dx = attn::softmax_backward(y, G);
@@ -188,7 +209,8 @@ TEST_CASE("backward: softmax_backward is each row's Jacobian times the upstream 
         }
     }
     // And by hand: y = [½, ½], g = [1, 0]: Σ g·y = ½, dx = [½·½, ½·(−½)] = [¼, −¼].
-    CHECK_THAT(attn::softmax_backward(Matrix{{0.5, 0.5}}, Matrix{{1, 0}}), Near(Matrix{{0.25, -0.25}}, 0));
+    CHECK_THAT(attn::softmax_backward(Matrix{{0.5, 0.5}}, Matrix{{1, 0}}),
+               Near(Matrix{{0.25, -0.25}}, 0));
 }
 
 TEST_CASE("backward: softmax is blind to adding a constant to a row, so each row of dx sums to 0",
@@ -215,7 +237,8 @@ TEST_CASE("backward: a saturated softmax passes back almost no gradient", "[back
     double previous = kInf;
     for (const double c : {1.0, 2.0, 4.0, 8.0, 16.0, 32.0}) {
         const Matrix x = Matrix{{2, 1, 0, -1}} * c;
-        const double norm = std::sqrt(xt::sum(xt::square(attn::softmax_backward(attn::softmax(x), g)))());
+        const double norm =
+                std::sqrt(xt::sum(xt::square(attn::softmax_backward(attn::softmax(x), g)))());
         INFO("c = " << c);
         CHECK(norm < previous);
         previous = norm;
@@ -227,9 +250,12 @@ TEST_CASE("backward: a saturated softmax passes back almost no gradient", "[back
 }
 
 TEST_CASE("backward: the softmax backward's input check rejects shapes that differ", "[backward]") {
-    CHECK_THROWS_AS(attn::check_gradient("dy", Matrix{{1, 2, 3}}, "the softmax y", Matrix{{0.5, 0.5}}), attn::InputError);
-    CHECK_THROWS_WITH(attn::check_gradient("dy", Matrix{{1, 2, 3}}, "the softmax y", Matrix{{0.5, 0.5}}),
-                      Catch::Contains("(1, 3)") && Catch::Contains("(1, 2)"));
+    CHECK_THROWS_AS(
+            attn::check_gradient("dy", Matrix{{1, 2, 3}}, "the softmax y", Matrix{{0.5, 0.5}}),
+            attn::InputError);
+    CHECK_THROWS_WITH(
+            attn::check_gradient("dy", Matrix{{1, 2, 3}}, "the softmax y", Matrix{{0.5, 0.5}}),
+            Catch::Contains("(1, 3)") && Catch::Contains("(1, 2)"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -264,19 +290,36 @@ TEST_CASE("backward: every attention gradient equals central differences on rand
             INFO("L, S, d_k, d_v = " << L << ", " << S << ", " << d_k << ", " << d_v
                                      << (m ? ", masked" : ""));
             const attn::AttentionGrads g = attn::attention_backward(Q, K, V, dO, m);
-            CHECK_GRAD("dQ", g.dQ, central_differences([&](const Array& x) { return attention_loss(x, K, V, dO, m); }, Q), kFd);
-            CHECK_GRAD("dK", g.dK, central_differences([&](const Array& x) { return attention_loss(Q, x, V, dO, m); }, K), kFd);
-            CHECK_GRAD("dV", g.dV, central_differences([&](const Array& x) { return attention_loss(Q, K, x, dO, m); }, V), kFd);
+            CHECK_GRAD("dQ", g.dQ,
+                       central_differences(
+                               [&](const Array& x) { return attention_loss(x, K, V, dO, m); }, Q),
+                       kFd);
+            CHECK_GRAD("dK", g.dK,
+                       central_differences(
+                               [&](const Array& x) { return attention_loss(Q, x, V, dO, m); }, K),
+                       kFd);
+            CHECK_GRAD("dV", g.dV,
+                       central_differences(
+                               [&](const Array& x) { return attention_loss(Q, K, x, dO, m); }, V),
+                       kFd);
             // dP: the loss as a function of the weights P, Σ dO ∘ (P·V)
             const Matrix P = attn::attention(Q, K, V, m).weights;
-            CHECK_GRAD("dP", g.dP, central_differences([&](const Array& x) {
-                return double(xt::sum(attn::weighted_sum(x, V) * dO)()); }, P), kFd);
+            CHECK_GRAD("dP", g.dP,
+                       central_differences(
+                               [&](const Array& x) {
+                                   return double(xt::sum(attn::weighted_sum(x, V) * dO)());
+                               },
+                               P),
+                       kFd);
             // dS: the loss as a function of the scaled scores S (mask included)
             const Matrix Sc = attn::attention(Q, K, V, m).scaled_scores;
             const Matrix finite = xt::where(xt::isinf(Sc), 0.0, Sc);  // move only the finite ones
-            const Array fd_S = central_differences([&](const Array& x) {
-                const Matrix s = xt::where(xt::isinf(Sc), Sc, x);
-                return double(xt::sum(attn::weighted_sum(attn::softmax(s), V) * dO)()); }, finite);
+            const Array fd_S = central_differences(
+                    [&](const Array& x) {
+                        const Matrix s = xt::where(xt::isinf(Sc), Sc, x);
+                        return double(xt::sum(attn::weighted_sum(attn::softmax(s), V) * dO)());
+                    },
+                    finite);
             CHECK_GRAD("dS", g.dS, fd_S, kFd);
         }
     }
@@ -304,11 +347,13 @@ TEST_CASE("backward: the loop version equals the vectorised one", "[backward]") 
 
 TEST_CASE("backward: dS's row term rowsum(dO ∘ O) equals rowsum(dP ∘ P)", "[backward]") {
     attn::Random rng(2003);
-    const Matrix Q = rng.normal_matrix(4, 3), K = rng.normal_matrix(6, 3), V = rng.normal_matrix(6, 5);
+    const Matrix Q = rng.normal_matrix(4, 3), K = rng.normal_matrix(6, 3),
+                 V = rng.normal_matrix(6, 5);
     const Matrix dO = rng.normal_matrix(4, 5);
     const attn::Attention a = attn::attention(Q, K, V);
     const attn::AttentionGrads g = attn::attention_backward(Q, K, V, dO);
-    const Vector by_output = xt::sum(dO * a.output, {1}), by_weights = xt::sum(g.dP * a.weights, {1});
+    const Vector by_output = xt::sum(dO * a.output, {1}),
+                 by_weights = xt::sum(g.dP * a.weights, {1});
     CHECK_THAT(by_output, Near(by_weights, 1e-13));
     // and so dS is the softmax backward of dP
     CHECK_THAT(g.dS, Near(attn::softmax_backward(a.weights, g.dP), 1e-13));
@@ -317,17 +362,20 @@ TEST_CASE("backward: dS's row term rowsum(dO ∘ O) equals rowsum(dP ∘ P)", "[
 TEST_CASE("backward: no gradient reaches a masked position", "[backward]") {
     attn::Random rng(2004);
     const std::size_t L = 4, S = 5;
-    const Matrix Q = rng.normal_matrix(L, 3), K = rng.normal_matrix(S, 3), V = rng.normal_matrix(S, 2);
+    const Matrix Q = rng.normal_matrix(L, 3), K = rng.normal_matrix(S, 3),
+                 V = rng.normal_matrix(S, 2);
     const Matrix dO = rng.normal_matrix(L, 2);
     Matrix mask = xt::zeros<double>({L, S});
-    xt::col(mask, 3) = -kInf;                  // key 3 blocked for every query
-    mask(0, 1) = mask(2, 4) = -kInf;           // and two single positions
+    xt::col(mask, 3) = -kInf;         // key 3 blocked for every query
+    mask(0, 1) = mask(2, 4) = -kInf;  // and two single positions
     const attn::AttentionGrads g = attn::attention_backward(Q, K, V, dO, &mask);
     for (std::size_t i = 0; i < L; ++i)
         for (std::size_t j = 0; j < S; ++j) {
             INFO("query " << i << ", key " << j);
-            if (std::isinf(mask(i, j))) CHECK(g.dS(i, j) == 0.0);
-            else CHECK(g.dS(i, j) != 0.0);
+            if (std::isinf(mask(i, j)))
+                CHECK(g.dS(i, j) == 0.0);
+            else
+                CHECK(g.dS(i, j) != 0.0);
         }
     // key 3 is seen by nobody: its key and its value get exactly zero gradient
     CHECK(xt::all(xt::equal(xt::row(g.dK, 3), 0.0)));
@@ -341,9 +389,11 @@ TEST_CASE("backward: no gradient reaches a masked position", "[backward]") {
     CHECK(attention_loss(Q, K_moved, V, dO, &mask) == attention_loss(Q, K, V, dO, &mask));
 }
 
-TEST_CASE("backward: a fully masked row: NaN in its row of dQ and in all of dK and dV", "[backward]") {
+TEST_CASE("backward: a fully masked row: NaN in its row of dQ and in all of dK and dV",
+          "[backward]") {
     attn::Random rng(2005);
-    const Matrix Q = rng.normal_matrix(3, 2), K = rng.normal_matrix(4, 2), V = rng.normal_matrix(4, 2);
+    const Matrix Q = rng.normal_matrix(3, 2), K = rng.normal_matrix(4, 2),
+                 V = rng.normal_matrix(4, 2);
     const Matrix dO = rng.normal_matrix(3, 2);
     Matrix mask = xt::zeros<double>({3, 4});
     xt::row(mask, 1) = -kInf;  // query 1 may see nothing
@@ -363,17 +413,21 @@ TEST_CASE("backward: a fully masked row: NaN in its row of dQ and in all of dK a
 }
 
 TEST_CASE("backward: attention_backward matches PyTorch's autograd (float64)", "[backward]") {
-    for (const std::string c : {"toy", "toy_causal", "cross", "masked", "float_mask", "fully_masked"}) {
+    for (const std::string c :
+         {"toy", "toy_causal", "cross", "masked", "float_mask", "fully_masked"}) {
         SECTION(c) {
             const std::string dir = "attention_backward/" + c;
             const Matrix Q = fx(dir, "query.npy"), K = fx(dir, "key.npy"), V = fx(dir, "value.npy");
             const Matrix dO = fx(dir, "grad_output.npy");
             std::optional<Matrix> mask;
-            if (has_file(dir, "attn_mask.npy")) mask = Matrix(attn::additive_mask(attn::load_npy(fixture_dir(dir) + "/attn_mask.npy")));
+            if (has_file(dir, "attn_mask.npy"))
+                mask = Matrix(
+                        attn::additive_mask(attn::load_npy(fixture_dir(dir) + "/attn_mask.npy")));
             for (const bool loops : {false, true}) {
                 INFO(c << (loops ? ", loops" : ", vectorised"));
-                const attn::AttentionGrads g = loops ? attn::attention_backward_loop(Q, K, V, dO, mask ? &*mask : nullptr)
-                                                     : attn::attention_backward(Q, K, V, dO, mask ? &*mask : nullptr);
+                const attn::AttentionGrads g =
+                        loops ? attn::attention_backward_loop(Q, K, V, dO, mask ? &*mask : nullptr)
+                              : attn::attention_backward(Q, K, V, dO, mask ? &*mask : nullptr);
                 CHECK_THAT(g.dQ, Near(fx(dir, "dQ.npy"), 1e-12));
                 CHECK_THAT(g.dK, Near(fx(dir, "dK.npy"), 1e-12));
                 CHECK_THAT(g.dV, Near(fx(dir, "dV.npy"), 1e-12));
@@ -384,8 +438,10 @@ TEST_CASE("backward: attention_backward matches PyTorch's autograd (float64)", "
     }
 }
 
-TEST_CASE("backward: with masked_fill, PyTorch zeroes the blocked scores' gradient: 0, not NaN, in dQ",
-          "[backward]") {
+TEST_CASE(
+        "backward: with masked_fill, PyTorch zeroes the blocked scores' gradient: 0, not NaN, in "
+        "dQ",
+        "[backward]") {
     // fully_masked_fill: query 2 sees no key, and the mask was applied with masked_fill, whose
     // backward sets the gradient of every blocked score to 0 (an added −∞ passes it on).
     const std::string dir = "attention_backward/fully_masked_fill";
@@ -399,16 +455,21 @@ TEST_CASE("backward: with masked_fill, PyTorch zeroes the blocked scores' gradie
     CHECK_THAT(Matrix(attn::weighted_sum(dS_filled, K) * scale), Near(fx(dir, "dQ.npy"), 1e-12));
     CHECK(xt::all(xt::equal(xt::row(fx(dir, "dQ.npy"), 2), 0.0)));
     CHECK_FALSE(xt::any(xt::isnan(fx(dir, "dK.npy"))));  // and dK is finite
-    CHECK_THAT(g.dV, Near(fx(dir, "dV.npy"), 1e-12));  // NaN in both
+    CHECK_THAT(g.dV, Near(fx(dir, "dV.npy"), 1e-12));    // NaN in both
     CHECK(xt::all(xt::isnan(g.dV)));
 }
 
-TEST_CASE("backward: attention_backward's input check rejects shapes that do not fit", "[backward]") {
-    const Matrix Q = xt::ones<double>({3, 4}), K = xt::ones<double>({2, 4}), V = xt::ones<double>({2, 5});
-    CHECK_THROWS_WITH(attn::check_attention_backward(Q, K, V, nullptr, xt::ones<double>({3, 4})),
-                      Catch::Contains("dO") && Catch::Contains("(3, 4)") && Catch::Contains("(3, 5)"));
-    CHECK_THROWS_AS(attn::check_attention_backward(Q, K, V, nullptr, xt::ones<double>({2, 5})), attn::InputError);
-    CHECK_THROWS_AS(attn::check_attention_backward(Q, xt::ones<double>({2, 3}), V, nullptr, xt::ones<double>({3, 5})),
+TEST_CASE("backward: attention_backward's input check rejects shapes that do not fit",
+          "[backward]") {
+    const Matrix Q = xt::ones<double>({3, 4}), K = xt::ones<double>({2, 4}),
+                 V = xt::ones<double>({2, 5});
+    CHECK_THROWS_WITH(
+            attn::check_attention_backward(Q, K, V, nullptr, xt::ones<double>({3, 4})),
+            Catch::Contains("dO") && Catch::Contains("(3, 4)") && Catch::Contains("(3, 5)"));
+    CHECK_THROWS_AS(attn::check_attention_backward(Q, K, V, nullptr, xt::ones<double>({2, 5})),
+                    attn::InputError);
+    CHECK_THROWS_AS(attn::check_attention_backward(Q, xt::ones<double>({2, 3}), V, nullptr,
+                                                   xt::ones<double>({3, 5})),
                     attn::InputError);
 }
 
@@ -418,44 +479,60 @@ TEST_CASE("backward: attention_backward's input check rejects shapes that do not
 TEST_CASE("backward: project_backward by hand and by central differences", "[backward]") {
     // Y = X·Wᵀ + b with X = [[1, 2]], W = [[1, 0], [0, 1], [1, 1]], dY = [[1, -1, 2]]:
     // dX = dY·W = [1 + 2, −1 + 2] = [3, 1]; dW = dYᵀ·X = [[1, 2], [−1, −2], [2, 4]]; db = dY.
-    const attn::ProjectGrads g = attn::project_backward(Matrix{{1, 2}}, Matrix{{1, 0}, {0, 1}, {1, 1}}, Matrix{{1, -1, 2}});
+    const attn::ProjectGrads g = attn::project_backward(
+            Matrix{{1, 2}}, Matrix{{1, 0}, {0, 1}, {1, 1}}, Matrix{{1, -1, 2}});
     CHECK_THAT(g.dX, Near(Matrix{{3, 1}}, 0));
     CHECK_THAT(g.dW, Near(Matrix{{1, 2}, {-1, -2}, {2, 4}}, 0));
     CHECK_THAT(g.db, Near(Vector{1, -1, 2}, 0));
     attn::Random rng(2101);
-    const Matrix X = rng.normal_matrix(5, 3), W = rng.normal_matrix(4, 3), dY = rng.normal_matrix(5, 4);
+    const Matrix X = rng.normal_matrix(5, 3), W = rng.normal_matrix(4, 3),
+                 dY = rng.normal_matrix(5, 4);
     const Vector b = xt::row(rng.normal_matrix(1, 4), 0);
     const attn::ProjectGrads r = attn::project_backward(X, W, dY);
     const auto loss = [&](const Matrix& x, const Matrix& w, const Vector& bb) {
         return double(xt::sum(attn::project(x, w, bb) * dY)());
     };
-    CHECK_GRAD("dX", r.dX, central_differences([&](const Array& x) { return loss(x, W, b); }, X), kFd);
-    CHECK_GRAD("dW", r.dW, central_differences([&](const Array& x) { return loss(X, x, b); }, W), kFd);
-    CHECK_GRAD("db", r.db, central_differences([&](const Array& x) { return loss(X, W, x); }, b), kFd);
-    CHECK_THROWS_AS(attn::check_projection_backward(X, W, rng.normal_matrix(5, 3)), attn::InputError);
+    CHECK_GRAD("dX", r.dX, central_differences([&](const Array& x) { return loss(x, W, b); }, X),
+               kFd);
+    CHECK_GRAD("dW", r.dW, central_differences([&](const Array& x) { return loss(X, x, b); }, W),
+               kFd);
+    CHECK_GRAD("db", r.db, central_differences([&](const Array& x) { return loss(X, W, x); }, b),
+               kFd);
+    CHECK_THROWS_AS(attn::check_projection_backward(X, W, rng.normal_matrix(5, 3)),
+                    attn::InputError);
 }
 
-TEST_CASE("backward: mha_backward equals central differences: self-, cross-, masked, one head, no bias",
-          "[backward]") {
+TEST_CASE(
+        "backward: mha_backward equals central differences: self-, cross-, masked, one head, no "
+        "bias",
+        "[backward]") {
     attn::Random rng(2102);
-    struct Shape { std::size_t L, S, E, H; bool bias, self, masked; };
-    for (const Shape s : {Shape{4, 4, 6, 2, true, true, false}, Shape{3, 5, 8, 4, true, false, false},
-                          Shape{5, 5, 4, 1, true, true, true}, Shape{2, 4, 6, 3, false, false, true},
-                          Shape{1, 3, 4, 2, true, false, true}}) {
+    struct Shape {
+        std::size_t L, S, E, H;
+        bool bias, self, masked;
+    };
+    for (const Shape s :
+         {Shape{4, 4, 6, 2, true, true, false}, Shape{3, 5, 8, 4, true, false, false},
+          Shape{5, 5, 4, 1, true, true, true}, Shape{2, 4, 6, 3, false, false, true},
+          Shape{1, 3, 4, 2, true, false, true}}) {
         INFO("L, S, E, H = " << s.L << ", " << s.S << ", " << s.E << ", " << s.H
                              << (s.bias ? "" : ", no bias") << (s.self ? ", self" : ", cross")
                              << (s.masked ? ", masked" : ""));
         Batch c = random_batch(rng, 1, s.L, s.S, s.E, s.H, s.bias);
         c.self = s.self;
-        if (s.masked) c.attn_mask = s.self ? Array(attn::causal_mask(s.L)) : Array(random_mask(rng, s.L, s.S));
+        if (s.masked)
+            c.attn_mask =
+                    s.self ? Array(attn::causal_mask(s.L)) : Array(random_mask(rng, s.L, s.S));
         check_batch_by_differences(c);
         // the one-sequence form gives the same numbers as the batch of one
         const Matrix q = xt::view(c.query, 0), k = xt::view(s.self ? c.query : c.key, 0);
         const Matrix v = xt::view(s.self ? c.query : c.value, 0), dO = xt::view(c.dO, 0);
         const Matrix mask = c.attn_mask ? Matrix(*c.attn_mask) : Matrix();
-        const attn::MhaGrads one = attn::mha_backward(c.p, q, k, v, dO, c.attn_mask ? &mask : nullptr);
-        const attn::MhaBatchGrads all = attn::mha_backward_batch(c.p, c.query, s.self ? c.query : c.key,
-                                                                 s.self ? c.query : c.value, c.dO, c.attn_mask);
+        const attn::MhaGrads one =
+                attn::mha_backward(c.p, q, k, v, dO, c.attn_mask ? &mask : nullptr);
+        const attn::MhaBatchGrads all =
+                attn::mha_backward_batch(c.p, c.query, s.self ? c.query : c.key,
+                                         s.self ? c.query : c.value, c.dO, c.attn_mask);
         CHECK_THAT(one.in_proj_weight, Near(all.in_proj_weight, 1e-14));
         CHECK_THAT(one.out_proj_weight, Near(all.out_proj_weight, 1e-14));
         CHECK_THAT(one.query, Near(Matrix(xt::view(all.query, 0)), 1e-14));
@@ -499,7 +576,8 @@ TEST_CASE("backward: the samples of a batch do not share gradients, except the p
     xt::view(x2, 2) = rng.normal_matrix(4, 6);
     xt::view(dO2, 2) = rng.normal_matrix(4, 6);
     const attn::MhaBatchGrads b = attn::mha_backward_batch(p, x2, x2, x2, dO2, std::nullopt, pad);
-    for (const auto t : {&attn::MhaBatchGrads::query, &attn::MhaBatchGrads::key, &attn::MhaBatchGrads::value}) {
+    for (const auto t :
+         {&attn::MhaBatchGrads::query, &attn::MhaBatchGrads::key, &attn::MhaBatchGrads::value}) {
         CHECK(xt::all(xt::equal(xt::view(a.*t, xt::range(0, 2)), xt::view(b.*t, xt::range(0, 2)))));
         CHECK_FALSE(xt::all(xt::equal(xt::view(a.*t, 2), xt::view(b.*t, 2))));
     }
@@ -508,7 +586,8 @@ TEST_CASE("backward: the samples of a batch do not share gradients, except the p
     Vector b_in = xt::zeros<double>({18}), b_out = xt::zeros<double>({6});
     for (std::size_t s = 0; s < 3; ++s) {
         const Matrix xs = xt::view(x, s), ds = xt::view(dO, s);
-        const Matrix mask = xt::zeros<double>({4, 4}) + xt::view(pad, xt::range(s, s + 1), xt::all());
+        const Matrix mask =
+                xt::zeros<double>({4, 4}) + xt::view(pad, xt::range(s, s + 1), xt::all());
         const attn::MhaGrads g = attn::mha_backward(p, xs, xs, xs, ds, &mask);
         w_in += g.in_proj_weight;
         w_out += g.out_proj_weight;
@@ -522,8 +601,10 @@ TEST_CASE("backward: the samples of a batch do not share gradients, except the p
     CHECK_THAT(a.out_proj_bias, Near(b_out, 1e-13));
 }
 
-TEST_CASE("backward: mha_backward's steps: padded keys get no gradient, and out_proj.bias.grad sums dO",
-          "[backward]") {
+TEST_CASE(
+        "backward: mha_backward's steps: padded keys get no gradient, and out_proj.bias.grad sums "
+        "dO",
+        "[backward]") {
     attn::Random rng(2105);
     const MhaParams p = attn::random_mha_params(4, 2, rng);
     const Matrix x = rng.normal_matrix(3, 4), dO = rng.normal_matrix(3, 4);
@@ -548,9 +629,10 @@ TEST_CASE("backward: mha_backward's steps: padded keys get no gradient, and out_
     CHECK_THAT(Matrix(xt::view(g.in_proj_weight, xt::range(0, 4), xt::all())), Near(dW_q, 1e-14));
 }
 
-TEST_CASE("backward: mha_backward_batch matches PyTorch's autograd on every fixture case", "[backward]") {
-    for (const std::string c : {"self", "unbatched", "cross", "causal_bool", "causal_float", "padding",
-                                "mask3d", "one_head", "no_bias", "fully_masked"}) {
+TEST_CASE("backward: mha_backward_batch matches PyTorch's autograd on every fixture case",
+          "[backward]") {
+    for (const std::string c : {"self", "unbatched", "cross", "causal_bool", "causal_float",
+                                "padding", "mask3d", "one_head", "no_bias", "fully_masked"}) {
         SECTION(c) {
             const std::string dir = "multihead_backward/" + c;
             std::ifstream heads(fixture_dir(dir) + "/num_heads.txt");
@@ -560,12 +642,13 @@ TEST_CASE("backward: mha_backward_batch matches PyTorch's autograd on every fixt
             Tensor3 dO = xt::empty<double>(mc.query.shape());
             const Array G = fx(dir, "grad_output.npy");
             std::copy(G.begin(), G.end(), dO.begin());
-            const attn::MhaBatchGrads g = attn::mha_backward_batch(mc.params, mc.query, mc.key, mc.value, dO,
-                                                                   mc.attn_mask, mc.key_padding_mask);
+            const attn::MhaBatchGrads g = attn::mha_backward_batch(
+                    mc.params, mc.query, mc.key, mc.value, dO, mc.attn_mask, mc.key_padding_mask);
             const bool self = !has_file(dir, "key.npy");
             std::vector<std::pair<std::string, Array>> ours = {
-                {"in_proj_weight", g.in_proj_weight}, {"out_proj.weight", g.out_proj_weight},
-                {"query", self ? Array(g.query + g.key + g.value) : Array(g.query)}};
+                    {"in_proj_weight", g.in_proj_weight},
+                    {"out_proj.weight", g.out_proj_weight},
+                    {"query", self ? Array(g.query + g.key + g.value) : Array(g.query)}};
             if (mc.params.in_proj_bias.size() != 0) {
                 ours.push_back({"in_proj_bias", g.in_proj_bias});
                 ours.push_back({"out_proj.bias", g.out_proj_bias});
@@ -577,7 +660,8 @@ TEST_CASE("backward: mha_backward_batch matches PyTorch's autograd on every fixt
                 ours.push_back({"value", g.value});
             }
             for (auto& [name, grad] : ours) {
-                Array theirs64 = fx(dir, name + ".grad64.npy"), theirs32 = fx(dir, name + ".grad.npy");
+                Array theirs64 = fx(dir, name + ".grad64.npy"),
+                      theirs32 = fx(dir, name + ".grad.npy");
                 if (grad.dimension() == 3 && !mc.batched) grad.reshape(theirs64.shape());
                 INFO(c << ": " << name << ".grad");
                 CHECK_THAT(grad, Near(theirs64, 1e-12));
@@ -595,8 +679,8 @@ TEST_CASE("backward: a fully masked row in a batch: NaN where PyTorch has NaN, n
     const std::string dir = "multihead_backward/fully_masked";
     const attn::MhaCase mc = attn::load_mha_case(fixture_dir(dir), 2);
     Tensor3 dO = fx(dir, "grad_output.npy");
-    const attn::MhaBatchGrads g = attn::mha_backward_batch(mc.params, mc.query, mc.key, mc.value, dO,
-                                                           mc.attn_mask, mc.key_padding_mask);
+    const attn::MhaBatchGrads g = attn::mha_backward_batch(mc.params, mc.query, mc.key, mc.value,
+                                                           dO, mc.attn_mask, mc.key_padding_mask);
     CHECK(xt::all(xt::isnan(g.in_proj_weight)));
     CHECK(xt::all(xt::isnan(g.in_proj_bias)));
     CHECK(xt::all(xt::isnan(g.out_proj_weight)));
@@ -614,14 +698,19 @@ TEST_CASE("backward: mha_backward's input checks reject shapes that do not fit",
     attn::Random rng(2106);
     const MhaParams p = attn::random_mha_params(4, 2, rng);
     const Matrix x = rng.normal_matrix(3, 4);
-    CHECK_THROWS_WITH(attn::check_backward_sequence(p, x, x, x, rng.normal_matrix(2, 4)),
-                      Catch::Contains("dO") && Catch::Contains("(2, 4)") && Catch::Contains("(3, 4)"));
-    CHECK_THROWS_AS(attn::check_backward_sequence(p, x, rng.normal_matrix(3, 5), x, x), attn::InputError);
+    CHECK_THROWS_WITH(
+            attn::check_backward_sequence(p, x, x, x, rng.normal_matrix(2, 4)),
+            Catch::Contains("dO") && Catch::Contains("(2, 4)") && Catch::Contains("(3, 4)"));
+    CHECK_THROWS_AS(attn::check_backward_sequence(p, x, rng.normal_matrix(3, 5), x, x),
+                    attn::InputError);
     const Matrix bad_mask = xt::zeros<double>({3, 2});
-    CHECK_THROWS_WITH(attn::check_backward_sequence(p, x, x, x, x, &bad_mask), Catch::Contains("(3, 2)"));
+    CHECK_THROWS_WITH(attn::check_backward_sequence(p, x, x, x, x, &bad_mask),
+                      Catch::Contains("(3, 2)"));
     const Tensor3 q = random_stack(rng, 2, 3, 4);
-    CHECK_THROWS_AS(attn::check_backward_batch(p, q, q, q, random_stack(rng, 1, 3, 4)), attn::InputError);
-    CHECK_THROWS_WITH(attn::check_backward_batch(p, q, q, q, q, std::nullopt, Array(xt::zeros<double>({2, 5}))),
+    CHECK_THROWS_AS(attn::check_backward_batch(p, q, q, q, random_stack(rng, 1, 3, 4)),
+                    attn::InputError);
+    CHECK_THROWS_WITH(attn::check_backward_batch(p, q, q, q, q, std::nullopt,
+                                                 Array(xt::zeros<double>({2, 5}))),
                       Catch::Contains("key_padding_mask"));
 }
 

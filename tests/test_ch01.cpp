@@ -29,7 +29,8 @@ TEST_CASE("chapter 01 shows a loaded token matrix and dumps what it prints", "[c
     REQUIRE(r.status == 0);
     CHECK(r.out.find("tokens  (4, 2)") != std::string::npos);
     CHECK_THAT(attn::load_npy(out / "tokens.npy").data, wbtest::Near(mine, 0));
-    CHECK_THAT(attn::load_npy(out / "tokens_row_1.npy").data, wbtest::Near(xt::xarray<double>{2.0, 3.0}, 0));
+    CHECK_THAT(attn::load_npy(out / "tokens_row_1.npy").data,
+               wbtest::Near(xt::xarray<double>{2.0, 3.0}, 0));
 }
 
 TEST_CASE("chapter 01 rejects bad input with one line and status 2", "[ch01]") {

@@ -2,8 +2,8 @@
 #include "support.hpp"
 
 #include <attention/attention.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 using wbtest::Near;
@@ -20,7 +20,8 @@ TEST_CASE("scores of the toy example's tokens, by hand", "[ch02]") {
 TEST_CASE("scores of a cross-attention case (L != S) match PyTorch", "[ch02]") {
     const Matrix Q = wbtest::fixture_matrix("scaled_dot_product_attention/cross/query.npy");
     const Matrix K = wbtest::fixture_matrix("scaled_dot_product_attention/cross/key.npy");
-    const auto expected = wbtest::fixture("scaled_dot_product_attention/cross/scores.npy");  // (4, 6)
+    const auto expected =
+            wbtest::fixture("scaled_dot_product_attention/cross/scores.npy");  // (4, 6)
     CHECK_THAT(attn::scores(Q, K), Near(expected, 1e-12));
     CHECK_THAT(attn::scores_loop(Q, K), Near(expected, 1e-12));
 }
@@ -42,8 +43,10 @@ TEST_CASE("chapter 02 prints its recorded output", "[ch02]") {
 }
 
 TEST_CASE("chapter 02 --load/--dump gives PyTorch's scores", "[ch02]") {
-    wbtest::check_dump_matches("02_dot_product_scores", "scaled_dot_product_attention/cross", {"scores"}, 1e-12);
-    wbtest::check_dump_matches("02_dot_product_scores", "scaled_dot_product_attention/one", {"scores"}, 1e-12);
+    wbtest::check_dump_matches("02_dot_product_scores", "scaled_dot_product_attention/cross",
+                               {"scores"}, 1e-12);
+    wbtest::check_dump_matches("02_dot_product_scores", "scaled_dot_product_attention/one",
+                               {"scores"}, 1e-12);
 }
 
 TEST_CASE("chapter 02 rejects keys of another width", "[ch02]") {

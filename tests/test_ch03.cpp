@@ -12,7 +12,8 @@ using wbtest::Near;
 
 TEST_CASE("the toy example's scores divided by √4 = 2", "[ch03]") {
     const Matrix X = attn::toy_tokens();
-    CHECK_THAT(attn::scale(attn::scores(X, X), 4), Near(Matrix{{1, 0, 1}, {0, 4, 2}, {1, 2, 2}}, 0));
+    CHECK_THAT(attn::scale(attn::scores(X, X), 4),
+               Near(Matrix{{1, 0, 1}, {0, 4, 2}, {1, 2, 2}}, 0));
     CHECK_THAT(attn::scale(Matrix{{3.0}}, 9), Near(Matrix{{1.0}}, 1e-15));
 }
 
@@ -21,7 +22,8 @@ TEST_CASE("scaled scores match PyTorch", "[ch03]") {
         const Matrix Q = wbtest::fixture_matrix("scaled_dot_product_attention/" + c + "/query.npy");
         const Matrix K = wbtest::fixture_matrix("scaled_dot_product_attention/" + c + "/key.npy");
         CHECK_THAT(attn::scale(attn::scores(Q, K), Q.shape(1)),
-                   Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/scaled_scores.npy"), 1e-9));
+                   Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/scaled_scores.npy"),
+                        1e-9));
     }
 }
 
@@ -29,7 +31,8 @@ TEST_CASE("chapter 03's measured table shows what the theory predicts", "[ch03]"
     wbtest::TempDir out("ch03_table");
     const auto r = wbtest::run_chapter("03_scaling", {"--dump", out.path()});
     REQUIRE(r.status == 0);
-    const Matrix t = attn::load_npy(out / "scaling_table.npy").data;  // d_k, var, var/d_k, max w raw, scaled
+    const Matrix t =
+            attn::load_npy(out / "scaling_table.npy").data;  // d_k, var, var/d_k, max w raw, scaled
     REQUIRE(t.shape(0) == 5);
     const double dims[] = {4, 16, 64, 256, 1024};
     for (std::size_t i = 0; i < 5; ++i) {
@@ -41,8 +44,8 @@ TEST_CASE("chapter 03's measured table shows what the theory predicts", "[ch03]"
         CHECK(t(i, 4) < 0.6);                            // scaled: never saturated
         if (i > 0) CHECK(t(i, 3) > t(i - 1, 3));         // unscaled: climbs with d_k
     }
-    CHECK(t(4, 3) > 0.9);                                 // ... towards one-hot
-    CHECK(std::abs(t(4, 4) - t(0, 4)) < 0.1);             // scaled: the same for every d_k
+    CHECK(t(4, 3) > 0.9);                      // ... towards one-hot
+    CHECK(std::abs(t(4, 4) - t(0, 4)) < 0.1);  // scaled: the same for every d_k
 }
 
 TEST_CASE("chapter 03 prints its recorded output", "[ch03]") {
@@ -50,13 +53,15 @@ TEST_CASE("chapter 03 prints its recorded output", "[ch03]") {
 }
 
 TEST_CASE("chapter 03 --load/--dump gives PyTorch's scaled scores", "[ch03]") {
-    wbtest::check_dump_matches("03_scaling", "scaled_dot_product_attention/cross", {"scores", "scaled_scores"}, 1e-9);
+    wbtest::check_dump_matches("03_scaling", "scaled_dot_product_attention/cross",
+                               {"scores", "scaled_scores"}, 1e-9);
 }
 
 TEST_CASE("chapter 03 rejects a malformed file", "[ch03]") {
     wbtest::TempDir dir("ch03_bad");
     wbtest::write_bytes(dir / "query.npy", "not an npy file at all");
-    wbtest::check_bad_input("03_scaling", {"--load", dir.path()}, {"query.npy", "not a valid .npy"});
+    wbtest::check_bad_input("03_scaling", {"--load", dir.path()},
+                            {"query.npy", "not a valid .npy"});
 }
 
 TEST_CASE("chapter 03 explains softmax and 'learning stalls' where it uses them", "[ch03]") {
@@ -69,8 +74,9 @@ TEST_CASE("chapter 03 explains softmax and 'learning stalls' where it uses them"
     CHECK(first_softmax == softmax_defined);
     const auto stalls = text.find("learning stalls");
     REQUIRE(stalls != std::string::npos);
-    CHECK(text.substr(stalls, 120).find("training changes each parameter in proportion to its "
-                                        "gradient") != std::string::npos);
+    CHECK(text.substr(stalls, 120)
+                  .find("training changes each parameter in proportion to its "
+                        "gradient") != std::string::npos);
     // "seed" only as a random-number seed.
     CHECK(text.find("random-number seed 3") != std::string::npos);
 }

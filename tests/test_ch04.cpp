@@ -63,9 +63,14 @@ TEST_CASE("masked scores: -inf gets weight 0, a fully masked row is NaN (as PyTo
 TEST_CASE("softmax matches PyTorch, including scores in the thousands", "[ch04]") {
     for (const std::string c : {"cross", "large", "one"}) {
         INFO(c);
-        const Matrix s = wbtest::fixture_matrix("scaled_dot_product_attention/" + c + "/scaled_scores.npy");
-        CHECK_THAT(attn::softmax(s), Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/weights.npy"), 1e-12));
-        CHECK_THAT(attn::softmax_loop(s), Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/weights.npy"), 1e-12));
+        const Matrix s =
+                wbtest::fixture_matrix("scaled_dot_product_attention/" + c + "/scaled_scores.npy");
+        CHECK_THAT(
+                attn::softmax(s),
+                Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/weights.npy"), 1e-12));
+        CHECK_THAT(
+                attn::softmax_loop(s),
+                Near(wbtest::fixture("scaled_dot_product_attention/" + c + "/weights.npy"), 1e-12));
     }
 }
 
@@ -74,7 +79,8 @@ TEST_CASE("chapter 04 prints its recorded output", "[ch04]") {
 }
 
 TEST_CASE("chapter 04 --load/--dump gives PyTorch's weights", "[ch04]") {
-    wbtest::check_dump_matches("04_softmax", "scaled_dot_product_attention/large", {"scaled_scores", "weights"}, 1e-9);
+    wbtest::check_dump_matches("04_softmax", "scaled_dot_product_attention/large",
+                               {"scaled_scores", "weights"}, 1e-9);
 }
 
 TEST_CASE("chapter 04 rejects a float16 file", "[ch04]") {

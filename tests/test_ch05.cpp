@@ -48,12 +48,14 @@ TEST_CASE("chapter 05 prints its recorded output", "[ch05]") {
 }
 
 TEST_CASE("chapter 05 --load/--dump gives PyTorch's output", "[ch05]") {
-    wbtest::check_dump_matches("05_weighted_sum", "scaled_dot_product_attention/cross", {"weights", "output"}, 1e-9);
+    wbtest::check_dump_matches("05_weighted_sum", "scaled_dot_product_attention/cross",
+                               {"weights", "output"}, 1e-9);
 }
 
 TEST_CASE("chapter 05 rejects values with the wrong number of rows", "[ch05]") {
     wbtest::TempDir dir("ch05_bad");
     wbtest::write_npy_f32(dir / "query.npy", Matrix{{1, 2}, {3, 4}});
     wbtest::write_npy_f32(dir / "value.npy", Matrix{{1, 2, 3}});
-    wbtest::check_bad_input("05_weighted_sum", {"--load", dir.path()}, {"value.npy", "S = 2", "(1, 3)"});
+    wbtest::check_bad_input("05_weighted_sum", {"--load", dir.path()},
+                            {"value.npy", "S = 2", "(1, 3)"});
 }

@@ -10,23 +10,26 @@
 #include <xtensor/xnpy.hpp>
 
 #include <attention/attention.hpp>
+#include <attention/random.hpp>
 #include <workbook/inputs.hpp>
 #include <workbook/npy.hpp>
-#include <attention/random.hpp>
 
 using attn::Matrix;
 using wbtest::Near;
 
-TEST_CASE("attention on the toy example's tokens gives the toy example's PyTorch numbers", "[ch06]") {
+TEST_CASE("attention on the toy example's tokens gives the toy example's PyTorch numbers",
+          "[ch06]") {
     const Matrix X = attn::toy_tokens();
     const attn::Attention a = attn::attention(X, X, X);
     // As printed by the toy example's PyTorch program (4 decimals).
     CHECK_THAT(a.weights, Near(Matrix{{0.4223, 0.1554, 0.4223},
                                       {0.0159, 0.8668, 0.1173},
-                                      {0.1554, 0.4223, 0.4223}}, 0.5e-4));
+                                      {0.1554, 0.4223, 0.4223}},
+                               0.5e-4));
     CHECK_THAT(a.output, Near(Matrix{{0.8446, 0.7330, 0.8446, 0.7330},
                                      {0.1332, 1.8509, 0.1332, 1.8509},
-                                     {0.5777, 1.2670, 0.5777, 1.2670}}, 0.5e-4));
+                                     {0.5777, 1.2670, 0.5777, 1.2670}},
+                              0.5e-4));
     // By hand: row 0's scaled scores are [1, 0, 1], so its weights are
     // [e, 1, e] / (2e + 1).
     const double e = std::exp(1.0);
@@ -38,9 +41,12 @@ TEST_CASE("attention matches PyTorch on the toy example (float32) to float32 pre
     const Matrix X = wbtest::fixture_matrix("scaled_dot_product_attention/toy/query.npy");
     const attn::Attention a = attn::attention(X, X, X);
     CHECK_THAT(a.scores, Near(wbtest::fixture("scaled_dot_product_attention/toy/scores.npy"), 0));
-    CHECK_THAT(a.scaled_scores, Near(wbtest::fixture("scaled_dot_product_attention/toy/scaled_scores.npy"), 1e-6));
-    CHECK_THAT(a.weights, Near(wbtest::fixture("scaled_dot_product_attention/toy/weights.npy"), 1e-6));
-    CHECK_THAT(a.output, Near(wbtest::fixture("scaled_dot_product_attention/toy/output.npy"), 1e-6));
+    CHECK_THAT(a.scaled_scores,
+               Near(wbtest::fixture("scaled_dot_product_attention/toy/scaled_scores.npy"), 1e-6));
+    CHECK_THAT(a.weights,
+               Near(wbtest::fixture("scaled_dot_product_attention/toy/weights.npy"), 1e-6));
+    CHECK_THAT(a.output,
+               Near(wbtest::fixture("scaled_dot_product_attention/toy/output.npy"), 1e-6));
 }
 
 TEST_CASE("attention matches PyTorch (float64) step by step", "[ch06]") {
@@ -71,7 +77,8 @@ TEST_CASE("the loop version agrees with the vectorised one", "[ch06]") {
 
 TEST_CASE("attention's input check rejects shapes that do not fit", "[ch06]") {
     const Matrix Q = xt::ones<double>({3, 4}), K5 = xt::ones<double>({2, 5});
-    CHECK_THROWS_WITH(attn::check_attention_shapes(Q, K5, K5), Catch::Contains("(3, 4)") && Catch::Contains("(2, 5)"));
+    CHECK_THROWS_WITH(attn::check_attention_shapes(Q, K5, K5),
+                      Catch::Contains("(3, 4)") && Catch::Contains("(2, 5)"));
     const Matrix K = xt::ones<double>({2, 4}), V = xt::ones<double>({3, 4});
     CHECK_THROWS_AS(attn::check_attention_shapes(Q, K, V), attn::InputError);
 }
@@ -164,7 +171,8 @@ TEST_CASE("which inputs can change output 0: a 3-wide convolution 2, attention a
     CHECK(attn::influencers(left_only, X, 0) == std::vector<std::size_t>{0});
 }
 
-TEST_CASE("the last of 7 tokens reaches output 0 after 6 convolutions, 1 attention layer", "[ch06]") {
+TEST_CASE("the last of 7 tokens reaches output 0 after 6 convolutions, 1 attention layer",
+          "[ch06]") {
     attn::Random rng(12);
     const Matrix X = rng.normal_matrix(7, 3);
     const auto conv = [](const Matrix& x) { return attn::convolve3(x, {0.25, 0.5, 0.25}); };
@@ -199,7 +207,8 @@ TEST_CASE("chapter 06 prints the three measured claims", "[ch06]") {
     CHECK(text.find("recurrent 7, attention 1") != std::string::npos);
 }
 
-TEST_CASE("chapter 06 with --load does not claim the toy program printed the user's numbers", "[ch06]") {
+TEST_CASE("chapter 06 with --load does not claim the toy program printed the user's numbers",
+          "[ch06]") {
     wbtest::TempDir in("ch06_claims");
     wbtest::write_npy_f32(in / "query.npy", Matrix{{1, 2}, {0, 1}, {3, -1}, {2, 2}});
     const auto r = wbtest::run_chapter("06_self_attention", {"--load", in.path()});
@@ -212,7 +221,8 @@ TEST_CASE("chapter 06 with --load does not claim the toy program printed the use
     CHECK(text.find("recurrent 4, attention 1") != std::string::npos);
 }
 
-TEST_CASE("chapter 06 labels your heatmap with tokens.txt, and a wrong count is one line, status 2", "[ch06]") {
+TEST_CASE("chapter 06 labels your heatmap with tokens.txt, and a wrong count is one line, status 2",
+          "[ch06]") {
     wbtest::TempDir in("ch06_tokens");
     wbtest::write_npy_f32(in / "query.npy", Matrix{{1, 0}, {0, 1}, {1, 1}});
     wbtest::write_bytes(in / "tokens.txt", "she\nate\ncake\n");
@@ -229,6 +239,7 @@ TEST_CASE("chapter 06 labels your heatmap with tokens.txt, and a wrong count is 
                             {"tokens.txt: 2 labels, but query.npy has 3 tokens"});
     // Without tokens.txt the labels are t0, t1, t2.
     std::filesystem::remove(in / "tokens.txt");
-    const auto plain = wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--no-color"});
+    const auto plain =
+            wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--no-color"});
     CHECK(plain.out.find("t2") != std::string::npos);
 }

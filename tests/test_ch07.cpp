@@ -5,8 +5,8 @@
 #include <cstdio>
 
 #include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using attn::Vector;
@@ -68,7 +68,8 @@ TEST_CASE("chapter 07 --load/--dump projects with a loaded module", "[ch07]") {
     attn::dump_npy(in / "in_proj_bias.npy", p.in_proj_bias);
     attn::dump_npy(in / "out_proj.weight.npy", p.out_proj_weight);
     wbtest::write_npy_f32(in / "query.npy", Matrix{{1, 0}, {0, 1}});
-    const auto r = wbtest::run_chapter("07_projections", {"--load", in.path(), "--heads", "1", "--dump", out.path()});
+    const auto r = wbtest::run_chapter("07_projections",
+                                       {"--load", in.path(), "--heads", "1", "--dump", out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     // By hand: row i of Q is column i of W_q plus b_q.
@@ -90,10 +91,13 @@ TEST_CASE("chapter 07 rejects a packed weight of the wrong shape", "[ch07]") {
     wbtest::check_bad_input("07_projections", {"--load", in.path()}, {"--heads H is needed"});
 }
 
-TEST_CASE("PyTorch starts both biases at zero and chapter 07 says it draws them in ±0.1", "[ch07]") {
+TEST_CASE("PyTorch starts both biases at zero and chapter 07 says it draws them in ±0.1",
+          "[ch07]") {
     // PyTorch 1.13's fresh nn.MultiheadAttention (the 5-token module): every bias is 0.0.
-    CHECK(xt::all(xt::equal(wbtest::fixture("multihead_attention/five_token_module/in_proj_bias.npy"), 0.0)));
-    CHECK(xt::all(xt::equal(wbtest::fixture("multihead_attention/five_token_module/out_proj.bias.npy"), 0.0)));
+    CHECK(xt::all(xt::equal(
+            wbtest::fixture("multihead_attention/five_token_module/in_proj_bias.npy"), 0.0)));
+    CHECK(xt::all(xt::equal(
+            wbtest::fixture("multihead_attention/five_token_module/out_proj.bias.npy"), 0.0)));
     // The chapter's biases: nonzero, within ±0.1; its weights within Xavier's bound √(6 / 4E).
     wbtest::TempDir out("ch07_bias");
     const auto r = wbtest::run_chapter("07_projections", {"--dump", out.path()});

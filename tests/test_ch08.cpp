@@ -4,8 +4,8 @@
 #include <xtensor/xmanipulation.hpp>
 
 #include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using attn::Tensor3;
@@ -60,7 +60,8 @@ TEST_CASE("chapter 08 prints its recorded output", "[ch08]") {
 TEST_CASE("chapter 08 splits a loaded matrix and dumps the heads", "[ch08]") {
     wbtest::TempDir in("ch08_in"), out("ch08_out");
     wbtest::write_npy_f32(in / "query.npy", address(2, 4));
-    const auto r = wbtest::run_chapter("08_head_splitting", {"--load", in.path(), "--heads", "2", "--dump", out.path()});
+    const auto r = wbtest::run_chapter("08_head_splitting",
+                                       {"--load", in.path(), "--heads", "2", "--dump", out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     const Tensor3 expected = {{{0, 1}, {10, 11}}, {{2, 3}, {12, 13}}};  // by hand
@@ -77,7 +78,9 @@ TEST_CASE("chapter 08 rejects heads that do not divide the width", "[ch08]") {
     wbtest::check_bad_input("08_head_splitting", {"--heads", "two"}, {"--heads two"});
 }
 
-TEST_CASE("chapter 08 splits L = 4 tokens into H = 3 heads, so the reshape bug visibly mixes tokens", "[ch08]") {
+TEST_CASE(
+        "chapter 08 splits L = 4 tokens into H = 3 heads, so the reshape bug visibly mixes tokens",
+        "[ch08]") {
     wbtest::TempDir out("ch08_mix");
     const auto r = wbtest::run_chapter("08_head_splitting", {"--dump", out.path()});
     REQUIRE(r.status == 0);
@@ -86,7 +89,9 @@ TEST_CASE("chapter 08 splits L = 4 tokens into H = 3 heads, so the reshape bug v
     // By hand: x.view(3, 4, 2) reads 0 1 2 3 4 5 10 11 …: head 0 gets all six numbers of
     // token 0, then two of token 1's; the right head 0 is columns 0-1 of every token.
     const xt::xarray<double> wrong = attn::load_npy(out / "heads_wrong.npy").data;
-    CHECK_THAT(xt::xarray<double>(xt::view(wrong, 0)), Near(Matrix{{0, 1}, {2, 3}, {4, 5}, {10, 11}}, 0));
+    CHECK_THAT(xt::xarray<double>(xt::view(wrong, 0)),
+               Near(Matrix{{0, 1}, {2, 3}, {4, 5}, {10, 11}}, 0));
     const xt::xarray<double> heads = attn::load_npy(out / "heads.npy").data;
-    CHECK_THAT(xt::xarray<double>(xt::view(heads, 0)), Near(Matrix{{0, 1}, {10, 11}, {20, 21}, {30, 31}}, 0));
+    CHECK_THAT(xt::xarray<double>(xt::view(heads, 0)),
+               Near(Matrix{{0, 1}, {10, 11}, {20, 21}, {30, 31}}, 0));
 }

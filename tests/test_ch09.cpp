@@ -14,8 +14,10 @@ using wbtest::Near;
 TEST_CASE("all heads in one pass equal the loop over heads", "[ch09]") {
     attn::Random rng(9);
     for (int trial = 0; trial < 5; ++trial) {
-        const std::size_t H = rng.integer(1, 4), L = rng.integer(1, 6), S = rng.integer(1, 6), d = rng.integer(1, 5);
-        Tensor3 Qh = xt::empty<double>({H, L, d}), Kh = xt::empty<double>({H, S, d}), Vh = xt::empty<double>({H, S, d});
+        const std::size_t H = rng.integer(1, 4), L = rng.integer(1, 6), S = rng.integer(1, 6),
+                          d = rng.integer(1, 5);
+        Tensor3 Qh = xt::empty<double>({H, L, d}), Kh = xt::empty<double>({H, S, d}),
+                Vh = xt::empty<double>({H, S, d});
         for (auto* t : {&Qh, &Kh, &Vh})
             for (double& x : *t) x = rng.normal();
         const attn::HeadsAttention all = attn::attend_heads(Qh, Kh, Vh);
@@ -43,7 +45,8 @@ TEST_CASE("a mask that allows everything changes nothing", "[ch09]") {
     for (auto* t : {&Qh, &Kh})
         for (double& x : *t) x = rng.normal();
     const Matrix zeros = xt::zeros<double>({3, 4});
-    CHECK_THAT(attn::attend_heads(Qh, Kh, Kh, &zeros).output, Near(attn::attend_heads(Qh, Kh, Kh).output, 0));
+    CHECK_THAT(attn::attend_heads(Qh, Kh, Kh, &zeros).output,
+               Near(attn::attend_heads(Qh, Kh, Kh).output, 0));
 }
 
 TEST_CASE("chapter 09 prints its recorded output", "[ch09]") {

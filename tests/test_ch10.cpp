@@ -27,7 +27,8 @@ TEST_CASE("W_o mixes the heads: silencing one head moves every output column", "
     CHECK(xt::all(xt::equal(xt::view(concat, xt::all(), xt::range(2, 4)), 0.0)));
     // ... after it, every column does.
     const Matrix out = attn::project(concat, p.out_proj_weight, p.out_proj_bias);
-    for (std::size_t c = 0; c < 4; ++c) CHECK(xt::amax(xt::abs(xt::col(out, c) - xt::col(f.output, c)))() > 1e-6);
+    for (std::size_t c = 0; c < 4; ++c)
+        CHECK(xt::amax(xt::abs(xt::col(out, c) - xt::col(f.output, c)))() > 1e-6);
 }
 
 TEST_CASE("the output projection is concat·W_oᵀ + b_o, by hand", "[ch10]") {
@@ -37,7 +38,8 @@ TEST_CASE("the output projection is concat·W_oᵀ + b_o, by hand", "[ch10]") {
     p.in_proj_weight = xt::zeros<double>({6, 2});
     p.out_proj_weight = Matrix{{0, 1}, {1, 0}};  // swaps the two columns
     p.out_proj_bias = attn::Vector{10, 20};
-    CHECK_THAT(attn::project(Matrix{{1, 2}}, p.out_proj_weight, p.out_proj_bias), Near(Matrix{{12, 21}}, 0));
+    CHECK_THAT(attn::project(Matrix{{1, 2}}, p.out_proj_weight, p.out_proj_bias),
+               Near(Matrix{{12, 21}}, 0));
 }
 
 TEST_CASE("chapter 10 prints its recorded output", "[ch10]") {

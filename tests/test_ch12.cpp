@@ -52,10 +52,12 @@ TEST_CASE("chapter 12's heads link the words the sketch names", "[ch12]") {
 TEST_CASE("chapter 12 prints the source's tables", "[ch12]") {
     const auto r = wbtest::run_chapter("12_self_vs_multihead");
     REQUIRE(r.status == 0);
-    for (const char* line : {"Focus         One context pattern   Multiple patterns at once",
-                             "Image captioning (BLIP)        Attends to visual regions + text tokens",
-                             "Parallelizable         Yes - allows faster training & longer input support",
-                             "  cat -> chased 0.45, mouse 0.45", "  cat -> mouse 0.96", "  cat -> chased 0.96", "  chased -> cat 0.96"}) {
+    for (const char* line :
+         {"Focus         One context pattern   Multiple patterns at once",
+          "Image captioning (BLIP)        Attends to visual regions + text tokens",
+          "Parallelizable         Yes - allows faster training & longer input support",
+          "  cat -> chased 0.45, mouse 0.45", "  cat -> mouse 0.96", "  cat -> chased 0.96",
+          "  chased -> cat 0.96"}) {
         INFO(line);
         CHECK(r.out.find(line) != std::string::npos);
     }
@@ -69,7 +71,10 @@ TEST_CASE("chapter 12 takes no --load", "[ch12]") {
     wbtest::check_bad_input("12_self_vs_multihead", {"--load", "x"}, {"unknown option '--load'"});
 }
 
-TEST_CASE("chapter 12's combined output after W_o keeps cat's two words apart where one head blends them", "[ch12]") {
+TEST_CASE(
+        "chapter 12's combined output after W_o keeps cat's two words apart where one head blends "
+        "them",
+        "[ch12]") {
     wbtest::TempDir out("ch12_out");
     const auto r = wbtest::run_chapter("12_self_vs_multihead", {"--dump", out.path()});
     REQUIRE(r.status == 0);

@@ -7,11 +7,11 @@
 #include <xtensor/xnpy.hpp>
 
 #include <attention/attention.hpp>
-#include <workbook/npy.hpp>
 #include <attention/kv_cache.hpp>
 #include <attention/masks.hpp>
 #include <attention/positions.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using wbtest::Near;
@@ -23,7 +23,8 @@ TEST_CASE("the causal and padding masks, by hand", "[ch13]") {
     CHECK_THAT(attn::padding_mask({3, 1}, 3), Near(Matrix{{0, 0, 0}, {0, -inf, -inf}}, 0));
 }
 
-TEST_CASE("with a causal mask, changing a future token leaves every earlier output unchanged", "[ch13]") {
+TEST_CASE("with a causal mask, changing a future token leaves every earlier output unchanged",
+          "[ch13]") {
     attn::Random rng(131);
     for (std::size_t L : {2, 5, 9}) {
         Matrix X = rng.normal_matrix(L, 6);
@@ -44,18 +45,22 @@ TEST_CASE("row 0 under a causal mask sees only itself, padded keys get weight 0"
     const Matrix X = rng.normal_matrix(4, 3);
     const Matrix causal = attn::causal_mask(4);
     const attn::Attention a = attn::attention(X, X, X, &causal);
-    CHECK_THAT(Matrix(xt::view(a.weights, xt::range(0, 1), xt::all())), Near(Matrix{{1, 0, 0, 0}}, 0));
-    const Matrix pad = xt::zeros<double>({4, 4}) + xt::view(attn::padding_mask({2}, 4), xt::range(0, 1), xt::all());
+    CHECK_THAT(Matrix(xt::view(a.weights, xt::range(0, 1), xt::all())),
+               Near(Matrix{{1, 0, 0, 0}}, 0));
+    const Matrix pad = xt::zeros<double>({4, 4}) +
+                       xt::view(attn::padding_mask({2}, 4), xt::range(0, 1), xt::all());
     const Matrix w = attn::attention(X, X, X, &pad).weights;
     CHECK(xt::all(xt::equal(xt::view(w, xt::all(), xt::range(2, 4)), 0.0)));
 }
 
-TEST_CASE("masks of -1e9 and -inf agree until a row is fully masked, then -inf gives NaN", "[ch13]") {
+TEST_CASE("masks of -1e9 and -inf agree until a row is fully masked, then -inf gives NaN",
+          "[ch13]") {
     attn::Random rng(133);
     const Matrix X = rng.normal_matrix(3, 3);
     const Matrix inf_mask = attn::causal_mask(3);
     const Matrix big = xt::where(xt::isinf(inf_mask), -1e9, 0.0);
-    CHECK_THAT(attn::attention(X, X, X, &big).weights, Near(attn::attention(X, X, X, &inf_mask).weights, 1e-15));
+    CHECK_THAT(attn::attention(X, X, X, &big).weights,
+               Near(attn::attention(X, X, X, &inf_mask).weights, 1e-15));
     const double inf = INFINITY;
     const Matrix full = {{-inf, -inf, -inf}, {0, 0, 0}, {0, 0, 0}};
     const Matrix w = attn::attention(X, X, X, &full).weights;
@@ -65,14 +70,16 @@ TEST_CASE("masks of -1e9 and -inf agree until a row is fully masked, then -inf g
     // Every score in row 0 moves down by the same 1e9, and softmax ignores a shift:
     // the row comes out as if it had no mask at all (to the 1e-7 that 1e9 + s keeps).
     const Matrix unmasked = attn::attention(X, X, X).weights;
-    CHECK_THAT(Matrix(xt::view(attn::attention(X, X, X, &full_big).weights, xt::range(0, 1), xt::all())),
+    CHECK_THAT(Matrix(xt::view(attn::attention(X, X, X, &full_big).weights, xt::range(0, 1),
+                               xt::all())),
                Near(Matrix(xt::view(unmasked, xt::range(0, 1), xt::all())), 1e-6));
 }
 
 TEST_CASE("chapter 13 shows the future cannot change the past", "[ch13]") {
     const auto r = wbtest::run_chapter("13_masking");
     REQUIRE(r.status == 0);
-    for (const char* line : {"output row 0 (I): unchanged", "output row 2 (green): unchanged", "output row 3 (tea): changed"}) {
+    for (const char* line : {"output row 0 (I): unchanged", "output row 2 (green): unchanged",
+                             "output row 3 (tea): changed"}) {
         INFO(line);
         CHECK(r.out.find(line) != std::string::npos);
     }
@@ -93,7 +100,8 @@ TEST_CASE("chapter 13 --load applies a bool attn_mask as PyTorch does", "[ch13]"
     CHECK_THAT(attn::load_npy(out / "masked_weights.npy").data, Near(Matrix{{1, 0}, {1, 0}}, 0));
     CHECK_THAT(attn::load_npy(out / "masked_output.npy").data, Near(Matrix{{1, 0}, {1, 0}}, 0));
     // Only what was computed from the loaded data is dumped, not the chapter's own example.
-    for (const char* example : {"key_padding_mask", "causal_mask", "weights", "convention_rows", "combined_mask"}) {
+    for (const char* example :
+         {"key_padding_mask", "causal_mask", "weights", "convention_rows", "combined_mask"}) {
         INFO(example);
         CHECK_FALSE(std::filesystem::exists(out / (std::string(example) + ".npy")));
     }
@@ -104,17 +112,21 @@ TEST_CASE("chapter 13 --load applies a bool attn_mask as PyTorch does", "[ch13]"
 
 // The conventions table of step 4, one test per row.
 
-TEST_CASE("nn.MultiheadAttention's bool masks: True = not allowed (PyTorch 1.13 fixtures)", "[ch13]") {
+TEST_CASE("nn.MultiheadAttention's bool masks: True = not allowed (PyTorch 1.13 fixtures)",
+          "[ch13]") {
     // attn_mask (L, S): wherever PyTorch was given True, its weights are exactly 0, and only there.
-    const Matrix attn_mask = wbtest::fixture_matrix("multihead_attention/causal_bool/attn_mask.npy");
-    const xt::xarray<double> w = wbtest::fixture("multihead_attention/causal_bool/weights64.npy");  // (B, H, L, S)
+    const Matrix attn_mask =
+            wbtest::fixture_matrix("multihead_attention/causal_bool/attn_mask.npy");
+    const xt::xarray<double> w =
+            wbtest::fixture("multihead_attention/causal_bool/weights64.npy");  // (B, H, L, S)
     REQUIRE(w.dimension() == 4);
     const Matrix additive = attn::additive_from_blocked(attn_mask);
     for (std::size_t b = 0; b < w.shape(0); ++b)
         for (std::size_t h = 0; h < w.shape(1); ++h)
             for (std::size_t i = 0; i < w.shape(2); ++i)
                 for (std::size_t j = 0; j < w.shape(3); ++j) {
-                    INFO("attn_mask: sample " << b << ", head " << h << ", query " << i << ", key " << j);
+                    INFO("attn_mask: sample " << b << ", head " << h << ", query " << i << ", key "
+                                              << j);
                     CHECK((w(b, h, i, j) == 0.0) == (attn_mask(i, j) != 0.0));
                     CHECK((w(b, h, i, j) == 0.0) == std::isinf(additive(i, j)));
                 }
@@ -127,13 +139,17 @@ TEST_CASE("nn.MultiheadAttention's bool masks: True = not allowed (PyTorch 1.13 
         for (std::size_t h = 0; h < wp.shape(1); ++h)
             for (std::size_t i = 0; i < wp.shape(2); ++i)
                 for (std::size_t j = 0; j < wp.shape(3); ++j) {
-                    INFO("key_padding_mask: sample " << b << ", head " << h << ", query " << i << ", key " << j);
+                    INFO("key_padding_mask: sample " << b << ", head " << h << ", query " << i
+                                                     << ", key " << j);
                     CHECK((wp(b, h, i, j) == 0.0) == (kpm(b, j) != 0.0));
                     CHECK((wp(b, h, i, j) == 0.0) == std::isinf(kpm_additive(b, j)));
                 }
 }
 
-TEST_CASE("F.scaled_dot_product_attention's bool attn_mask: True = allowed (its documented reference)", "[ch13]") {
+TEST_CASE(
+        "F.scaled_dot_product_attention's bool attn_mask: True = allowed (its documented "
+        "reference)",
+        "[ch13]") {
     // PyTorch 1.13 has no F.scaled_dot_product_attention (it came in 2.0), so no fixture: its
     // documentation gives a reference implementation that starts from a zero bias and fills
     // -inf wherever the bool mask is False (masked_fill of attn_mask.logical_not()), and adds a
@@ -147,7 +163,8 @@ TEST_CASE("F.scaled_dot_product_attention's bool attn_mask: True = allowed (its 
     const Matrix lower = 1.0 - attn::causal_mask_bool(4);
     const Matrix from_allowed = attn::additive_from_allowed(lower);
     const Matrix causal = attn::causal_mask(4);
-    CHECK_THAT(attn::attention(X, X, X, &from_allowed).weights, Near(attn::attention(X, X, X, &causal).weights, 0));
+    CHECK_THAT(attn::attention(X, X, X, &from_allowed).weights,
+               Near(attn::attention(X, X, X, &causal).weights, 0));
     // Read with nn.MultiheadAttention's convention instead, it is inverted: row 0 sees only the future.
     const Matrix misread = attn::additive_from_blocked(lower);
     const Matrix w = attn::attention(X, X, X, &misread).weights;
@@ -155,7 +172,8 @@ TEST_CASE("F.scaled_dot_product_attention's bool attn_mask: True = allowed (its 
     CHECK(w(0, 1) > 0.0);
 }
 
-TEST_CASE("Hugging Face's attention_mask: 1 = attend, 0 = padding (its documented meaning)", "[ch13]") {
+TEST_CASE("Hugging Face's attention_mask: 1 = attend, 0 = padding (its documented meaning)",
+          "[ch13]") {
     // Hugging Face is not packaged for Debian, so no fixture: its model documentation describes
     // attention_mask as values in {0, 1}, 1 for tokens that are not masked and 0 for padding
     // tokens that must not be attended to. By hand:
@@ -170,14 +188,17 @@ TEST_CASE("Hugging Face's attention_mask: 1 = attend, 0 = padding (its documente
 TEST_CASE("a float mask is added to the scores (PyTorch 1.13 fixture)", "[ch13]") {
     // causal_float: PyTorch's nn.MultiheadAttention with a float attn_mask; the workbook adds it.
     wbtest::TempDir out("ch13_float");
-    const auto r = wbtest::run_chapter("11_multihead_attention",
-                                       {"--load", wbtest::fixture_path("multihead_attention/causal_float"), "--dump", out.path()});
+    const auto r =
+            wbtest::run_chapter("11_multihead_attention",
+                                {"--load", wbtest::fixture_path("multihead_attention/causal_float"),
+                                 "--dump", out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     wbtest::check_against_torch(out / "weights.npy", "causal_float", "weights");
 }
 
-TEST_CASE("chapter 13 step 4: three readings agree, the misread one sees only the future", "[ch13]") {
+TEST_CASE("chapter 13 step 4: three readings agree, the misread one sees only the future",
+          "[ch13]") {
     wbtest::TempDir out("ch13_conv");
     const auto r = wbtest::run_chapter("13_masking", {"--dump", out.path()});
     REQUIRE(r.status == 0);
@@ -192,7 +213,8 @@ TEST_CASE("chapter 13 step 4: three readings agree, the misread one sees only th
     // ... the misread one may see only "tea", the future.
     CHECK_THAT(Matrix(xt::view(rows, xt::range(3, 4), xt::all())), Near(Matrix{{0, 0, 0, 1}}, 0));
     const double inf = INFINITY;
-    CHECK_THAT(attn::load_npy(out / "attention_mask_additive.npy").data, Near(Matrix{{0, 0, -inf, -inf}}, 0));
+    CHECK_THAT(attn::load_npy(out / "attention_mask_additive.npy").data,
+               Near(Matrix{{0, 0, -inf, -inf}}, 0));
     CHECK_THAT(attn::load_npy(out / "key_padding_mask.npy").data,
                Near(Matrix{{0, 0, 0, 0}, {0, 0, -inf, -inf}}, 0));
 }

@@ -17,7 +17,8 @@ TEST_CASE("chapter 14's French words align with their English meaning", "[ch14]"
     REQUIRE(w.shape(0) == 4);  // L: le chat noir dort
     REQUIRE(w.shape(1) == 5);  // S: the black cat is sleeping
     // The strongest English word for each French word, by meaning, not by position.
-    const std::size_t le = 0, chat = 1, noir = 2, dort = 3, the = 0, black = 1, cat = 2, is = 3, sleeping = 4;
+    const std::size_t le = 0, chat = 1, noir = 2, dort = 3, the = 0, black = 1, cat = 2, is = 3,
+                      sleeping = 4;
     CHECK(xt::argmax(xt::row(w, le))() == the);
     CHECK(xt::argmax(xt::row(w, chat))() == cat);
     CHECK(xt::argmax(xt::row(w, noir))() == black);
@@ -29,11 +30,16 @@ TEST_CASE("chapter 14's French words align with their English meaning", "[ch14]"
 
 TEST_CASE("chapter 14 --load does cross-attention with L != S as PyTorch", "[ch14]") {
     wbtest::TempDir out("ch14_load");
-    const auto r = wbtest::run_chapter("14_cross_attention", {"--load", wbtest::fixture_path("scaled_dot_product_attention/cross"), "--dump", out.path()});
+    const auto r = wbtest::run_chapter(
+            "14_cross_attention",
+            {"--load", wbtest::fixture_path("scaled_dot_product_attention/cross"), "--dump",
+             out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    CHECK_THAT(attn::load_npy(out / "weights.npy").data, Near(wbtest::fixture("scaled_dot_product_attention/cross/weights.npy"), 1e-12));
-    CHECK_THAT(attn::load_npy(out / "output.npy").data, Near(wbtest::fixture("scaled_dot_product_attention/cross/output.npy"), 1e-12));
+    CHECK_THAT(attn::load_npy(out / "weights.npy").data,
+               Near(wbtest::fixture("scaled_dot_product_attention/cross/weights.npy"), 1e-12));
+    CHECK_THAT(attn::load_npy(out / "output.npy").data,
+               Near(wbtest::fixture("scaled_dot_product_attention/cross/output.npy"), 1e-12));
     // Your sequences replace the built-in example: no French, no English, no extra step.
     CHECK(r.out.find("chat") == std::string::npos);
     CHECK(r.out.find("your sequences") != std::string::npos);

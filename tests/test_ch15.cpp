@@ -4,11 +4,11 @@
 #include <cmath>
 
 #include <attention/attention.hpp>
-#include <workbook/npy.hpp>
 #include <attention/kv_cache.hpp>
 #include <attention/masks.hpp>
 #include <attention/positions.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using wbtest::Near;
@@ -18,7 +18,8 @@ TEST_CASE("sinusoidal positional encodings, by hand", "[ch15]") {
     // pos 0: sin 0 = 0, cos 0 = 1. pos 1: sin 1, cos 1, sin(1/100), cos(1/100) (10000^(2/4) = 100).
     CHECK_THAT(pe, Near(Matrix{{0, 1, 0, 1},
                                {std::sin(1.0), std::cos(1.0), std::sin(0.01), std::cos(0.01)},
-                               {std::sin(2.0), std::cos(2.0), std::sin(0.02), std::cos(0.02)}}, 1e-15));
+                               {std::sin(2.0), std::cos(2.0), std::sin(0.02), std::cos(0.02)}},
+                        1e-15));
 }
 
 TEST_CASE("permuting the tokens permutes self-attention's output and nothing else", "[ch15]") {
@@ -36,7 +37,8 @@ TEST_CASE("permuting the tokens permutes self-attention's output and nothing els
     const Matrix pe = attn::positional_encoding(5, 4);
     const Matrix Xp = X + pe, Pp = P + pe;
     const Matrix o1 = attn::attention(Xp, Xp, Xp).output, o2 = attn::attention(Pp, Pp, Pp).output;
-    CHECK(xt::amax(xt::abs(xt::row(o2, 1) - xt::row(o1, 0)))() > 1e-3);  // token 0, moved to position 1
+    CHECK(xt::amax(xt::abs(xt::row(o2, 1) - xt::row(o1, 0)))() >
+          1e-3);  // token 0, moved to position 1
 }
 
 TEST_CASE("chapter 15 prints its recorded output", "[ch15]") {

@@ -1,19 +1,20 @@
 // Chapter 17 — generating one token at a time: the KV cache.
 #include "support.hpp"
 
-#include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/kv_cache.hpp>
 #include <attention/masks.hpp>
+#include <attention/mha.hpp>
 #include <attention/positions.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using wbtest::Near;
 
 TEST_CASE("the KV cache gives the full causal computation, step by step", "[ch17]") {
     attn::Random rng(171);
-    for (const auto& [E, H, T] : {std::tuple<std::size_t, std::size_t, std::size_t>{4, 1, 3}, {8, 2, 7}, {12, 4, 5}}) {
+    for (const auto& [E, H, T] :
+         {std::tuple<std::size_t, std::size_t, std::size_t>{4, 1, 3}, {8, 2, 7}, {12, 4, 5}}) {
         const attn::MhaParams p = attn::random_mha_params(E, H, rng);
         const Matrix X = rng.normal_matrix(T, E);
         const Matrix mask = attn::causal_mask(T);
@@ -52,10 +53,13 @@ TEST_CASE("chapter 17 --load: the last generated row is PyTorch's unmasked last 
     // The newest token may look at every token, so causal or not, its row is the same:
     // PyTorch's output for the 5-token module (5 tokens, no mask) gives the last row.
     wbtest::TempDir out("ch17_out");
-    const auto r = wbtest::run_chapter("17_kv_cache", {"--load", wbtest::fixture_path("multihead_attention/five_token_module"), "--dump", out.path()});
+    const auto r = wbtest::run_chapter(
+            "17_kv_cache", {"--load", wbtest::fixture_path("multihead_attention/five_token_module"),
+                            "--dump", out.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    const xt::xarray<double> torch = wbtest::fixture("multihead_attention/five_token_module/output64.npy");
+    const xt::xarray<double> torch =
+            wbtest::fixture("multihead_attention/five_token_module/output64.npy");
     const Matrix last = xt::view(torch, xt::range(4, 5), xt::all());
     for (const char* name : {"full_output", "stepped_output"}) {
         INFO(name);
@@ -69,14 +73,20 @@ TEST_CASE("chapter 17 rejects bad input with one line and status 2", "[ch17]") {
     wbtest::TempDir dir("ch17_bad");
     wbtest::write_plain_module(dir, 4);
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 5}));
-    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"}, {"query.npy", "(3, 5)", "E = 4"});
+    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"},
+                            {"query.npy", "(3, 5)", "E = 4"});
     wbtest::write_npy_f32(dir / "query.npy", xt::ones<double>({3, 4}));
-    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "3"}, {"4", "3", "divisible"});
+    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "3"},
+                            {"4", "3", "divisible"});
     wbtest::write_npy_f32(dir / "key.npy", xt::ones<double>({3, 4}));
-    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"}, {"self-attention"});
+    wbtest::check_bad_input("17_kv_cache", {"--load", dir.path(), "--heads", "2"},
+                            {"self-attention"});
 }
 
-TEST_CASE("chapter 17's work table: the per-step ratio grows about linearly, the total without a cache about quadratically", "[ch17]") {
+TEST_CASE(
+        "chapter 17's work table: the per-step ratio grows about linearly, the total without a "
+        "cache about quadratically",
+        "[ch17]") {
     wbtest::TempDir out("ch17_work");
     const auto r = wbtest::run_chapter("17_kv_cache", {"--dump", out.path()});
     REQUIRE(r.status == 0);
@@ -102,7 +112,9 @@ TEST_CASE("chapter 17's work table: the per-step ratio grows about linearly, the
     CHECK(total_without / half_without < 4.0);
     CHECK(total_with / half_with > 2.0);
     CHECK(total_with / half_with < 2.5);
-    CHECK(r.out.find("From 3 to 6 tokens (twice as long) the total without the cache grows 3.70x") != std::string::npos);
+    CHECK(r.out.find(
+                  "From 3 to 6 tokens (twice as long) the total without the cache grows 3.70x") !=
+          std::string::npos);
     CHECK(r.out.find("quadratically") != std::string::npos);
     CHECK(r.out.find("gap grows quadratically") == std::string::npos);
 }

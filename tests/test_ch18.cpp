@@ -25,8 +25,8 @@ struct Shape {
 
 std::string describe(const Shape& s) {
     std::ostringstream o;
-    o << "L=" << s.L << " S=" << s.S << " E=" << s.E << " H=" << s.H << " tiles " << s.block_q << "x"
-      << s.block_k << (s.bias ? "" : " no bias");
+    o << "L=" << s.L << " S=" << s.S << " E=" << s.E << " H=" << s.H << " tiles " << s.block_q
+      << "x" << s.block_k << (s.bias ? "" : " no bias");
     return o.str();
 }
 
@@ -36,17 +36,16 @@ struct Threads {
     ~Threads() { attn::set_fast_threads(1); }
 };
 
-
 }  // namespace
 
 TEST_CASE("every method equals the float64 reference, on many shapes", "[ch18]") {
     const Shape shapes[] = {
-        {7, 7, 8, 2, 3, 4, true},        // self-attention, tiles that divide nothing
-        {10, 6, 12, 3, 4, 5, true},      // cross-attention, L ≠ S
-        {5, 9, 8, 1, 2, 2, true},        // one head, S > L
-        {33, 33, 16, 4, 8, 10, false},   // no bias
-        {1, 1, 4, 1, 256, 512, true},    // one token, tiles larger than everything
-        {40, 70, 32, 8, 16, 24, true},   // 8 heads of 4
+            {7, 7, 8, 2, 3, 4, true},       // self-attention, tiles that divide nothing
+            {10, 6, 12, 3, 4, 5, true},     // cross-attention, L ≠ S
+            {5, 9, 8, 1, 2, 2, true},       // one head, S > L
+            {33, 33, 16, 4, 8, 10, false},  // no bias
+            {1, 1, 4, 1, 256, 512, true},   // one token, tiles larger than everything
+            {40, 70, 32, 8, 16, 24, true},  // 8 heads of 4
     };
     attn::Random rng(1801);
     for (const Shape& s : shapes) {
@@ -62,17 +61,21 @@ TEST_CASE("every method equals the float64 reference, on many shapes", "[ch18]")
         for (const MatrixF* v : {&k, &value}) {
             if (self && v != &k) continue;
             const attn::MhaParams p64 = attn::to_double(pf);
-            const Matrix reference =
-                attn::mha_forward(p64, attn::to_double(query), attn::to_double(k), attn::to_double(*v)).output;
+            const Matrix reference = attn::mha_forward(p64, attn::to_double(query),
+                                                       attn::to_double(k), attn::to_double(*v))
+                                             .output;
             for (std::size_t threads : {1, 2}) {
                 const Threads t(threads);
                 for (FastMethod m : attn::fast_methods()) {
-                    INFO(describe(s) << (v == &k ? ", key = value" : ", key != value") << ", method "
-                                     << attn::method_name(m) << ", threads " << threads);
-                    const attn::FastResult r = attn::fast_mha(m, pf, query, k, *v, {s.block_q, s.block_k});
+                    INFO(describe(s)
+                         << (v == &k ? ", key = value" : ", key != value") << ", method "
+                         << attn::method_name(m) << ", threads " << threads);
+                    const attn::FastResult r =
+                            attn::fast_mha(m, pf, query, k, *v, {s.block_q, s.block_k});
                     REQUIRE(r.output.shape(0) == s.L);
                     REQUIRE(r.output.shape(1) == s.E);
-                    CHECK(attn::largest_difference(attn::to_double(r.output), reference).largest <= 1e-5);
+                    CHECK(attn::largest_difference(attn::to_double(r.output), reference).largest <=
+                          1e-5);
                 }
             }
         }
@@ -95,11 +98,13 @@ TEST_CASE("the online softmax by hand", "[ch18]") {
     CHECK(t.max[1] == 5.0);
     const double l = (1.0 + std::pow(e, -2)) * std::pow(e, -2) + std::pow(e, -3) + 1.0;
     CHECK(t.sum[1] == Approx(l).epsilon(1e-14));
-    CHECK(t.acc(1, 0) == Approx(1.0 * std::pow(e, -2) + 2.0 * std::pow(e, -3) + 3.0).epsilon(1e-14));
+    CHECK(t.acc(1, 0) ==
+          Approx(1.0 * std::pow(e, -2) + 2.0 * std::pow(e, -3) + 3.0).epsilon(1e-14));
     CHECK(t.output(0) == Approx((std::pow(e, -2) + 2 * std::pow(e, -3) + 3.0) / l).epsilon(1e-14));
     CHECK(t.output(1) == Approx(1.0).epsilon(1e-14));
     // Any block size gives softmax(s)·V: blocks of 1, 3 (not dividing 4) and one block of all.
-    const Matrix direct = attn::weighted_sum(attn::softmax(Matrix(xt::reshape_view(s, {std::size_t{1}, std::size_t{4}}))), V);
+    const Matrix direct = attn::weighted_sum(
+            attn::softmax(Matrix(xt::reshape_view(s, {std::size_t{1}, std::size_t{4}}))), V);
     for (std::size_t block : {1, 3, 4, 10}) {
         INFO("block " << block);
         const attn::OnlineTrace b = attn::online_softmax_trace(s, V, block);
@@ -110,21 +115,26 @@ TEST_CASE("the online softmax by hand", "[ch18]") {
     CHECK_THROWS_AS(attn::online_softmax_trace(s, V, 0), std::invalid_argument);
 }
 
-TEST_CASE("the online softmax skips a first block of masked keys, and a fully masked row is NaN", "[ch18]") {
+TEST_CASE("the online softmax skips a first block of masked keys, and a fully masked row is NaN",
+          "[ch18]") {
     const double inf = INFINITY;
     const Matrix V = {{0.0, 1.0}, {1.0, 1.0}, {2.0, 1.0}, {3.0, 1.0}};
     // Keys 0 and 1 masked: the weights are softmax(1, 2) on keys 2 and 3 = (1, e)/(1 + e).
-    const attn::OnlineTrace t = attn::online_softmax_trace(attn::Vector{-inf, -inf, 1.0, 2.0}, V, 2);
+    const attn::OnlineTrace t =
+            attn::online_softmax_trace(attn::Vector{-inf, -inf, 1.0, 2.0}, V, 2);
     const double e = std::exp(1.0);
     CHECK(t.output(0) == Approx((2.0 + 3.0 * e) / (1.0 + e)).epsilon(1e-14));
     CHECK(t.output(1) == Approx(1.0).epsilon(1e-14));
-    const attn::OnlineTrace all = attn::online_softmax_trace(attn::Vector{-inf, -inf, -inf, -inf}, V, 2);
+    const attn::OnlineTrace all =
+            attn::online_softmax_trace(attn::Vector{-inf, -inf, -inf, -inf}, V, 2);
     CHECK(std::isnan(all.output(0)));  // as PyTorch 1.13 gives a fully masked row
-    CHECK_THROWS_AS(attn::online_softmax_trace(attn::Vector(xt::zeros<double>({0})), Matrix(xt::zeros<double>({0, 2})), 2),
+    CHECK_THROWS_AS(attn::online_softmax_trace(attn::Vector(xt::zeros<double>({0})),
+                                               Matrix(xt::zeros<double>({0, 2})), 2),
                     std::invalid_argument);
 }
 
-TEST_CASE("each method's memory is what its formula says: tiled grows with L, batched with L^2", "[ch18]") {
+TEST_CASE("each method's memory is what its formula says: tiled grows with L, batched with L^2",
+          "[ch18]") {
     attn::Random rng(1802);
     const std::size_t E = 16, H = 4;
     const attn::MhaParamsF pf = attn::to_float(attn::random_mha_params(E, H, rng));
@@ -152,8 +162,10 @@ TEST_CASE("each method's memory is what its formula says: tiled grows with L, ba
     const auto& batched = peak[FastMethod::batched];
     CHECK(batched[2] - batched[1] > 3 * (batched[1] - batched[0]));
     // At the benchmark's largest size: under a tenth of every head's weights (the issue's target).
-    CHECK(attn::fast_extra_bytes(FastMethod::tiled, 8192, 8192, 512, 8) * 10 < attn::weights_bytes(8192, 8192, 8));
-    CHECK(attn::fast_extra_bytes(FastMethod::batched, 8192, 8192, 512, 8) > attn::weights_bytes(8192, 8192, 8));
+    CHECK(attn::fast_extra_bytes(FastMethod::tiled, 8192, 8192, 512, 8) * 10 <
+          attn::weights_bytes(8192, 8192, 8));
+    CHECK(attn::fast_extra_bytes(FastMethod::batched, 8192, 8192, 512, 8) >
+          attn::weights_bytes(8192, 8192, 8));
 }
 
 TEST_CASE("the flop count and the chunked reference", "[ch18]") {
@@ -173,13 +185,17 @@ TEST_CASE("the flop count and the chunked reference", "[ch18]") {
 TEST_CASE("fast_mha and the method names reject what does not fit", "[ch18]") {
     attn::Random rng(1804);
     const attn::MhaParamsF pf = attn::to_float(attn::random_mha_params(8, 2, rng));
-    const MatrixF X = xt::ones<float>({3, 8}), wide = xt::ones<float>({3, 6}), short_v = xt::ones<float>({2, 8});
+    const MatrixF X = xt::ones<float>({3, 8}), wide = xt::ones<float>({3, 6}),
+                  short_v = xt::ones<float>({2, 8});
     for (FastMethod m : attn::fast_methods()) {
         CHECK(attn::parse_method(attn::method_name(m)) == m);
-        CHECK_THROWS_WITH(attn::check_fast_inputs(pf, wide, wide, wide), Catch::Contains("(3, 6)") && Catch::Contains("(3, 8)"));
-        CHECK_THROWS_WITH(attn::check_fast_inputs(pf, X, X, short_v), Catch::Contains("value (2, 8)"));
+        CHECK_THROWS_WITH(attn::check_fast_inputs(pf, wide, wide, wide),
+                          Catch::Contains("(3, 6)") && Catch::Contains("(3, 8)"));
+        CHECK_THROWS_WITH(attn::check_fast_inputs(pf, X, X, short_v),
+                          Catch::Contains("value (2, 8)"));
     }
-    CHECK_THROWS_WITH(attn::parse_method("fastest"), Catch::Contains("fastest") && Catch::Contains("tiled"));
+    CHECK_THROWS_WITH(attn::parse_method("fastest"),
+                      Catch::Contains("fastest") && Catch::Contains("tiled"));
     CHECK_THROWS_AS(attn::check_fast_inputs(pf, X, X, X, {0, 4}), attn::InputError);
 }
 
@@ -194,7 +210,8 @@ TEST_CASE("chapter 18 prints its recorded output", "[ch18]") {
 }
 
 TEST_CASE("chapter 18 --time adds a time to every method, and bad sizes are refused", "[ch18]") {
-    const auto r = wbtest::run_chapter("18_efficient_attention", {"--time", "--length", "24", "--embed", "16", "--heads", "2"});
+    const auto r = wbtest::run_chapter("18_efficient_attention", {"--time", "--length", "24",
+                                                                  "--embed", "16", "--heads", "2"});
     INFO(r.out << r.err);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("GFLOP/s") != std::string::npos);
@@ -212,18 +229,21 @@ TEST_CASE("chapter 18 --time adds a time to every method, and bad sizes are refu
         }
     }
     CHECK(timed == 5);
-    wbtest::check_bad_input("18_efficient_attention", {"--embed", "10", "--heads", "3"}, {"10", "3"});
+    wbtest::check_bad_input("18_efficient_attention", {"--embed", "10", "--heads", "3"},
+                            {"10", "3"});
     wbtest::check_bad_input("18_efficient_attention", {"--length", "0"}, {"--length"});
 }
 
 TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") {
-    const auto r = wbtest::run_chapter("bench", {"--size", "24,16,2", "--size", "20,8,1", "--json", "--repeats", "1"});
+    const auto r = wbtest::run_chapter(
+            "bench", {"--size", "24,16,2", "--size", "20,8,1", "--json", "--repeats", "1"});
     INFO(r.err);
     REQUIRE(r.status == 0);
     std::vector<std::string> names;
     for (const auto& f : wbtest::json_lines(r.out)) {
-        for (const char* field : {"name", "pass", "L", "E", "H", "threads", "ms", "gflops", "peak_mb", "accounted_mb",
-                                  "weights_mb", "cpu_ms", "sgemm_gflops", "sgemm_pct", "cpu_sgemm_pct", "rel_err", "repeats"}) {
+        for (const char* field : {"name", "pass", "L", "E", "H", "threads", "ms", "gflops",
+                                  "peak_mb", "accounted_mb", "weights_mb", "cpu_ms", "sgemm_gflops",
+                                  "sgemm_pct", "cpu_sgemm_pct", "rel_err", "repeats"}) {
             INFO("field " << field);
             CHECK(f.count(field) == 1);
         }
@@ -235,8 +255,9 @@ TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") 
         CHECK(std::stod(f.at("rel_err")) <= 1e-4);
     }
     // At L ≤ 128 the benchmark runs all five methods forward, then batched and tiled forward + backward.
-    const std::vector<std::string> one_size{"\"loops\" \"fwd\"",    "\"xtensor\" \"fwd\"",     "\"blas\" \"fwd\"",
-                                            "\"batched\" \"fwd\"",  "\"tiled\" \"fwd\"",       "\"batched\" \"fwd+bwd\"",
+    const std::vector<std::string> one_size{"\"loops\" \"fwd\"",    "\"xtensor\" \"fwd\"",
+                                            "\"blas\" \"fwd\"",     "\"batched\" \"fwd\"",
+                                            "\"tiled\" \"fwd\"",    "\"batched\" \"fwd+bwd\"",
                                             "\"tiled\" \"fwd+bwd\""};
     std::vector<std::string> two_sizes = one_size;
     two_sizes.insert(two_sizes.end(), one_size.begin(), one_size.end());
@@ -250,7 +271,8 @@ TEST_CASE("the benchmark's --json lines parse and carry every field", "[ch18]") 
     const auto bad_pass = wbtest::run_chapter("bench", {"--passes", "bwd"});
     CHECK(bad_pass.status == 2);
     CHECK(bad_pass.err.find("'bwd'") != std::string::npos);
-    const auto no_backward = wbtest::run_chapter("bench", {"--passes", "fwd+bwd", "--methods", "blas"});
+    const auto no_backward =
+            wbtest::run_chapter("bench", {"--passes", "fwd+bwd", "--methods", "blas"});
     CHECK(no_backward.status == 2);
     CHECK(no_backward.err.find("backward") != std::string::npos);
 }
@@ -260,11 +282,13 @@ TEST_CASE("the fast methods' input check rejects a NaN or an infinity", "[ch18]"
     const attn::MhaParamsF pf = attn::to_float(attn::random_mha_params(8, 2, rng));
     MatrixF X = attn::to_float(rng.normal_matrix(4, 8));
     X(2, 3) = NAN;
-    CHECK_THROWS_WITH(attn::check_fast_inputs(pf, X, X, X, {2, 2}), "query holds a NaN or an infinity");
+    CHECK_THROWS_WITH(attn::check_fast_inputs(pf, X, X, X, {2, 2}),
+                      "query holds a NaN or an infinity");
     attn::MhaParamsF bad = pf;
     bad.out_proj_weight(0, 0) = INFINITY;
     const MatrixF Y = attn::to_float(rng.normal_matrix(4, 8));
-    CHECK_THROWS_WITH(attn::check_fast_inputs(bad, Y, Y, Y, {2, 2}), "out_proj.weight holds a NaN or an infinity");
+    CHECK_THROWS_WITH(attn::check_fast_inputs(bad, Y, Y, Y, {2, 2}),
+                      "out_proj.weight holds a NaN or an infinity");
 }
 
 TEST_CASE("the flop count splits into projections and attention, worked out by hand", "[ch18]") {
@@ -292,7 +316,9 @@ TEST_CASE("chapter 18 reconciles 'longer input support' with memory growing with
     // What the sentence claims, measured: the weights grow 4x when L doubles, the tiled
     // method's extra memory about 2x.
     CHECK(attn::weights_bytes(4096, 4096, 8) == 4 * attn::weights_bytes(2048, 2048, 8));
-    const double tiled2 = double(attn::fast_extra_bytes(attn::FastMethod::tiled, 2048, 2048, 512, 8));
-    const double tiled4 = double(attn::fast_extra_bytes(attn::FastMethod::tiled, 4096, 4096, 512, 8));
+    const double tiled2 =
+            double(attn::fast_extra_bytes(attn::FastMethod::tiled, 2048, 2048, 512, 8));
+    const double tiled4 =
+            double(attn::fast_extra_bytes(attn::FastMethod::tiled, 4096, 4096, 512, 8));
     CHECK(tiled4 / tiled2 < 2.1);
 }

@@ -31,7 +31,9 @@ TEST_CASE("ch19: chapter 19's Jacobian of the toy example's row 0, by hand", "[c
     // Row 0 of the scaled scores is [1, 0, 1]: y = [e, 1, e] / (2e + 1).
     const double e = std::exp(1.0), a = e / (2 * e + 1), b = 1 / (2 * e + 1);
     CHECK_THAT(dumped(out, "y"), Near(Array{a, b, a}, 1e-15));
-    const Array J = {{a * (1 - a), -a * b, -a * a}, {-b * a, b * (1 - b), -b * a}, {-a * a, -a * b, a * (1 - a)}};
+    const Array J = {{a * (1 - a), -a * b, -a * a},
+                     {-b * a, b * (1 - b), -b * a},
+                     {-a * a, -a * b, a * (1 - a)}};
     CHECK_THAT(dumped(out, "jacobian"), Near(J, 1e-15));
     CHECK_THAT(dumped(out, "jacobian_numerical"), Near(J, 1e-9));
     // dx of row 0 is gᵀ·J, both ways
@@ -48,18 +50,20 @@ TEST_CASE("ch19: chapter 19's dx equals central differences, and its rows sum to
     run_dumping(out);
     const Matrix x = dumped(out, "scaled_scores"), G = dumped(out, "grad_weights");
     const Array fd = wbtest::central_differences(
-        [&](const Array& z) { return double(xt::sum(attn::softmax(Matrix(z)) * G)()); }, x);
+            [&](const Array& z) { return double(xt::sum(attn::softmax(Matrix(z)) * G)()); }, x);
     CHECK_GRAD("dx", dumped(out, "dx"), fd, 1e-7);
     CHECK_GRAD("dx_numerical", dumped(out, "dx_numerical"), fd, 1e-7);
     const Array sums = xt::sum(dumped(out, "dx"), {1});
     CHECK(xt::amax(xt::abs(sums))() < 1e-12);
 }
 
-TEST_CASE("ch19: chapter 19's saturation table: the unscaled gradient shrinks, the scaled one stays",
-          "[ch19]") {
+TEST_CASE(
+        "ch19: chapter 19's saturation table: the unscaled gradient shrinks, the scaled one stays",
+        "[ch19]") {
     wbtest::TempDir out("ch19_table");
     const std::string text = run_dumping(out);
-    const Array t = dumped(out, "saturation_table");  // d_k, max w raw, |dx| raw, max w scaled, |dx| scaled
+    const Array t =
+            dumped(out, "saturation_table");  // d_k, max w raw, |dx| raw, max w scaled, |dx| scaled
     REQUIRE(t.shape(0) == 5);
     for (std::size_t r = 1; r < 5; ++r) {
         INFO("row " << r);
@@ -82,7 +86,8 @@ TEST_CASE("ch19: chapter 19 --load: dx is PyTorch's gradient of the scores", "[c
     const std::string c = "attention_backward/cross/";
     attn::dump_npy(in / "query.npy", wbtest::fixture(c + "query.npy"));
     attn::dump_npy(in / "key.npy", wbtest::fixture(c + "key.npy"));
-    attn::dump_npy(in / "value.npy", wbtest::fixture(c + "value.npy"));  // read, as chapter 04 reads it
+    attn::dump_npy(in / "value.npy",
+                   wbtest::fixture(c + "value.npy"));  // read, as chapter 04 reads it
     attn::dump_npy(in / "grad_weights.npy", wbtest::fixture(c + "dP.npy"));
     run_dumping(out, {"--load", in.path()});
     CHECK_THAT(dumped(out, "weights"), Near(wbtest::fixture(c + "weights.npy"), 1e-12));

@@ -31,17 +31,21 @@ TEST_CASE("ch20: chapter 20's gradients of the toy example are PyTorch's", "[ch2
     wbtest::TempDir out("ch20_toy");
     const std::string text = run_dumping(out);
     // tests/fixtures/attention_backward/toy: PyTorch's autograd, float64, on the same dO
-    CHECK_THAT(dumped(out, "grad_output"), Near(wbtest::fixture("attention_backward/toy/grad_output.npy"), 0));
+    CHECK_THAT(dumped(out, "grad_output"),
+               Near(wbtest::fixture("attention_backward/toy/grad_output.npy"), 0));
     for (const std::string name : {"dQ", "dK", "dV", "dP", "dS"}) {
         INFO(name);
-        CHECK_THAT(dumped(out, name), Near(wbtest::fixture("attention_backward/toy/" + name + ".npy"), 1e-12));
+        CHECK_THAT(dumped(out, name),
+                   Near(wbtest::fixture("attention_backward/toy/" + name + ".npy"), 1e-12));
     }
     // the stated dO is printed
-    CHECK(text.find("[[ 1.0000,  0.0000,  0.0000, -1.0000],\n [ 0.0000,  2.0000, -1.0000,  0.0000],\n"
-                    " [ 0.0000,  1.0000,  1.0000,  2.0000]]") != std::string::npos);
+    CHECK(text.find(
+                  "[[ 1.0000,  0.0000,  0.0000, -1.0000],\n [ 0.0000,  2.0000, -1.0000,  0.0000],\n"
+                  " [ 0.0000,  1.0000,  1.0000,  2.0000]]") != std::string::npos);
 }
 
-TEST_CASE("ch20: chapter 20's central differences agree with the tests' own and with its gradients", "[ch20]") {
+TEST_CASE("ch20: chapter 20's central differences agree with the tests' own and with its gradients",
+          "[ch20]") {
     wbtest::TempDir out("ch20_fd");
     run_dumping(out);
     const Matrix X = wbtest::fixture("attention_backward/toy/query.npy");
@@ -49,9 +53,12 @@ TEST_CASE("ch20: chapter 20's central differences agree with the tests' own and 
     const auto loss = [&](const Matrix& Q, const Matrix& K, const Matrix& V) {
         return double(xt::sum(attn::attention(Q, K, V).output * dO)());
     };
-    const Array fd_Q = wbtest::central_differences([&](const Array& x) { return loss(x, X, X); }, X);
-    const Array fd_K = wbtest::central_differences([&](const Array& x) { return loss(X, x, X); }, X);
-    const Array fd_V = wbtest::central_differences([&](const Array& x) { return loss(X, X, x); }, X);
+    const Array fd_Q =
+            wbtest::central_differences([&](const Array& x) { return loss(x, X, X); }, X);
+    const Array fd_K =
+            wbtest::central_differences([&](const Array& x) { return loss(X, x, X); }, X);
+    const Array fd_V =
+            wbtest::central_differences([&](const Array& x) { return loss(X, X, x); }, X);
     CHECK_GRAD("dQ", dumped(out, "dQ"), fd_Q, 1e-7);
     CHECK_GRAD("dK", dumped(out, "dK"), fd_K, 1e-7);
     CHECK_GRAD("dV", dumped(out, "dV"), fd_V, 1e-7);
@@ -63,7 +70,8 @@ TEST_CASE("ch20: chapter 20's central differences agree with the tests' own and 
     CHECK(wbtest::rel_error(dumped(out, "dV"), dumped(out, "dV_numerical")) < 1e-8);
 }
 
-TEST_CASE("ch20: chapter 20's masks: zero gradient where blocked, NaN from a fully masked row", "[ch20]") {
+TEST_CASE("ch20: chapter 20's masks: zero gradient where blocked, NaN from a fully masked row",
+          "[ch20]") {
     wbtest::TempDir out("ch20_masks");
     run_dumping(out);
     const Array dS = dumped(out, "dS_causal"), dP = dumped(out, "dP_causal");
@@ -81,10 +89,13 @@ TEST_CASE("ch20: chapter 20's masks: zero gradient where blocked, NaN from a ful
     CHECK(xt::all(xt::isnan(dumped(out, "dV_fully_masked"))));
 }
 
-TEST_CASE("ch20: chapter 20 --load replays PyTorch's cases: masks, L ≠ S, a fully masked row", "[ch20]") {
-    for (const std::string c : {"toy", "toy_causal", "cross", "masked", "float_mask", "fully_masked"}) {
+TEST_CASE("ch20: chapter 20 --load replays PyTorch's cases: masks, L ≠ S, a fully masked row",
+          "[ch20]") {
+    for (const std::string c :
+         {"toy", "toy_causal", "cross", "masked", "float_mask", "fully_masked"}) {
         SECTION(c) {
-            wbtest::check_dump_matches(slug, "attention_backward/" + c, {"dQ", "dK", "dV", "dP", "dS"}, 1e-12);
+            wbtest::check_dump_matches(slug, "attention_backward/" + c,
+                                       {"dQ", "dK", "dV", "dP", "dS"}, 1e-12);
         }
     }
 }

@@ -27,7 +27,8 @@ const std::string slug = "22_training_loop";
 
 // A model of chapter 22's sizes with every parameter read from DIR/<state_dict name>.npy.
 Model load_model(const std::string& dir) {
-    Model m = attn::init_model(attn::previous_token_task().size, *std::make_unique<attn::Random>(1));
+    Model m =
+            attn::init_model(attn::previous_token_task().size, *std::make_unique<attn::Random>(1));
     for (attn::NamedArray& a : attn::named_parameters(m)) {
         const Array w = wbtest::fixture(dir + "/" + a.name + ".npy");
         REQUIRE(w.size() == a.size());
@@ -112,7 +113,8 @@ TEST_CASE("ch22: the loss is the cross-entropy of the logits, ln 8 for equal log
     CHECK(std::abs(attn::model_loss(m, b.tokens, b.targets) - std::log(8.0)) < 1e-15);
 }
 
-TEST_CASE("ch22: cross_entropy_backward equals central differences of the loss in the logits", "[ch22]") {
+TEST_CASE("ch22: cross_entropy_backward equals central differences of the loss in the logits",
+          "[ch22]") {
     attn::Random rng(4);
     const Matrix logits = rng.normal_matrix(4, 5);
     const Tokens targets = {{2, attn::kNoTarget, 0, 4}};
@@ -123,17 +125,20 @@ TEST_CASE("ch22: cross_entropy_backward equals central differences of the loss i
         for (std::size_t k = 0; k < 5; ++k) probs(r, k) /= s;
     }
     const Matrix d = attn::cross_entropy_backward(probs, {2, attn::kNoTarget, 0, 4});
-    const Array numeric = attn::numerical_gradient([&](const Array& z) { return cross_entropy(z, targets); }, logits);
+    const Array numeric = attn::numerical_gradient(
+            [&](const Array& z) { return cross_entropy(z, targets); }, logits);
     CHECK_THAT(d, Near(numeric, 1e-9));
     CHECK(xt::all(xt::equal(xt::view(d, 1, xt::all()), 0.0)));  // no target, no gradient
 }
 
-TEST_CASE("ch22: the whole model's gradient equals central differences (2 layers, padding)", "[ch22]") {
+TEST_CASE("ch22: the whole model's gradient equals central differences (2 layers, padding)",
+          "[ch22]") {
     attn::ModelSize size{7, 5, 6, 8, 2, 2, 0};  // token 0 pads
     attn::Random rng(5);
     Model m = attn::init_model(size, rng);
     const Tokens tok = {{3, 1, 4, 1, 5, 0}, {2, 6, 5, 3, 0, 0}};
-    const Tokens tgt = {{attn::kNoTarget, 1, 2, 3, 4, attn::kNoTarget}, {0, 1, attn::kNoTarget, 2, attn::kNoTarget, attn::kNoTarget}};
+    const Tokens tgt = {{attn::kNoTarget, 1, 2, 3, 4, attn::kNoTarget},
+                        {0, 1, attn::kNoTarget, 2, attn::kNoTarget, attn::kNoTarget}};
     Model g = attn::model_backward(m, attn::model_forward(m, tok, tgt), tok, tgt);
     auto params = attn::named_parameters(m);
     const auto grads = attn::named_parameters(g);
@@ -156,7 +161,8 @@ TEST_CASE("ch22: the whole model's gradient equals central differences (2 layers
     CHECK(xt::all(xt::equal(xt::view(g.embedding, 0, xt::all()), 0.0)));
 }
 
-TEST_CASE("ch22: the batched layer equals mha_forward and mha_backward sequence by sequence", "[ch22]") {
+TEST_CASE("ch22: the batched layer equals mha_forward and mha_backward sequence by sequence",
+          "[ch22]") {
     const attn::Task task = attn::previous_token_task();
     attn::Random rng(6);
     const Model m = attn::init_model(task.size, rng);
@@ -168,8 +174,10 @@ TEST_CASE("ch22: the batched layer equals mha_forward and mha_backward sequence 
     Matrix dlogits = f.probs;
     for (std::size_t r = 0; r < dlogits.shape(0); ++r) {
         const long t = b.targets.data()[r];
-        if (t == attn::kNoTarget) xt::view(dlogits, r, xt::all()) = 0.0;
-        else dlogits(r, std::size_t(t)) -= 1.0;
+        if (t == attn::kNoTarget)
+            xt::view(dlogits, r, xt::all()) = 0.0;
+        else
+            dlogits(r, std::size_t(t)) -= 1.0;
     }
     dlogits /= double(f.n_targets);
     const Matrix d_out = product(dlogits, m.readout_weight);
@@ -179,7 +187,8 @@ TEST_CASE("ch22: the batched layer equals mha_forward and mha_backward sequence 
         const attn::MhaForward ref = attn::mha_forward(m.layers[0], x, x, x);
         CHECK_THAT(Array(attn::head_weights(f, 0, s)), Near(ref.heads.weights, 1e-14));
         CHECK_THAT(Array(attn::layer_input(f, 1, s, L)), Near(x + ref.output, 1e-14));
-        const attn::MhaGrads rg = attn::mha_backward(m.layers[0], x, x, x, xt::view(d_out, xt::range(s * L, (s + 1) * L), xt::all()));
+        const attn::MhaGrads rg = attn::mha_backward(
+                m.layers[0], x, x, x, xt::view(d_out, xt::range(s * L, (s + 1) * L), xt::all()));
         dW += rg.in_proj_weight;
         dWo += rg.out_proj_weight;
     }
@@ -187,23 +196,27 @@ TEST_CASE("ch22: the batched layer equals mha_forward and mha_backward sequence 
     CHECK_THAT(g.layers[0].out_proj_weight, Near(dWo, 1e-14));
 }
 
-TEST_CASE("ch22: Adam's first step moves every weight by lr against the sign of its gradient", "[ch22]") {
+TEST_CASE("ch22: Adam's first step moves every weight by lr against the sign of its gradient",
+          "[ch22]") {
     // t = 1: m/(1−β1) = g and √(v/(1−β2)) = |g|, so w −= lr·g/(|g| + ε)
     const attn::Task task = attn::previous_token_task();
     attn::Random rng(8);
     Model m = attn::init_model(task.size, rng);
     const Model before = m;
     const attn::TaskBatch b = task.draw(rng, 4, false);
-    Model g = attn::model_backward(m, attn::model_forward(m, b.tokens, b.targets), b.tokens, b.targets);
+    Model g = attn::model_backward(m, attn::model_forward(m, b.tokens, b.targets), b.tokens,
+                                   b.targets);
     attn::Adam adam;
     adam.lr = 0.01;
     adam.step(m, g);
     Model w0 = before;
-    const auto p = attn::named_parameters(m), p0 = attn::named_parameters(w0), gr = attn::named_parameters(g);
+    const auto p = attn::named_parameters(m), p0 = attn::named_parameters(w0),
+               gr = attn::named_parameters(g);
     for (std::size_t a = 0; a < p.size(); ++a)
         for (std::size_t i = 0; i < p[a].size(); ++i) {
             const double gi = gr[a].data[i];
-            REQUIRE(std::abs(p[a].data[i] - (p0[a].data[i] - 0.01 * gi / (std::abs(gi) + 1e-8))) < 1e-15);
+            REQUIRE(std::abs(p[a].data[i] - (p0[a].data[i] - 0.01 * gi / (std::abs(gi) + 1e-8))) <
+                    1e-15);
         }
 }
 
@@ -214,27 +227,31 @@ TEST_CASE("ch22: SGD moves every weight by lr times its gradient", "[ch22]") {
     const Model before = m;
     attn::sgd_step(m, g, 0.5);
     CHECK_THAT(m.embedding, Near(before.embedding - 0.5 * g.embedding, 1e-15));
-    CHECK_THAT(m.layers[0].in_proj_weight, Near(before.layers[0].in_proj_weight - 0.5 * g.layers[0].in_proj_weight, 1e-15));
+    CHECK_THAT(m.layers[0].in_proj_weight,
+               Near(before.layers[0].in_proj_weight - 0.5 * g.layers[0].in_proj_weight, 1e-15));
     CHECK_THAT(m.readout_bias, Near(before.readout_bias - 0.5 * g.readout_bias, 1e-15));
 }
 
-TEST_CASE("ch22: --dump writes the agreed layout, and chapter 11 replays the trained layer", "[ch22]") {
+TEST_CASE("ch22: --dump writes the agreed layout, and chapter 11 replays the trained layer",
+          "[ch22]") {
     wbtest::TempDir out("ch22_dump");
     const std::string text = wbtest::run_dumping(slug, out, {"--steps", "12"});
     CHECK(text.find("step 12") != std::string::npos);
     namespace fs = std::filesystem;
-    for (const std::string f : {"tokens.txt", "embedding.weight.npy", "position.weight.npy",
-                                "layers.0.self_attn.in_proj_weight.npy", "layers.0.self_attn.in_proj_bias.npy",
-                                "layers.0.self_attn.out_proj.weight.npy", "layers.0.self_attn.out_proj.bias.npy",
-                                "readout.weight.npy", "readout.bias.npy", "layer0/num_heads.txt", "layer0/tokens.txt",
-                                "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000012/tokens.txt"})
+    for (const std::string f :
+         {"tokens.txt", "embedding.weight.npy", "position.weight.npy",
+          "layers.0.self_attn.in_proj_weight.npy", "layers.0.self_attn.in_proj_bias.npy",
+          "layers.0.self_attn.out_proj.weight.npy", "layers.0.self_attn.out_proj.bias.npy",
+          "readout.weight.npy", "readout.bias.npy", "layer0/num_heads.txt", "layer0/tokens.txt",
+          "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000012/tokens.txt"})
         CHECK(fs::exists(out / f));
     const Array w = attn::load_npy(out / "layer0/weights.npy").data;
     REQUIRE(w.shape() == Array::shape_type{2, 8, 8});
     CHECK_THAT(attn::load_npy(out / "layer0/in_proj_weight.npy").data,
                Near(attn::load_npy(out / "layers.0.self_attn.in_proj_weight.npy").data, 0.0));
     wbtest::TempDir replay("ch22_replay");
-    const auto r = wbtest::run_chapter("11_multihead_attention", {"--load", out / "layer0", "--dump", replay.path()});
+    const auto r = wbtest::run_chapter("11_multihead_attention",
+                                       {"--load", out / "layer0", "--dump", replay.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     CHECK_THAT(attn::load_npy(replay / "weights.npy").data, Near(w, 1e-12));

@@ -14,10 +14,10 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnpy.hpp>
 
+#include <attention/random.hpp>
 #include <workbook/compare.hpp>
 #include <workbook/inputs.hpp>
 #include <workbook/npy.hpp>
-#include <attention/random.hpp>
 #include <workbook/show.hpp>
 
 using attn::Matrix;
@@ -38,7 +38,8 @@ TEST_CASE("npy: float32 and float64 files read as the same doubles", "[common][n
 
 TEST_CASE("npy: numpy's own files (C and Fortran order, bool) read correctly", "[common][npy]") {
     // Written by numpy in tools/make_fixtures.py: np.arange(6).reshape(2, 3) etc.
-    const auto toy = attn::load_npy(wbtest::fixture_path("scaled_dot_product_attention/toy/query.npy"));
+    const auto toy =
+            attn::load_npy(wbtest::fixture_path("scaled_dot_product_attention/toy/query.npy"));
     CHECK(toy.dtype == "float32");
     CHECK_THAT(toy.data, Near(Matrix{{1, 0, 1, 0}, {0, 2, 0, 2}, {1, 1, 1, 1}}, 0));
     wbtest::TempDir dir("npy_fortran");
@@ -129,7 +130,7 @@ TEST_CASE("random: reproducible, and normal draws have mean 0 and variance 1", "
     CHECK(c.normal() != x(0, 0));
     const double mean = xt::mean(x)();
     const double var = xt::variance(x)();
-    CHECK(std::abs(mean) < 0.01);      // 100 000 draws: std error of the mean 0.003
+    CHECK(std::abs(mean) < 0.01);  // 100 000 draws: std error of the mean 0.003
     CHECK(std::abs(var - 1.0) < 0.02);
     for (int i = 0; i < 1000; ++i) {
         const std::size_t k = a.integer(3, 7);
@@ -140,8 +141,8 @@ TEST_CASE("random: reproducible, and normal draws have mean 0 and variance 1", "
 
 TEST_CASE("show: wide and tall matrices print their corners", "[common][show]") {
     Matrix m = xt::zeros<double>({std::size_t{14}, std::size_t{13}});
-    m(0, 12) = 1.0;   // last column of the first row: shown
-    m(5, 5) = 9.0;    // in the middle: elided
+    m(0, 12) = 1.0;  // last column of the first row: shown
+    m(5, 5) = 9.0;   // in the middle: elided
     const std::string s = attn::format_matrix(m);
     CHECK(s.rfind("[[0.0000, 0.0000, 0.0000, ..., 0.0000, 0.0000, 1.0000],\n", 0) == 0);
     CHECK(s.find("9.0000") == std::string::npos);
@@ -177,7 +178,8 @@ TEST_CASE("largest_difference: the same NaN in the same place agrees, a NaN else
     CHECK(d.at == 1);
     const xt::xarray<double> c = {1.0, NAN, -INFINITY, 4.25};  // +inf against -inf
     CHECK(std::isinf(attn::largest_difference(a, c).largest));
-    CHECK(attn::largest_difference(a, xt::xarray<double>{1.0, NAN, INFINITY, 4.25}).largest == 0.25);
+    CHECK(attn::largest_difference(a, xt::xarray<double>{1.0, NAN, INFINITY, 4.25}).largest ==
+          0.25);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -202,10 +204,13 @@ std::string npy_file(const std::string& dict, const std::string& data = "", int 
     return bytes + header + data;
 }
 
-std::string f8_bytes(std::size_t n) { return std::string(8 * n, '\0'); }  // n zeros
+std::string f8_bytes(std::size_t n) {
+    return std::string(8 * n, '\0');
+}  // n zeros
 
 // The message of the InputError load_npy throws for these bytes, or "no error".
-std::string load_message(const wbtest::TempDir& dir, const std::string& name, const std::string& bytes) {
+std::string load_message(const wbtest::TempDir& dir, const std::string& name,
+                         const std::string& bytes) {
     wbtest::write_bytes(dir / name, bytes);
     try {
         attn::load_npy(dir / name);
@@ -238,7 +243,8 @@ wbtest::Run run_with_full_disk(const std::string& slug, const std::string& args)
 
 }  // namespace
 
-TEST_CASE("dump: a write that fails (full disk) is one error naming the file, and leaves no file", "[common][npy][dump]") {
+TEST_CASE("dump: a write that fails (full disk) is one error naming the file, and leaves no file",
+          "[common][npy][dump]") {
     wbtest::TempDir dir("dump_full");
     const wbtest::Run r = run_with_full_disk("06_self_attention", "--dump '" + dir.path() + "'");
     INFO("stderr: " << r.err);
@@ -246,7 +252,8 @@ TEST_CASE("dump: a write that fails (full disk) is one error naming the file, an
     CHECK(wbtest::line_count(r.err) == 1);
     CHECK_THAT(r.err, Catch::Contains(dir.path()) && Catch::Contains(".npy: cannot write"));
     std::size_t files = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
+    for (const auto& e : std::filesystem::directory_iterator(dir.path()))
+        files += e.is_regular_file();
     CHECK(files == 0);  // neither a 0-byte .npy nor a temporary file left behind
     // A path that cannot be created at all: under a regular file.
     wbtest::write_bytes(dir / "plain", "x");
@@ -277,10 +284,14 @@ TEST_CASE("dump: never onto the --load folder nor over a file it read", "[common
     wbtest::check_bad_input("06_self_attention", {"--load", dir.path(), "--dump", dir.path()},
                             {"--dump", "--load folder"});
     // the same folder under another name: a relative path with "..", and a symlink
-    const std::string other = dir.path() + "/../" + std::filesystem::path(dir.path()).filename().string();
-    wbtest::check_bad_input("06_self_attention", {"--load", dir.path(), "--dump", other}, {"--load folder"});
+    const std::string other =
+            dir.path() + "/../" + std::filesystem::path(dir.path()).filename().string();
+    wbtest::check_bad_input("06_self_attention", {"--load", dir.path(), "--dump", other},
+                            {"--load folder"});
     std::filesystem::create_directory_symlink(dir.path(), dir.path() + ".link");
-    wbtest::check_bad_input("06_self_attention", {"--load", dir.path(), "--dump", dir.path() + ".link"}, {"--load folder"});
+    wbtest::check_bad_input("06_self_attention",
+                            {"--load", dir.path(), "--dump", dir.path() + ".link"},
+                            {"--load folder"});
     std::filesystem::remove(dir.path() + ".link");
     CHECK(read_file(dir / "query.npy") == before);
     // A loaded file that is (a link to) a file the dump would write.
@@ -290,7 +301,8 @@ TEST_CASE("dump: never onto the --load folder nor over a file it read", "[common
     std::filesystem::copy_file(dir / "query.npy", in / "real.npy");
     std::filesystem::create_symlink(out / "Q.npy", in / "notes.npy");
     wbtest::write_npy_f32(in / "query.npy", q);
-    const wbtest::Run r = wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--dump", out.path()});
+    const wbtest::Run r =
+            wbtest::run_chapter("06_self_attention", {"--load", in.path(), "--dump", out.path()});
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("will not overwrite"));
     CHECK(read_file(out / "Q.npy") == "keep me");
@@ -299,63 +311,89 @@ TEST_CASE("dump: never onto the --load folder nor over a file it read", "[common
 TEST_CASE("npy: a dtype of item size 0 is refused, not a division by zero", "[common][npy]") {
     wbtest::TempDir dir("npy_size0");
     for (const std::string descr : {"<f0", "|b0"}) {
-        const std::string m = load_message(dir, "z.npy", npy_file("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (3, 6), }"));
-        CHECK_THAT(m, Catch::Contains("z.npy") && Catch::Contains(descr) && Catch::Contains("item size 0"));
+        const std::string m = load_message(
+                dir, "z.npy",
+                npy_file("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (3, 6), }"));
+        CHECK_THAT(m, Catch::Contains("z.npy") && Catch::Contains(descr) &&
+                              Catch::Contains("item size 0"));
     }
 }
 
-TEST_CASE("npy: a header longer than numpy's 10 000 bytes is refused before any parsing", "[common][npy]") {
+TEST_CASE("npy: a header longer than numpy's 10 000 bytes is refused before any parsing",
+          "[common][npy]") {
     wbtest::TempDir dir("npy_long");
-    const std::string dict = "{'descr': '<f" + std::string(60000, '8') + "', 'fortran_order': False, 'shape': (1,), }";
+    const std::string dict = "{'descr': '<f" + std::string(60000, '8') +
+                             "', 'fortran_order': False, 'shape': (1,), }";
     const std::string m = load_message(dir, "long.npy", npy_file(dict, f8_bytes(1), 2));
     CHECK_THAT(m, Catch::Contains("long.npy") && Catch::Contains("at most 10000"));
 }
 
-TEST_CASE("npy: sizes the header claims are checked against the file before allocating", "[common][npy]") {
+TEST_CASE("npy: sizes the header claims are checked against the file before allocating",
+          "[common][npy]") {
     wbtest::TempDir dir("npy_claims");
     // 12 bytes: magic, version 2, a header length of 4 GiB - 1.
-    const std::string m = load_message(dir, "claim.npy", std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12));
+    const std::string m =
+            load_message(dir, "claim.npy", std::string("\x93NUMPY\x02\x00\xff\xff\xff\xff", 12));
     CHECK_THAT(m, Catch::Contains("claim.npy") && Catch::Contains("4294967295"));
     // A shape whose data would need more than any file: overflow-safe.
-    const std::string huge = load_message(dir, "huge.npy",
-        npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }"));
+    const std::string huge =
+            load_message(dir, "huge.npy",
+                         npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, "
+                                  "4294967296, 4294967296), }"));
     CHECK_THAT(huge, Catch::Contains("huge.npy") && Catch::Contains("too large"));
-    const std::string big = load_message(dir, "big.npy",
-        npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }", f8_bytes(2)));
+    const std::string big = load_message(
+            dir, "big.npy",
+            npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (100000, 100000), }",
+                     f8_bytes(2)));
     CHECK_THAT(big, Catch::Contains("truncated") && Catch::Contains("80000000000 bytes"));
 }
 
 TEST_CASE("npy: every failure reading a file is an InputError naming it", "[common][npy]") {
     wbtest::TempDir dir("npy_every_failure");
-    const std::string m = load_message(dir, "long_size.npy",
-        npy_file("{'descr': '<f99999999999999999999', 'fortran_order': False, 'shape': (1,), }", f8_bytes(1)));
+    const std::string m = load_message(
+            dir, "long_size.npy",
+            npy_file("{'descr': '<f99999999999999999999', 'fortran_order': False, 'shape': (1,), }",
+                     f8_bytes(1)));
     CHECK_THAT(m, Catch::Contains("long_size.npy") && Catch::Contains("'<f99999999999999999999'"));
     std::filesystem::create_symlink(dir / "loop.npy", dir / "loop.npy");
-    CHECK_THROWS_WITH(attn::load_npy(dir / "loop.npy"), Catch::Contains("loop.npy: cannot be read"));
-    CHECK_THROWS_WITH(attn::file_present(dir / "loop.npy"), Catch::Contains("loop.npy: cannot be read"));
+    CHECK_THROWS_WITH(attn::load_npy(dir / "loop.npy"),
+                      Catch::Contains("loop.npy: cannot be read"));
+    CHECK_THROWS_WITH(attn::file_present(dir / "loop.npy"),
+                      Catch::Contains("loop.npy: cannot be read"));
     std::filesystem::create_directory(dir / "folder.npy");
-    CHECK_THROWS_WITH(attn::load_npy(dir / "folder.npy"), Catch::Contains("folder.npy: is a directory"));
+    CHECK_THROWS_WITH(attn::load_npy(dir / "folder.npy"),
+                      Catch::Contains("folder.npy: is a directory"));
     // The chapters too: a query.npy linked to itself is exit 2, not an internal error.
     wbtest::TempDir load("npy_loop_load");
     std::filesystem::create_symlink(load / "query.npy", load / "query.npy");
-    wbtest::check_bad_input("06_self_attention", {"--load", load.path()}, {"query.npy", "cannot be read"});
+    wbtest::check_bad_input("06_self_attention", {"--load", load.path()},
+                            {"query.npy", "cannot be read"});
     std::filesystem::remove(load / "query.npy");
     wbtest::write_npy_f32(load / "query.npy", Matrix{{1, 2}});
     std::filesystem::create_symlink(load / "key.npy", load / "key.npy");
-    wbtest::check_bad_input("06_self_attention", {"--load", load.path()}, {"key.npy", "cannot be read"});
+    wbtest::check_bad_input("06_self_attention", {"--load", load.path()},
+                            {"key.npy", "cannot be read"});
 }
 
 TEST_CASE("npy: shapes are parsed strictly, as numpy does, keys in any order", "[common][npy]") {
     wbtest::TempDir dir("npy_shapes");
     const auto with_shape = [&](const std::string& shape, std::size_t n) {
-        return npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }", f8_bytes(n));
+        return npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }",
+                        f8_bytes(n));
     };
-    for (const std::string bad : {"(1e3, 6)", "(3.9, 6)", "(3)", "(-1, 6)", "(07, 2)", "(3 4)", "3", "(3,,)", "(0x3,)", "[3, 4]"}) {
+    for (const std::string bad : {"(1e3, 6)", "(3.9, 6)", "(3)", "(-1, 6)", "(07, 2)", "(3 4)", "3",
+                                  "(3,,)", "(0x3,)", "[3, 4]"}) {
         INFO("shape " << bad);
-        CHECK_THAT(load_message(dir, "s.npy", with_shape(bad, 6000)), Catch::Contains("s.npy: malformed .npy header"));
+        CHECK_THAT(load_message(dir, "s.npy", with_shape(bad, 6000)),
+                   Catch::Contains("s.npy: malformed .npy header"));
     }
-    for (const auto& [good, dims] : std::vector<std::pair<std::string, std::vector<std::size_t>>>{
-             {"()", {}}, {"(3,)", {3}}, {"(3, 4)", {3, 4}}, {"(3, 4,)", {3, 4}}, {"( 3 ,4 )", {3, 4}}, {"(0,)", {0}}}) {
+    for (const auto& [good, dims] :
+         std::vector<std::pair<std::string, std::vector<std::size_t>>>{{"()", {}},
+                                                                       {"(3,)", {3}},
+                                                                       {"(3, 4)", {3, 4}},
+                                                                       {"(3, 4,)", {3, 4}},
+                                                                       {"( 3 ,4 )", {3, 4}},
+                                                                       {"(0,)", {0}}}) {
         INFO("shape " << good);
         wbtest::write_bytes(dir / "g.npy", with_shape(good, 12));
         if (dims == std::vector<std::size_t>{0}) {
@@ -367,20 +405,30 @@ TEST_CASE("npy: shapes are parsed strictly, as numpy does, keys in any order", "
         CHECK(got == dims);
     }
     // 'shape' before 'descr', double quotes: numpy loads it.
-    wbtest::write_bytes(dir / "order.npy", npy_file("{\"shape\": (2,), 'fortran_order': False, 'descr': '<f8'}", f8_bytes(2)));
+    wbtest::write_bytes(
+            dir / "order.npy",
+            npy_file("{\"shape\": (2,), 'fortran_order': False, 'descr': '<f8'}", f8_bytes(2)));
     CHECK(attn::load_npy(dir / "order.npy").data.size() == 2);
-    CHECK_THAT(load_message(dir, "dup.npy", npy_file("{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, 'shape': (1,)}", f8_bytes(1))),
+    CHECK_THAT(load_message(dir, "dup.npy",
+                            npy_file("{'descr': '<f8', 'descr': '<f8', 'fortran_order': False, "
+                                     "'shape': (1,)}",
+                                     f8_bytes(1))),
                Catch::Contains("twice"));
-    CHECK_THAT(load_message(dir, "nokey.npy", npy_file("{'descr': '<f8', 'shape': (1,)}", f8_bytes(1))),
+    CHECK_THAT(load_message(dir, "nokey.npy",
+                            npy_file("{'descr': '<f8', 'shape': (1,)}", f8_bytes(1))),
                Catch::Contains("fortran_order"));
 }
 
 TEST_CASE("npy: a dtype refused says what the file has", "[common][npy]") {
     wbtest::TempDir dir("npy_dtype_words");
-    const std::string m = load_message(dir, "f04.npy", npy_file("{'descr': '<f04', 'fortran_order': False, 'shape': (1,), }", f8_bytes(1)));
+    const std::string m = load_message(
+            dir, "f04.npy",
+            npy_file("{'descr': '<f04', 'fortran_order': False, 'shape': (1,), }", f8_bytes(1)));
     CHECK_THAT(m, Catch::Contains("'<f04'"));
     CHECK_THAT(m, !Catch::Contains("float32 is not supported"));
-    const std::string h = load_message(dir, "f2.npy", npy_file("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", f8_bytes(1)));
+    const std::string h = load_message(
+            dir, "f2.npy",
+            npy_file("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", f8_bytes(1)));
     CHECK_THAT(h, Catch::Contains("float16") && Catch::Contains("'<f2'"));
 }
 
@@ -392,7 +440,8 @@ TEST_CASE("show: huge numbers print in scientific notation, as numpy does", "[co
     CHECK(attn::format_matrix(Matrix{{1e300, -0.5}}).size() < 40);
 }
 
-TEST_CASE("masks: +inf in a float mask is refused like NaN, and uint8 is bool in both masks", "[common][mask]") {
+TEST_CASE("masks: +inf in a float mask is refused like NaN, and uint8 is bool in both masks",
+          "[common][mask]") {
     attn::NpyArray m{"float64", Matrix{{0.0, INFINITY}}};
     CHECK_THROWS_WITH(attn::additive_mask(m), Catch::Contains("+inf"));
     m.data = Matrix{{0.0, -INFINITY}};
@@ -401,25 +450,31 @@ TEST_CASE("masks: +inf in a float mask is refused like NaN, and uint8 is bool in
     const xt::xarray<double> pad = attn::additive_key_padding_mask(u, nullptr);
     CHECK(pad(0, 0) == 0.0);
     CHECK(pad(0, 1) == -INFINITY);
-    CHECK_THROWS_WITH(attn::additive_key_padding_mask(attn::NpyArray{"int64", Matrix{{1.0, 0.0}}}, nullptr),
-                      Catch::Contains("int64 is not supported"));
+    CHECK_THROWS_WITH(
+            attn::additive_key_padding_mask(attn::NpyArray{"int64", Matrix{{1.0, 0.0}}}, nullptr),
+            Catch::Contains("int64 is not supported"));
 }
 
-TEST_CASE("cli: empty folders, a file for --load, and options that would do nothing are refused", "[common][cli]") {
+TEST_CASE("cli: empty folders, a file for --load, and options that would do nothing are refused",
+          "[common][cli]") {
     for (const std::string opt : {"--dump", "--svg"}) {
         wbtest::check_bad_input("06_self_attention", {opt, ""}, {opt, "empty"});
     }
     wbtest::check_bad_input("06_self_attention", {"--load", ""}, {"--load", "empty"});
     wbtest::TempDir dir("cli_load_file");
     wbtest::write_bytes(dir / "query.npy", "x");
-    wbtest::check_bad_input("06_self_attention", {"--load", dir / "query.npy"}, {"query.npy", "is not a directory"});
-    for (const std::string slug : {"11_multihead_attention", "09_heads_in_parallel", "16_batches", "17_kv_cache"}) {
+    wbtest::check_bad_input("06_self_attention", {"--load", dir / "query.npy"},
+                            {"query.npy", "is not a directory"});
+    for (const std::string slug :
+         {"11_multihead_attention", "09_heads_in_parallel", "16_batches", "17_kv_cache"}) {
         INFO(slug);
         wbtest::check_bad_input(slug, {"--heads", "3"}, {"--heads 3", "without --load"});
     }
     // where --heads is used without --load, it still works
     CHECK(wbtest::run_chapter("08_head_splitting", {"--heads", "2"}).status == 0);
-    CHECK(wbtest::run_chapter("18_efficient_attention", {"--heads", "2", "--length", "8", "--embed", "8"}).status == 0);
+    CHECK(wbtest::run_chapter("18_efficient_attention",
+                              {"--heads", "2", "--length", "8", "--embed", "8"})
+                  .status == 0);
 }
 
 TEST_CASE("cli: num_heads.txt holds a plain positive whole number", "[common][cli]") {
@@ -429,7 +484,8 @@ TEST_CASE("cli: num_heads.txt holds a plain positive whole number", "[common][cl
     for (const std::string text : {"1e1", "2.5", "4abc", "-2", "0", ""}) {
         INFO("num_heads.txt: " << text);
         wbtest::write_bytes(dir / "num_heads.txt", text + "\n");
-        wbtest::check_bad_input("11_multihead_attention", {"--load", dir.path()}, {"num_heads.txt", "positive whole number"});
+        wbtest::check_bad_input("11_multihead_attention", {"--load", dir.path()},
+                                {"num_heads.txt", "positive whole number"});
     }
     wbtest::write_bytes(dir / "num_heads.txt", " 2\n");
     CHECK(wbtest::run_chapter("11_multihead_attention", {"--load", dir.path()}).status == 0);
@@ -442,37 +498,45 @@ TEST_CASE("cli: one dtype rule: data files are float everywhere", "[common][cli]
     const xt::xtensor<std::int64_t, 2> ints = {{1, 2, 3, 4}};
     xt::dump_npy(dir / "query.npy", ints);
     for (const std::string slug : {"06_self_attention", "11_multihead_attention", "17_kv_cache"}) {
-        wbtest::check_bad_input(slug, {"--load", dir.path()}, {"query.npy", "expected float32 or float64, got int64"});
+        wbtest::check_bad_input(slug, {"--load", dir.path()},
+                                {"query.npy", "expected float32 or float64, got int64"});
     }
     const xt::xtensor<std::int64_t, 3> batch = {{{1, 2, 3, 4}}};
     xt::dump_npy(dir / "query.npy", batch);
-    wbtest::check_bad_input("16_batches", {"--load", dir.path()}, {"query.npy", "expected float32 or float64, got int64"});
+    wbtest::check_bad_input("16_batches", {"--load", dir.path()},
+                            {"query.npy", "expected float32 or float64, got int64"});
     // A missing key.npy, value.npy with another S: the key is what is missing.
     wbtest::TempDir qv("cli_missing_key");
     wbtest::write_npy_f32(qv / "query.npy", Matrix{{1, 0}, {0, 1}, {1, 1}});
     wbtest::write_npy_f32(qv / "value.npy", Matrix{{1, 0}, {0, 1}});
-    wbtest::check_bad_input("06_self_attention", {"--load", qv.path()}, {"key.npy: missing", "value.npy"});
+    wbtest::check_bad_input("06_self_attention", {"--load", qv.path()},
+                            {"key.npy: missing", "value.npy"});
 }
 
-TEST_CASE("cli: finite inputs so large that the scores overflow are refused, not NaN", "[common][cli]") {
+TEST_CASE("cli: finite inputs so large that the scores overflow are refused, not NaN",
+          "[common][cli]") {
     wbtest::TempDir dir("cli_overflow");
     attn::dump_npy(dir / "in_proj_weight.npy", xt::ones<double>({12, 4}));
     attn::dump_npy(dir / "out_proj.weight.npy", xt::eye<double>(4));
     wbtest::write_bytes(dir / "num_heads.txt", "2\n");
     attn::dump_npy(dir / "query.npy", Matrix{{1e200, 1.0, -2e200, 3.0}, {1.0, 2.0, 3.0, 4.0}});
     for (const std::string slug : {"06_self_attention", "11_multihead_attention", "17_kv_cache"}) {
-        wbtest::check_bad_input(slug, {"--load", dir.path()}, {"scores overflowed", "largest |x| = 2.0000e+200"});
+        wbtest::check_bad_input(slug, {"--load", dir.path()},
+                                {"scores overflowed", "largest |x| = 2.0000e+200"});
     }
-    attn::dump_npy(dir / "query.npy", xt::xarray<double>{{{1e200, 1.0, -2e200, 3.0}, {1.0, 2.0, 3.0, 4.0}}});
+    attn::dump_npy(dir / "query.npy",
+                   xt::xarray<double>{{{1e200, 1.0, -2e200, 3.0}, {1.0, 2.0, 3.0, 4.0}}});
     wbtest::check_bad_input("16_batches", {"--load", dir.path()}, {"scores overflowed"});
     // large but safe inputs still run, and print in scientific notation
     attn::dump_npy(dir / "query.npy", Matrix{{1e20, 1.0, 0.0, 3.0}, {1.0, 2.0, 3.0, 4.0}});
     // (--verbose: chapter 11 prints the intermediates, the projected 1e20 among them)
-    const wbtest::Run r = wbtest::run_chapter("11_multihead_attention", {"--load", dir.path(), "--verbose"});
+    const wbtest::Run r =
+            wbtest::run_chapter("11_multihead_attention", {"--load", dir.path(), "--verbose"});
     CHECK(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("e+20") && !Catch::Contains("nan"));
     // +inf in a float mask: refused like NaN, naming the file
     attn::dump_npy(dir / "query.npy", Matrix{{1, 2, 3, 4}, {4, 3, 2, 1}});
     attn::dump_npy(dir / "attn_mask.npy", Matrix{{0, INFINITY}, {0, 0}});
-    wbtest::check_bad_input("11_multihead_attention", {"--load", dir.path()}, {"attn_mask.npy", "+inf"});
+    wbtest::check_bad_input("11_multihead_attention", {"--load", dir.path()},
+                            {"attn_mask.npy", "+inf"});
 }

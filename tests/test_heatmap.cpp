@@ -21,10 +21,11 @@ using attn::Tensor3;
 
 namespace {
 
-
 std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
-    for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+    for (std::size_t at = text.find(what); at != std::string::npos;
+         at = text.find(what, at + what.size()))
+        ++n;
     return n;
 }
 
@@ -44,7 +45,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // Runs a shell command; its stdout.
 std::string shell_output(const std::string& command) {
-    const std::string file = std::string(WORKBOOK_BINARY_DIR) + "/test-tmp/shell." + std::to_string(::getpid());
+    const std::string file =
+            std::string(WORKBOOK_BINARY_DIR) + "/test-tmp/shell." + std::to_string(::getpid());
     std::filesystem::create_directories(std::filesystem::path(file).parent_path());
     const int status = std::system((command + " >'" + file + "' 2>&1 </dev/null").c_str());
     std::string out = read_file(file);
@@ -59,7 +61,9 @@ const std::string kEsc = "\033[";
 }  // namespace
 
 TEST_CASE("heatmap: the XML check used below finds broken documents", "[common][heatmap]") {
-    CHECK(wbtest::xml_problem("<svg a=\"1\"><g><rect x=\"0\"/></g><text>a &amp; b &#39;</text></svg>\n").empty());
+    CHECK(wbtest::xml_problem(
+                  "<svg a=\"1\"><g><rect x=\"0\"/></g><text>a &amp; b &#39;</text></svg>\n")
+                  .empty());
     CHECK_FALSE(wbtest::xml_problem("<svg><g></svg>").empty());
     CHECK_FALSE(wbtest::xml_problem("<svg><rect x=1/></svg>").empty());
     CHECK_FALSE(wbtest::xml_problem("<svg><text>cats & dogs</text></svg>").empty());
@@ -69,8 +73,8 @@ TEST_CASE("heatmap: the XML check used below finds broken documents", "[common][
 }
 
 TEST_CASE("heatmap: shades run from lightest at 0 to darkest at 1", "[common][heatmap]") {
-    CHECK(attn::shade(0.0) == " ");      // exactly 0: no attention at all (e.g. masked)
-    CHECK(attn::shade(0.01) == "·");     // a little
+    CHECK(attn::shade(0.0) == " ");   // exactly 0: no attention at all (e.g. masked)
+    CHECK(attn::shade(0.01) == "·");  // a little
     CHECK(attn::shade(0.124) == "·");
     CHECK(attn::shade(0.126) == "░");
     CHECK(attn::shade(0.25) == "░");
@@ -78,7 +82,7 @@ TEST_CASE("heatmap: shades run from lightest at 0 to darkest at 1", "[common][he
     CHECK(attn::shade(0.75) == "▓");
     CHECK(attn::shade(0.9) == "█");
     CHECK(attn::shade(1.0) == "█");
-    CHECK(attn::shade(1.5) == "█");      // clamped
+    CHECK(attn::shade(1.5) == "█");  // clamped
     CHECK(attn::shade(-0.5) == " ");
     CHECK(attn::shade(NAN) == "?");
     const std::vector<std::string> order = {" ", "·", "░", "▒", "▓", "█"};
@@ -148,8 +152,12 @@ TEST_CASE("heatmap: a stack is drawn as panels side by side, wrapped", "[common]
     const std::string narrow = attn::heatmap_text(t, {}, {false, 20}, "sample");
     const auto lines = lines_of(narrow);
     CHECK(count(narrow, "sample ") == 3);
-    const auto title0 = std::find_if(lines.begin(), lines.end(), [](auto& l) { return l.find("sample 0") != std::string::npos; });
-    const auto title1 = std::find_if(lines.begin(), lines.end(), [](auto& l) { return l.find("sample 1") != std::string::npos; });
+    const auto title0 = std::find_if(lines.begin(), lines.end(), [](auto& l) {
+        return l.find("sample 0") != std::string::npos;
+    });
+    const auto title1 = std::find_if(lines.begin(), lines.end(), [](auto& l) {
+        return l.find("sample 1") != std::string::npos;
+    });
     REQUIRE(title1 != lines.end());
     CHECK(title1 - title0 == 5);  // titles, labels, 2 rows, a blank line
     CHECK(title1->find("sample 0") == std::string::npos);
@@ -174,22 +182,25 @@ TEST_CASE("heatmap: colour escapes only when colour is asked for", "[common][hea
     CHECK_FALSE(attn::use_colour(true, nullptr, "xterm", true, true));
 }
 
-TEST_CASE("heatmap: the SVG is well-formed, one rect per cell, labels and a scale", "[common][heatmap]") {
+TEST_CASE("heatmap: the SVG is well-formed, one rect per cell, labels and a scale",
+          "[common][heatmap]") {
     const Matrix w = {{0.4223, 0.1554, 0.4223}, {0.0, 1.0, 0.0}};
-    const std::string svg = attn::heatmap_svg(w, {{"<pad>", "cat"}, {"a", "b & c", "d"}}, "weights \"x\"");
+    const std::string svg =
+            attn::heatmap_svg(w, {{"<pad>", "cat"}, {"a", "b & c", "d"}}, "weights \"x\"");
     INFO(svg);
     CHECK(wbtest::xml_problem(svg).empty());
     CHECK(wbtest::xml_problem(svg) == "");
     CHECK(svg.rfind("<?xml", 0) == 0);
     CHECK(count(svg, "<rect class=\"cell\"") == 6);
-    CHECK(svg.find(">&lt;pad&gt;</text>") != std::string::npos);   // labels, escaped
+    CHECK(svg.find(">&lt;pad&gt;</text>") != std::string::npos);  // labels, escaped
     CHECK(svg.find(">cat</text>") != std::string::npos);
     CHECK(svg.find(">b &amp; c</text>") != std::string::npos);
     CHECK(svg.find("weights &quot;x&quot;") != std::string::npos);
-    CHECK(svg.find(">0.42</text>") != std::string::npos);           // values in small maps
+    CHECK(svg.find(">0.42</text>") != std::string::npos);  // values in small maps
     CHECK(svg.find(">1.00</text>") != std::string::npos);
-    CHECK(svg.find("fill=\"#67000d\"") != std::string::npos);      // 1: darkest
-    for (const char* tick : {">0</text>", ">0.25</text>", ">0.50</text>", ">0.75</text>", ">1</text>"}) {
+    CHECK(svg.find("fill=\"#67000d\"") != std::string::npos);  // 1: darkest
+    for (const char* tick :
+         {">0</text>", ">0.25</text>", ">0.50</text>", ">0.75</text>", ">1</text>"}) {
         INFO("scale tick " << tick);
         CHECK(svg.find(tick) != std::string::npos);
     }
@@ -207,11 +218,16 @@ TEST_CASE("heatmap: the SVG is well-formed, one rect per cell, labels and a scal
     CHECK(wbtest::xml_problem(large).empty());
     CHECK(count(large, "<rect class=\"cell\"") == 600);
     CHECK(large.find(">0.03</text>") == std::string::npos);
-    CHECK(attn::heatmap_svg(Matrix{{NAN, NAN}}, {}, "masked").find("grey: nan") != std::string::npos);
+    CHECK(attn::heatmap_svg(Matrix{{NAN, NAN}}, {}, "masked").find("grey: nan") !=
+          std::string::npos);
 }
 
-TEST_CASE("heatmap: the line plot is well-formed with a line and points per series", "[common][heatmap]") {
-    attn::LinePlot plot{"max weight", "d_k", "weight", {4, 16, 64},
+TEST_CASE("heatmap: the line plot is well-formed with a line and points per series",
+          "[common][heatmap]") {
+    attn::LinePlot plot{"max weight",
+                        "d_k",
+                        "weight",
+                        {4, 16, 64},
                         {{"raw", {0.4, 0.7, 0.9}}, {"scaled", {0.2, 0.25, 0.25}}}};
     plot.reference = {{1.0 / 16, "1/16"}};
     const std::string svg = attn::line_plot_svg(plot);
@@ -220,7 +236,8 @@ TEST_CASE("heatmap: the line plot is well-formed with a line and points per seri
     CHECK(count(svg, "<polyline class=\"series\"") == 2);
     CHECK(count(svg, "<circle class=\"point\"") == 6);
     CHECK(count(svg, "class=\"reference\"") == 1);
-    for (const char* text : {">raw</text>", ">scaled</text>", ">64</text>", ">0.90</text>", ">d_k</text>"}) {
+    for (const char* text :
+         {">raw</text>", ">scaled</text>", ">64</text>", ">0.90</text>", ">d_k</text>"}) {
         INFO(text);
         CHECK(svg.find(text) != std::string::npos);
     }
@@ -257,15 +274,18 @@ TEST_CASE("heatmap: --svg DIR writes a chapter's maps", "[common][heatmap][ch12]
     CHECK(std::filesystem::is_empty(none.path()));
 }
 
-TEST_CASE("heatmap: --svg with your own weights draws every head of every sample", "[common][heatmap][ch11]") {
+TEST_CASE("heatmap: --svg with your own weights draws every head of every sample",
+          "[common][heatmap][ch11]") {
     wbtest::TempDir dir("svg_ch11");
     const std::string fixture = wbtest::fixture_path("multihead_attention/padding");
-    const auto r = wbtest::run_chapter("11_multihead_attention", {"--load", fixture, "--svg", dir.path()});
+    const auto r =
+            wbtest::run_chapter("11_multihead_attention", {"--load", fixture, "--svg", dir.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     const auto weights = attn::load_npy(fixture + "/weights.npy").data;  // PyTorch's (B, H, L, S)
     REQUIRE(weights.dimension() == 4);
-    const std::size_t B = weights.shape(0), H = weights.shape(1), cells = weights.shape(2) * weights.shape(3);
+    const std::size_t B = weights.shape(0), H = weights.shape(1),
+                      cells = weights.shape(2) * weights.shape(3);
     for (std::size_t b = 0; b < B; ++b) {
         const std::string svg = read_file(dir / ("weights_" + std::to_string(b) + ".svg"));
         INFO("weights_" << b << ".svg");
@@ -289,7 +309,9 @@ TEST_CASE("heatmap: chapter 12 draws three different heads side by side", "[heat
     CHECK(start[1] == "         head 0            head 1            head 2");
     std::vector<std::string> panels(3);
     for (const char* word : {"The", "cat", "chased", "the", "mouse"}) {
-        const auto row = std::find_if(start, lines.end(), [&](auto& l) { return l.rfind("  " + std::string(word) + " ", 0) == 0; });
+        const auto row = std::find_if(start, lines.end(), [&](auto& l) {
+            return l.rfind("  " + std::string(word) + " ", 0) == 0;
+        });
         REQUIRE(row != lines.end());
         std::istringstream cells(row->substr(9));  // after the row label: three panels
         std::string panel;
@@ -300,12 +322,15 @@ TEST_CASE("heatmap: chapter 12 draws three different heads side by side", "[heat
     CHECK(panels[0].find("············███") != std::string::npos);  // head 0: cat -> mouse
 }
 
-TEST_CASE("heatmap: chapters colour only with --color, or on a terminal without NO_COLOR", "[common][heatmap]") {
+TEST_CASE("heatmap: chapters colour only with --color, or on a terminal without NO_COLOR",
+          "[common][heatmap]") {
     const auto plain = wbtest::run_chapter("06_self_attention");
     CHECK(plain.out.find('\033') == std::string::npos);  // not a terminal: shades
     CHECK(plain.out.find("▓▓▓") != std::string::npos);
     // The docs' main page quotes this map from the recorded output (\dontinclude … \skip).
-    CHECK(plain.out.find("\n  heatmap of weights (rows: queries, columns: keys)\n     t0 t1 t2\n") != std::string::npos);
+    CHECK(plain.out.find(
+                  "\n  heatmap of weights (rows: queries, columns: keys)\n     t0 t1 t2\n") !=
+          std::string::npos);
     const auto forced = wbtest::run_chapter("06_self_attention", {"--color"});
     CHECK(forced.out.find(kEsc + "48;5;") != std::string::npos);
     const auto both = wbtest::run_chapter("06_self_attention", {"--color", "--no-color"});
@@ -319,8 +344,8 @@ TEST_CASE("heatmap: chapters colour only with --color, or on a terminal without 
     }
     const std::string bin = wbtest::chapter_path("06_self_attention");
     auto on_terminal = [&](const std::string& env, const std::string& args) {
-        return shell_output("env -u NO_COLOR TERM=xterm-256color " + env + " /usr/bin/script -qec '" + bin + args +
-                            "' /dev/null");
+        return shell_output("env -u NO_COLOR TERM=xterm-256color " + env +
+                            " /usr/bin/script -qec '" + bin + args + "' /dev/null");
     };
     CHECK(on_terminal("", "").find(kEsc + "48;5;") != std::string::npos);
     CHECK(on_terminal("NO_COLOR=1", "").find(kEsc) == std::string::npos);

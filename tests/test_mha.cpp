@@ -15,8 +15,8 @@
 #include <xtensor/xnpy.hpp>
 
 #include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Matrix;
 using attn::MhaParams;
@@ -57,8 +57,8 @@ Call load_call(const std::string& c) {
         if (m.batched) return t;
         return xt::view(t, 0);  // (1, n, E) → (n, E)
     };
-    return {m.params, as_saved(m.query), as_saved(m.key), as_saved(m.value), m.attn_mask,
-            m.key_padding_mask};
+    return {m.params,          as_saved(m.query), as_saved(m.key),
+            as_saved(m.value), m.attn_mask,       m.key_padding_mask};
 }
 
 // Sample b of a batch, or the array itself when b is empty (an unbatched call).
@@ -85,23 +85,23 @@ MhaParams counting_params() {
 // Against PyTorch
 
 TEST_CASE("mha: mha matches nn.MultiheadAttention on every fixture case", "[mha]") {
-    for (const std::string c :
-         {"five_token_module", "self", "cross", "causal_bool", "causal_float", "padding", "padding_float",
-          "bool_mask_float_padding", "mask3d", "one_head", "no_bias", "large", "fully_masked"}) {
+    for (const std::string c : {"five_token_module", "self", "cross", "causal_bool", "causal_float",
+                                "padding", "padding_float", "bool_mask_float_padding", "mask3d",
+                                "one_head", "no_bias", "large", "fully_masked"}) {
         SECTION(c) {
             const Call call = load_call(c);
             xt::xarray<double> output, weights, weights_mean;
             if (call.query.dimension() == 2) {  // unbatched, as in the 5-token module
                 REQUIRE_FALSE(call.attn_mask.has_value());
                 const attn::MhaForward f =
-                    attn::mha_forward(call.p, call.query, call.key, call.value);
+                        attn::mha_forward(call.p, call.query, call.key, call.value);
                 output = f.output;
                 weights = f.heads.weights;
                 weights_mean = f.weights_mean;
             } else {
                 const attn::MhaBatch r =
-                    attn::mha_forward_batch(call.p, call.query, call.key, call.value,
-                                            call.attn_mask, call.key_padding_mask);
+                        attn::mha_forward_batch(call.p, call.query, call.key, call.value,
+                                                call.attn_mask, call.key_padding_mask);
                 output = r.output;
                 weights = r.weights;
                 weights_mean = r.weights_mean;
@@ -126,10 +126,10 @@ TEST_CASE("mha: mha matches PyTorch step by step, naming the first differing ste
             const std::size_t B = batched ? call.query.shape(0) : 1;
             for (std::size_t i = 0; i < B; ++i) {
                 const std::optional<std::size_t> b =
-                    batched ? std::optional<std::size_t>(i) : std::nullopt;
+                        batched ? std::optional<std::size_t>(i) : std::nullopt;
                 INFO("case " << c << ", sample " << i);
                 const attn::MhaForward f = attn::mha_forward(
-                    call.p, pick(call.query, b), pick(call.key, b), pick(call.value, b));
+                        call.p, pick(call.query, b), pick(call.key, b), pick(call.value, b));
                 const auto step = [&](const std::string& name, const xt::xarray<double>& got,
                                       const std::string& file) {
                     INFO("step " << name << " differs from PyTorch's " << file);
@@ -391,8 +391,9 @@ TEST_CASE("mha: mha rejects heads that do not divide the width", "[mha]") {
     CHECK_THROWS_WITH(attn::check_heads(8, 0), Catch::Contains("num_heads H = 0"));
     CHECK_THROWS_WITH(attn::load_mha_params(dir_of("five_token_module"), 3),
                       Catch::Contains("in_proj_weight.npy") &&
-                          Catch::Contains("embed_dim 64 is not divisible by num_heads 3"));
-    CHECK_THROWS_WITH(attn::load_mha_params(dir_of("five_token_module"), 0), Catch::Contains("num_heads H = 0"));
+                              Catch::Contains("embed_dim 64 is not divisible by num_heads 3"));
+    CHECK_THROWS_WITH(attn::load_mha_params(dir_of("five_token_module"), 0),
+                      Catch::Contains("num_heads H = 0"));
     MhaParams p = counting_params();
     p.H = 0;
     CHECK_THROWS_AS(attn::check_params(p), attn::InputError);
@@ -406,20 +407,24 @@ TEST_CASE("mha: mha rejects heads that do not divide the width", "[mha]") {
 TEST_CASE("mha: check_params names the expected and the actual shape", "[mha]") {
     MhaParams p = counting_params();
     p.in_proj_weight = xt::zeros<double>({5, 2});
-    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("in_proj_weight") && Catch::Contains("(6, 2)") &&
-                                     Catch::Contains("(5, 2)"));
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("in_proj_weight") &&
+                                                     Catch::Contains("(6, 2)") &&
+                                                     Catch::Contains("(5, 2)"));
     p = counting_params();
     p.out_proj_weight = xt::zeros<double>({2, 3});
-    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("out_proj.weight") && Catch::Contains("(2, 2)") &&
-                                     Catch::Contains("(2, 3)"));
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("out_proj.weight") &&
+                                                     Catch::Contains("(2, 2)") &&
+                                                     Catch::Contains("(2, 3)"));
     p = counting_params();
     p.in_proj_bias = {1, 2, 3};
-    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("in_proj_bias") && Catch::Contains("(6,)") &&
-                                     Catch::Contains("(3,)"));
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("in_proj_bias") &&
+                                                     Catch::Contains("(6,)") &&
+                                                     Catch::Contains("(3,)"));
     p = counting_params();
     p.out_proj_bias = {1, 2, 3};
-    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("out_proj.bias") && Catch::Contains("(2,)") &&
-                                     Catch::Contains("(3,)"));
+    CHECK_THROWS_WITH(attn::check_params(p), Catch::Contains("out_proj.bias") &&
+                                                     Catch::Contains("(2,)") &&
+                                                     Catch::Contains("(3,)"));
 }
 
 TEST_CASE("mha: load_mha_params rejects missing, misshapen and NaN parameter files", "[mha]") {
@@ -441,14 +446,14 @@ TEST_CASE("mha: load_mha_params rejects missing, misshapen and NaN parameter fil
     good();
     wbtest::write_npy_f32(dir / "in_proj_weight.npy", xt::ones<double>({10, 4}));
     CHECK_THROWS_WITH(
-        load(), Catch::Contains("in_proj_weight.npy: expected (3E, E) = (12, 4), got (10, 4)"));
+            load(), Catch::Contains("in_proj_weight.npy: expected (3E, E) = (12, 4), got (10, 4)"));
     wbtest::write_npy_f32(dir / "in_proj_weight.npy", xt::ones<double>({12}));
     CHECK_THROWS_WITH(load(), Catch::Contains("in_proj_weight.npy") && Catch::Contains("(12,)"));
 
     good();
     wbtest::write_npy_f32(dir / "out_proj.weight.npy", xt::ones<double>({4, 3}));
     CHECK_THROWS_WITH(load(), Catch::Contains("out_proj.weight.npy: expected (E, E) = (4, 4)") &&
-                                  Catch::Contains("got (4, 3)"));
+                                      Catch::Contains("got (4, 3)"));
 
     good();
     wbtest::write_npy_f32(dir / "in_proj_bias.npy", xt::ones<double>({4}));
@@ -503,11 +508,11 @@ TEST_CASE("mha: check_batch rejects batches and masks that do not fit", "[mha]")
     const Tensor3 q = xt::ones<double>({2, 3, 8}), kv = xt::ones<double>({2, 5, 8});
     const Tensor3 kv3 = xt::ones<double>({3, 5, 8}), narrow = xt::ones<double>({2, 3, 5});
     CHECK_THROWS_WITH(
-        attn::check_batch(p, narrow, kv, kv, std::nullopt, std::nullopt),
-        Catch::Contains("query (2, 3, 5)") && Catch::Contains("(B, L, E) = (2, 3, 8)"));
+            attn::check_batch(p, narrow, kv, kv, std::nullopt, std::nullopt),
+            Catch::Contains("query (2, 3, 5)") && Catch::Contains("(B, L, E) = (2, 3, 8)"));
     CHECK_THROWS_WITH(attn::check_batch(p, q, kv3, kv3, std::nullopt, std::nullopt),
                       Catch::Contains("query (2, 3, 8)") && Catch::Contains("key (3, 5, 8)") &&
-                          Catch::Contains("batch size"));
+                              Catch::Contains("batch size"));
     CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv3, std::nullopt, std::nullopt),
                       Catch::Contains("(2, 3, 8)") && Catch::Contains("value (3, 5, 8)"));
     const Tensor3 v4 = xt::ones<double>({2, 4, 8});
@@ -518,16 +523,16 @@ TEST_CASE("mha: check_batch rejects batches and masks that do not fit", "[mha]")
     };
     CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv, mask({4, 4}), std::nullopt),
                       Catch::Contains("attn_mask (4, 4)") && Catch::Contains("(L, S) = (3, 5)") &&
-                          Catch::Contains("(B·H, L, S) = (4, 3, 5)"));
+                              Catch::Contains("(B·H, L, S) = (4, 3, 5)"));
     CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv, mask({2, 3, 5}), std::nullopt),
                       Catch::Contains("attn_mask (2, 3, 5)") && Catch::Contains("(4, 3, 5)"));
     CHECK_THROWS_WITH(attn::check_batch(p, q, kv, kv, mask({3, 5, 1}), std::nullopt),
                       Catch::Contains("attn_mask (3, 5, 1)"));
     CHECK_THROWS_WITH(
-        attn::check_batch(p, q, kv, kv, std::nullopt, mask({2, 3})),
-        Catch::Contains("key_padding_mask (2, 3)") && Catch::Contains("(B, S) = (2, 5)"));
+            attn::check_batch(p, q, kv, kv, std::nullopt, mask({2, 3})),
+            Catch::Contains("key_padding_mask (2, 3)") && Catch::Contains("(B, S) = (2, 5)"));
     CHECK_THROWS_WITH(
-        attn::check_batch(p, q, kv, kv, std::nullopt, mask({5})),
-        Catch::Contains("key_padding_mask (5,)") && Catch::Contains("(B, S) = (2, 5)"));
+            attn::check_batch(p, q, kv, kv, std::nullopt, mask({5})),
+            Catch::Contains("key_padding_mask (5,)") && Catch::Contains("(B, S) = (2, 5)"));
     CHECK_NOTHROW(attn::check_batch(p, q, kv, kv, mask({4, 3, 5}), mask({2, 5})));
 }

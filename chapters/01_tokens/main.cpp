@@ -6,9 +6,8 @@
 using attn::Matrix;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "01_tokens",
-        "query.npy (L, E): your own token vectors, one row per token"};
+    const attn::ChapterInfo info{"01_tokens",
+                                 "query.npy (L, E): your own token vectors, one row per token"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
 
@@ -24,8 +23,8 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) tokens as a matrix");
-        const Matrix tokens = ch.loading() ? ch.load_matrix("query.npy", "(L, E)")
-                                           : attn::toy_tokens();
+        const Matrix tokens =
+                ch.loading() ? ch.load_matrix("query.npy", "(L, E)") : attn::toy_tokens();
         const std::size_t L = tokens.shape(0), E = tokens.shape(1);
         ch.say("Where the examples come from: a short public explainer of attention works "
                "through a toy example of 3 tokens with 4 dimensions each (Q = K = V = the "

@@ -7,9 +7,8 @@
 using attn::Matrix;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "02_dot_product_scores",
-        "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
+    const attn::ChapterInfo info{"02_dot_product_scores",
+                                 "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const auto [Q, K, V] = attn::load_qkv(ch);
@@ -20,7 +19,8 @@ int main(int argc, char** argv) {
         ch.step("1) one dot product");
         ch.say("The dot product of a query q and a key k multiplies them entry by entry and "
                "adds up: q·k = Σ_c q[c]·k[c]. It is large when the two vectors point the same "
-               "way. Query 0 against key " + std::to_string(S - 1) + ":");
+               "way. Query 0 against key " +
+               std::to_string(S - 1) + ":");
         std::string sum;
         double total = 0.0;
         for (std::size_t c = 0; c < d_k; ++c) {
@@ -28,17 +28,20 @@ int main(int argc, char** argv) {
                    attn::format_number(K(S - 1, c), 1);
             total += Q(0, c) * K(S - 1, c);
         }
-        if (d_k <= 8) ch.say("q0·k" + std::to_string(S - 1) + " = " + sum + " = " +
-                             attn::format_number(total, 4));
-        else ch.say("q0·k" + std::to_string(S - 1) + " = " + attn::format_number(total, 4) +
-                    " (" + std::to_string(d_k) + " products added up)");
+        if (d_k <= 8)
+            ch.say("q0·k" + std::to_string(S - 1) + " = " + sum + " = " +
+                   attn::format_number(total, 4));
+        else
+            ch.say("q0·k" + std::to_string(S - 1) + " = " + attn::format_number(total, 4) + " (" +
+                   std::to_string(d_k) + " products added up)");
         //! [step1]
 
         //! [step2]
         ch.step("2) every query with every key, with loops");
         ch.say("Row i, column j of the score matrix is query i's dot product with key j: "
                "three nested loops (query, key, dimension). L is the number of queries, S the "
-               "number of keys (" + std::string(S == L ? "here S = L" : "here S ≠ L") +
+               "number of keys (" +
+               std::string(S == L ? "here S = L" : "here S ≠ L") +
                "; in self-attention S = L, chapter 14 has S ≠ L) and d_k the length of each "
                "query and key vector.");
         ch.show("Q", Q, {}, "(L, d_k) queries");

@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include <attention/attention.hpp>
+#include <attention/random.hpp>
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
-#include <attention/random.hpp>
 
 using attn::Matrix;
 
@@ -22,9 +22,9 @@ struct Row {
 Row measure(std::size_t d_k, std::size_t S, std::size_t trials, attn::Random& rng) {
     double sum = 0, sum_sq = 0, max_raw = 0, max_scaled = 0;
     for (std::size_t t = 0; t < trials; ++t) {
-        const Matrix q = rng.normal_matrix(1, d_k);   // (1, d_k)
-        const Matrix K = rng.normal_matrix(S, d_k);   // (S, d_k)
-        const Matrix s = attn::scores_loop(q, K);     // (1, S), loops: same digits everywhere
+        const Matrix q = rng.normal_matrix(1, d_k);  // (1, d_k)
+        const Matrix K = rng.normal_matrix(S, d_k);  // (S, d_k)
+        const Matrix s = attn::scores_loop(q, K);    // (1, S), loops: same digits everywhere
         for (double x : s) {
             sum += x;
             sum_sq += x * x;
@@ -40,9 +40,8 @@ Row measure(std::size_t d_k, std::size_t S, std::size_t trials, attn::Random& rn
 }  // namespace
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "03_scaling",
-        "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
+    const attn::ChapterInfo info{"03_scaling",
+                                 "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const auto [Q, K, V] = attn::load_qkv(ch);
@@ -50,8 +49,9 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) divide the scores by √d_k");
-        ch.say("The toy example's PyTorch program computes scores = Q·Kᵀ / √d_k. Here d_k = " + std::to_string(d_k) +
-               ", so every score is divided by " + attn::format_number(std::sqrt(double(d_k)), 4) + ".");
+        ch.say("The toy example's PyTorch program computes scores = Q·Kᵀ / √d_k. Here d_k = " +
+               std::to_string(d_k) + ", so every score is divided by " +
+               attn::format_number(std::sqrt(double(d_k)), 4) + ".");
         const Matrix s = attn::scores(Q, K);
         ch.show("scores", s, {}, "(L, S) = Q·Kᵀ");
         ch.show("scaled_scores", attn::scale(s, d_k), {}, "(L, S) = Q·Kᵀ / √d_k");
@@ -62,7 +62,8 @@ int main(int argc, char** argv) {
         ch.say("If the entries of q and k are independent with mean 0 and variance 1, then "
                "q·k is a sum of d_k products each of variance 1, so Var(q·k) = d_k. Large "
                "scores push softmax (chapter 04: it turns each row of scores into positive weights "
-               "that add up to 1, the largest score getting the most) towards a one-hot vector: one weight near 1, the rest "
+               "that add up to 1, the largest score getting the most) towards a one-hot vector: "
+               "one weight near 1, the rest "
                "near 0. Measured, for 2000 random queries against 16 random keys each "
                "(random-number seed 3, so the table is the same on every machine):");
         attn::Random rng(3);
@@ -83,8 +84,10 @@ int main(int argc, char** argv) {
         }
         ch.out() << "\n";
         ch.dump("scaling_table", table);
-        attn::LinePlot plot{"Largest softmax weight against d_k (16 keys)", "d_k (log scale)",
-                            "largest weight, mean of 2000 queries", {},
+        attn::LinePlot plot{"Largest softmax weight against d_k (16 keys)",
+                            "d_k (log scale)",
+                            "largest weight, mean of 2000 queries",
+                            {},
                             {{"without scaling", {}}, {"scaled by 1/√d_k", {}}}};
         for (std::size_t i = 0; i < std::size(dims); ++i) {
             plot.x.push_back(table(i, 0));
@@ -100,7 +103,8 @@ int main(int argc, char** argv) {
         ch.say("Without scaling, the largest weight climbs towards 1 as d_k grows: each "
                "query attends to a single key, and the softmax is saturated, where its "
                "gradient is nearly 0 and learning stalls: training changes each parameter in "
-               "proportion to its gradient, so near-0 gradients barely change anything. Dividing by √d_k brings the "
+               "proportion to its gradient, so near-0 gradients barely change anything. Dividing "
+               "by √d_k brings the "
                "variance back to 1 for every d_k, so the weights stay spread the same way "
                "whatever the width of the head. Next, chapter 04: the softmax itself.");
         //! [step3]

@@ -12,9 +12,8 @@ using attn::Matrix;
 using attn::Vector;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "04_softmax",
-        "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
+    const attn::ChapterInfo info{"04_softmax",
+                                 "query.npy (L, d_k), key.npy (S, d_k); key defaults to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const auto [Q, K, V] = attn::load_qkv(ch);
@@ -38,7 +37,8 @@ int main(int argc, char** argv) {
                "F.softmax(scores, dim=1)): each query distributes its own attention.");
         ch.show("scaled_scores", scaled, {}, "(L, S)");
         const Matrix w = attn::softmax(scaled);
-        ch.show_weights("weights", w, ch.weight_labels(w.shape(0), w.shape(1)), "(L, S) = softmax over each row");
+        ch.show_weights("weights", w, ch.weight_labels(w.shape(0), w.shape(1)),
+                        "(L, S) = softmax over each row");
         ch.show("row_sums", Vector(xt::sum(w, {1})), "(L,) every row sums to 1");
         //! [step2]
 
@@ -60,9 +60,11 @@ int main(int argc, char** argv) {
                "cancels, so adding or subtracting a constant to a whole row changes nothing. "
                "The toy example's weights after adding 5 to every score:");
         const Matrix shifted = attn::softmax(scaled + 5.0);
-        ch.show_weights("weights_shifted", shifted, ch.weight_labels(w.shape(0), w.shape(1)), "(L, S) = softmax(scaled_scores + 5)");
+        ch.show_weights("weights_shifted", shifted, ch.weight_labels(w.shape(0), w.shape(1)),
+                        "(L, S) = softmax(scaled_scores + 5)");
         ch.say("Largest difference from the weights above: " +
-               attn::describe_difference(shifted, w) + ". The loop version softmax_loop "
+               attn::describe_difference(shifted, w) +
+               ". The loop version softmax_loop "
                "against the vectorised softmax: " +
                attn::describe_difference(attn::softmax_loop(scaled), w) + ".");
         ch.say("One more case: a row that is entirely -inf (a query allowed to see no key, "

@@ -10,9 +10,9 @@ using attn::Matrix;
 using attn::Vector;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "05_weighted_sum",
-        "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v); key and value default to query"};
+    const attn::ChapterInfo info{"05_weighted_sum",
+                                 "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v); key "
+                                 "and value default to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const auto [Q, K, V] = attn::load_qkv(ch);
@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) the weights and the values");
-        ch.show_weights("weights", w, ch.weight_labels(w.shape(0), w.shape(1)), "(L, S) from chapter 04");
+        ch.show_weights("weights", w, ch.weight_labels(w.shape(0), w.shape(1)),
+                        "(L, S) from chapter 04");
         ch.show("V", V, {}, "(S, d_v) one value row per key");
         //! [step1]
 

@@ -14,9 +14,9 @@ using attn::Matrix;
 using attn::Vector;
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{
-        "06_self_attention",
-        "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v); key and value default to query"};
+    const attn::ChapterInfo info{"06_self_attention",
+                                 "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v); key "
+                                 "and value default to query"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const auto [Q, K, V] = attn::load_qkv(ch);
@@ -31,7 +31,9 @@ int main(int argc, char** argv) {
         const attn::Attention a = attn::attention(Q, K, V);
         ch.show("scores", a.scores, {}, "(L, S) = Q·Kᵀ");
         ch.show("scaled_scores", a.scaled_scores, {}, "(L, S) = Q·Kᵀ / √d_k");
-        ch.show_weights("weights", a.weights, ch.weight_labels(a.weights.shape(0), a.weights.shape(1)), "(L, S) = softmax(scaled_scores), rows sum to 1");
+        ch.show_weights("weights", a.weights,
+                        ch.weight_labels(a.weights.shape(0), a.weights.shape(1)),
+                        "(L, S) = softmax(scaled_scores), rows sum to 1");
         ch.show("output", a.output, {}, "(L, d_v) = weights·V");
         //! [step1]
 
@@ -55,7 +57,7 @@ int main(int argc, char** argv) {
         const std::size_t shown = std::min<std::size_t>(Q.shape(0), 3);
         for (std::size_t i = 0; i < shown; ++i) {
             const std::string n = std::to_string(i);
-            const Matrix q = xt::view(Q, xt::range(i, i + 1), xt::all());   // (1, d_k)
+            const Matrix q = xt::view(Q, xt::range(i, i + 1), xt::all());  // (1, d_k)
             const attn::Attention row = attn::attention(q, K, V);
             ch.show("q_" + n, Vector(xt::row(q, 0)), "(d_k,) query " + n);
             ch.show("weights_" + n, Vector(xt::row(row.weights, 0)),
@@ -70,8 +72,8 @@ int main(int argc, char** argv) {
         ch.step("4) the loops agree");
         const Matrix looped = attn::attention_loop(Q, K, V);
         ch.say("attention_loop computes the same with plain for-loops. Largest difference "
-               "from the vectorised output: " + attn::describe_difference(looped, a.output) +
-               ".");
+               "from the vectorised output: " +
+               attn::describe_difference(looped, a.output) + ".");
         //! [step4]
 
         //! [step5]
@@ -92,8 +94,8 @@ int main(int argc, char** argv) {
                (ch.loading() ? " (your queries)" : " (random vectors, Random(7))") +
                ". Which inputs can change output 0? Each input is nudged in turn and the "
                "outputs compared. A 3-wide convolution (each output mixes a token and its two "
-               "neighbours, as in a CNN): inputs " + list(by_conv) + " (" +
-               std::to_string(by_conv.size()) + " of " + std::to_string(L) +
+               "neighbours, as in a CNN): inputs " +
+               list(by_conv) + " (" + std::to_string(by_conv.size()) + " of " + std::to_string(L) +
                "). One self-attention layer: inputs " + list(by_attn) + " (" +
                std::to_string(by_attn.size()) + " of " + std::to_string(L) + ").");
         const std::size_t far = L - 1;
@@ -110,8 +112,9 @@ int main(int argc, char** argv) {
                "and seeing which later rows change: recurrent " +
                std::to_string(attn::sequential_steps(attn::recurrent_step(W, U), X, E)) +
                ", attention " +
-               std::to_string(attn::sequential_steps(attn::attention_step(), X, E)) +
-               " (its " + std::to_string(L) + " rows are independent, so they can all be "
+               std::to_string(attn::sequential_steps(attn::attention_step(), X, E)) + " (its " +
+               std::to_string(L) +
+               " rows are independent, so they can all be "
                "computed at once).");
         ch.say("Next, chapter 07: learned projections give each token its own query, key "
                "and value.");

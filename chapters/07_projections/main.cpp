@@ -2,9 +2,9 @@
 // Q = X·W_qᵀ + b_q, K = X·W_kᵀ + b_k, V = X·W_vᵀ + b_v, and PyTorch's packed in_proj_weight.
 #include <xtensor/xview.hpp>
 
+#include <attention/mha.hpp>
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
-#include <attention/mha.hpp>
 
 using attn::Matrix;
 using attn::Vector;
@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
         ch.say("In the toy example (3 tokens × 4 dims) Q = K = V = tokens: a token looks for, "
                "and offers, exactly what it is. A real model learns three matrices instead, so "
                "the same token can ask one thing (its query), advertise another (its key) and "
-               "pass on a third (its value). Here E = " + std::to_string(p.E) + ".");
+               "pass on a third (its value). Here E = " +
+               std::to_string(p.E) + ".");
         if (ch.loading()) {
             ch.say("The weights and biases are your module's.");
         } else {
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
         ch.show("QKV", QKV, {}, "(L, 3E) = X·in_proj_weightᵀ + in_proj_bias");
         const Matrix Q_again = xt::view(QKV, xt::all(), xt::range(0, p.E));
         ch.say("Its first E columns against Q from step 3: " +
-               attn::describe_difference(Q_again, Q) + ". Next, chapter 08: cutting Q, K "
+               attn::describe_difference(Q_again, Q) +
+               ". Next, chapter 08: cutting Q, K "
                "and V into heads.");
         //! [step4]
     });

@@ -3,18 +3,18 @@
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
 
+#include <attention/mha.hpp>
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
-#include <attention/mha.hpp>
 
 using attn::Matrix;
 using attn::Tensor3;
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "08_head_splitting",
-        "query.npy (L, E): the matrix to split (e.g. a projected Q)",
-        {{"--heads", "H", "number of heads (default 3, or DIR/num_heads.txt)"}}};
+            "08_head_splitting",
+            "query.npy (L, E): the matrix to split (e.g. a projected Q)",
+            {{"--heads", "H", "number of heads (default 3, or DIR/num_heads.txt)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         // An "address" matrix: entry (i, c) = 10·i + c, so every number says where it came
@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
         if (ch.loading()) X = ch.load_matrix("query.npy", "(L, E)");
         const std::size_t L = X.shape(0), E = X.shape(1), H = attn::heads_option(ch, 3);
         if (E % H != 0) {
-            throw attn::InputError("E = " + std::to_string(E) + " columns of " + attn::shape_str(X.shape()) +
-                                   " cannot be split into " + std::to_string(H) + " heads of equal width");
+            throw attn::InputError("E = " + std::to_string(E) + " columns of " +
+                                   attn::shape_str(X.shape()) + " cannot be split into " +
+                                   std::to_string(H) + " heads of equal width");
         }
         const std::size_t d = E / H;
         const attn::Labels rows{attn::token_labels(L), attn::token_labels(E, "c")};
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
         ch.show("X", X, rows, "(L, E) = (" + std::to_string(L) + ", " + std::to_string(E) + ")");
         for (std::size_t h = 0; h < H; ++h) {
             std::string cols;
-            for (std::size_t c = h * d; c < (h + 1) * d; ++c) cols += (c > h * d ? ", c" : "c") + std::to_string(c);
+            for (std::size_t c = h * d; c < (h + 1) * d; ++c)
+                cols += (c > h * d ? ", c" : "c") + std::to_string(c);
             ch.out() << "head " << h << " <- columns " << cols << " of every token\n";
         }
         ch.out() << "\n";

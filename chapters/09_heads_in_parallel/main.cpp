@@ -3,9 +3,9 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
+#include <attention/mha.hpp>
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
-#include <attention/mha.hpp>
 
 using attn::Matrix;
 using attn::Tensor3;
@@ -20,9 +20,11 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) each head's queries, keys and values");
-        ch.say("Chapter 07's projections, split as in chapter 08: with E = " +
-               std::to_string(p.E) + " and H = " + std::to_string(H) + ", every head works on "
-               "d_head = " + std::to_string(d) + " columns.");
+        ch.say("Chapter 07's projections, split as in chapter 08: with E = " + std::to_string(p.E) +
+               " and H = " + std::to_string(H) +
+               ", every head works on "
+               "d_head = " +
+               std::to_string(d) + " columns.");
         const Tensor3 Qh = attn::split_heads(attn::project(ex.query, p.W_q(), p.b_q()), H);
         const Tensor3 Kh = attn::split_heads(attn::project(ex.key, p.W_k(), p.b_k()), H);
         const Tensor3 Vh = attn::split_heads(attn::project(ex.value, p.W_v(), p.b_v()), H);
@@ -37,7 +39,9 @@ int main(int argc, char** argv) {
                "softmax(Q_h·K_hᵀ / √d_head)·V_h. Note the scale: √d_head, the width the "
                "dot products run over, not √E.");
         const attn::HeadsAttention looped = attn::attend_heads_loop(Qh, Kh, Vh);
-        ch.show_weights("weights_loop", looped.weights, ch.weight_labels(looped.weights.shape(1), looped.weights.shape(2)), "(H, L, S) one attention per head");
+        ch.show_weights("weights_loop", looped.weights,
+                        ch.weight_labels(looped.weights.shape(1), looped.weights.shape(2)),
+                        "(H, L, S) one attention per head");
         //! [step2]
 
         //! [step3]
@@ -48,7 +52,9 @@ int main(int argc, char** argv) {
                "GPU library would make the per-head products one batched product over the head "
                "axis. This independence is the parallelism of multi-head attention.");
         const attn::HeadsAttention all = attn::attend_heads(Qh, Kh, Vh);
-        ch.show_weights("weights", all.weights, ch.weight_labels(all.weights.shape(1), all.weights.shape(2)), "(H, L, S) = softmax(Q_h·K_hᵀ / √d_head) for every h");
+        ch.show_weights("weights", all.weights,
+                        ch.weight_labels(all.weights.shape(1), all.weights.shape(2)),
+                        "(H, L, S) = softmax(Q_h·K_hᵀ / √d_head) for every h");
         ch.show("heads_output", all.output, {}, "(H, L, d_head) = weights_h·V_h");
         ch.say("Against the loop over heads: weights " +
                attn::describe_difference(all.weights, looped.weights) + ", outputs " +

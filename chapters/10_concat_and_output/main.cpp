@@ -2,9 +2,9 @@
 // (H, L, d_head) → (L, E) → concat·W_oᵀ + b_o, and why W_o mixes what the heads found.
 #include <xtensor/xview.hpp>
 
+#include <attention/mha.hpp>
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
-#include <attention/mha.hpp>
 
 using attn::Matrix;
 using attn::Tensor3;
@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) the output projection");
-        ch.say("The last box of the explainer's diagram, \"Final Linear layer\": output = concat·W_oᵀ + b_o, "
+        ch.say("The last box of the explainer's diagram, \"Final Linear layer\": output = "
+               "concat·W_oᵀ + b_o, "
                "with W_o = out_proj.weight (E, E) and b_o = out_proj.bias (E,).");
         ch.show("W_o", p.out_proj_weight, {}, "(E, E) out_proj.weight");
         ch.show("b_o", p.b_o(), "(E,) out_proj.bias");
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
         Tensor3 silenced = f.heads.output;
         xt::view(silenced, p.H - 1, xt::all(), xt::all()) = 0.0;
         const Matrix concat_silenced = attn::merge_heads(silenced);
-        const Matrix output_silenced = attn::project(concat_silenced, p.out_proj_weight, p.out_proj_bias);
+        const Matrix output_silenced =
+                attn::project(concat_silenced, p.out_proj_weight, p.out_proj_bias);
         ch.say("columns of concat that change: " + changed_columns(concat_silenced, f.concat) +
                "\ncolumns of output that change: " + changed_columns(output_silenced, f.output));
         ch.say("In concat only the last head's own columns move; after W_o every column "

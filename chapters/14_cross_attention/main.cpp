@@ -4,10 +4,10 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
-#include <workbook/chapter.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 
@@ -25,9 +25,9 @@ Matrix words(const std::vector<std::vector<double>>& rows) {
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "14_cross_attention",
-        "query.npy (L, d), key.npy (S, d), value.npy (S, d_v): the query sequence and the "
-        "sequence it attends to"};
+            "14_cross_attention",
+            "query.npy (L, d), key.npy (S, d), value.npy (S, d_v): the query sequence and the "
+            "sequence it attends to"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         if (ch.loading()) {  // your sequences replace the built-in French and English
@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
                    "weights are (L, S), a row per query, a column per key.");
             const attn::Attention mine = attn::attention(in.Q, in.K, in.V);
             ch.show_weights("weights", mine.weights,
-                            ch.weight_labels(mine.weights.shape(0), mine.weights.shape(1)), "(L, S)");
+                            ch.weight_labels(mine.weights.shape(0), mine.weights.shape(1)),
+                            "(L, S)");
             ch.show("output", mine.output, {ch.token_labels(mine.output.shape(0)), {}}, "(L, d_v)");
             return;
         }
@@ -54,7 +55,8 @@ int main(int argc, char** argv) {
                "meanings [article, cat, black, sleep]; \"is sleeping\" splits sleep over two "
                "words:");
         const Matrix fr = 3.0 * words({{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}});
-        const Matrix en = words({{1, 0, 0, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 0.7}, {0, 0, 0, 0.7}});
+        const Matrix en =
+                words({{1, 0, 0, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 0.7}, {0, 0, 0, 0.7}});
         const attn::Labels fr_labels{french, {"article", "cat", "black", "sleep"}};
         ch.show("french", fr, fr_labels, "(L, d) = (4, 4) the queries");
         ch.show("english", en, {english, fr_labels.cols}, "(S, d) = (5, 4) keys and values");
@@ -75,14 +77,17 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < french.size(); ++i) {
             ch.out() << "  " << french[i] << " ->";
             for (std::size_t j = 0; j < english.size(); ++j)
-                if (a.weights(i, j) > 0.2) ch.out() << " " << english[j] << " (" << attn::format_number(a.weights(i, j), 2) << ")";
+                if (a.weights(i, j) > 0.2)
+                    ch.out() << " " << english[j] << " (" << attn::format_number(a.weights(i, j), 2)
+                             << ")";
             ch.out() << "\n";
         }
         ch.out() << "\n";
         ch.say("The alignment follows meaning, not position: \"noir\" (3rd) looks at "
                "\"black\" (2nd), \"chat\" (2nd) at \"cat\" (3rd) - French puts the adjective "
                "after the noun - and \"dort\" spreads over \"is sleeping\".");
-        ch.show("output", a.output, {french, {}}, "(L, d) each French word's view of the English sentence");
+        ch.show("output", a.output, {french, {}},
+                "(L, d) each French word's view of the English sentence");
         //! [step2]
 
         //! [step3]
@@ -102,6 +107,5 @@ int main(int argc, char** argv) {
                "queries, the image's regions are the keys and values - visual regions + text "
                "tokens. Next, chapter 15: word order.");
         //! [step3]
-
     });
 }

@@ -3,11 +3,11 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
-#include <workbook/chapter.hpp>
 #include <attention/kv_cache.hpp>
 #include <attention/masks.hpp>
 #include <attention/positions.hpp>
 #include <attention/random.hpp>
+#include <workbook/chapter.hpp>
 
 using attn::Matrix;
 
@@ -55,13 +55,15 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) self-attention cannot tell them apart");
-        const Matrix o1 = attn::attention(s1, s1, s1).output, o2 = attn::attention(s2, s2, s2).output;
+        const Matrix o1 = attn::attention(s1, s1, s1).output,
+                     o2 = attn::attention(s2, s2, s2).output;
         ch.show("output_dbm", o1, {{"dog", "bites", "man"}, {}}, "(L, E)");
         ch.show("output_mbd", o2, {{"man", "bites", "dog"}, {}}, "(L, E)");
         ch.say("Permuting the tokens permutes the output rows and changes nothing else: "
                "\"dog\" gets the same output row whether it bites or is bitten. Largest "
                "difference between output_dbm and output_mbd put back in the same order: " +
-               attn::describe_difference(o1, rows(o2, mbd)) + ". Every score is a dot "
+               attn::describe_difference(o1, rows(o2, mbd)) +
+               ". Every score is a dot "
                "product between two tokens; nothing in it says where a token stands.");
         //! [step2]
 
@@ -79,14 +81,15 @@ int main(int argc, char** argv) {
         //! [step4]
         ch.step("4) with positions, order matters");
         const Matrix p1 = s1 + pe, p2 = s2 + pe;
-        const Matrix q1 = attn::attention(p1, p1, p1).output, q2 = attn::attention(p2, p2, p2).output;
+        const Matrix q1 = attn::attention(p1, p1, p1).output,
+                     q2 = attn::attention(p2, p2, p2).output;
         ch.show("output_dbm_pos", q1, {{"dog", "bites", "man"}, {}}, "(L, E) tokens + PE");
         ch.show("output_mbd_pos", q2, {{"man", "bites", "dog"}, {}}, "(L, E) tokens + PE");
         ch.say("Now \"dog\" as subject (row 0 above) and \"dog\" as object (row 2 below) get "
-               "different outputs: largest difference " + attn::describe_difference(
-                   Matrix(xt::view(q1, xt::range(0, 1), xt::all())), Matrix(xt::view(q2, xt::range(2, 3), xt::all()))) +
+               "different outputs: largest difference " +
+               attn::describe_difference(Matrix(xt::view(q1, xt::range(0, 1), xt::all())),
+                                         Matrix(xt::view(q2, xt::range(2, 3), xt::all()))) +
                ". Next, chapter 16: batches.");
         //! [step4]
-
     });
 }

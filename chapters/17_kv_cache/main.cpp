@@ -8,14 +8,14 @@
 #include <xtensor/xtensor.hpp>
 #include <xtensor/xview.hpp>
 
+#include <attention/kv_cache.hpp>
+#include <attention/masks.hpp>
+#include <attention/mha.hpp>
+#include <attention/positions.hpp>
+#include <attention/random.hpp>
 #include <workbook/chapter.hpp>
 #include <workbook/inputs.hpp>
 #include <workbook/validation.hpp>
-#include <attention/mha.hpp>
-#include <attention/kv_cache.hpp>
-#include <attention/masks.hpp>
-#include <attention/positions.hpp>
-#include <attention/random.hpp>
 
 using attn::Matrix;
 using attn::Vector;
@@ -30,14 +30,16 @@ struct Generation {
 Generation load_generation(attn::Chapter& ch) {
     if (ch.loading()) {
         if (ch.has_file("key.npy") || ch.has_file("value.npy")) {
-            throw attn::InputError(ch.load_path("key.npy") + ": a KV cache is for self-attention; "
+            throw attn::InputError(ch.load_path("key.npy") +
+                                   ": a KV cache is for self-attention; "
                                    "for key.npy and value.npy use chapter 11 or 14");
         }
         Generation g{attn::load_mha_params(ch.load_path(""), attn::heads_option(ch, 0)),
                      ch.load_matrix("query.npy", "(T, E)")};
         if (g.X.shape(1) != g.params.E) {
-            throw attn::InputError(ch.load_path("query.npy") + ": shape " + attn::shape_str(g.X.shape()) +
-                                   " does not fit the module's width E = " + std::to_string(g.params.E));
+            throw attn::InputError(
+                    ch.load_path("query.npy") + ": shape " + attn::shape_str(g.X.shape()) +
+                    " does not fit the module's width E = " + std::to_string(g.params.E));
         }
         attn::check_mha_fits(g.params, g.X, g.X, g.X);
         if (ch.has_file("attn_mask.npy")) {
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
                std::to_string(T) + " tokens gives every row at once:");
         const Matrix causal = attn::causal_mask(T);
         const attn::MhaForward full = attn::mha_forward(p, X, X, X, &causal);
-        ch.show("full_output", full.output, {attn::token_labels(T), {}}, "(T, E) causal multi-head attention");
+        ch.show("full_output", full.output, {attn::token_labels(T), {}},
+                "(T, E) causal multi-head attention");
         //! [step1]
 
         //! [step2]
@@ -85,14 +88,17 @@ int main(int argc, char** argv) {
             xt::row(stepped, t) = cache.step(xt::row(X, t));
             with.push_back(cache.last_work());
         }
-        ch.show("cached_keys", cache.keys(), {attn::token_labels(T), {}}, "(T, E) the cache after the last step");
+        ch.show("cached_keys", cache.keys(), {attn::token_labels(T), {}},
+                "(T, E) the cache after the last step");
         ch.show("stepped_output", stepped, {attn::token_labels(T), {}}, "(T, E) one row per step");
-        ch.say("Against the full causal computation: " + attn::describe_difference(stepped, full.output) + ".");
+        ch.say("Against the full causal computation: " +
+               attn::describe_difference(stepped, full.output) + ".");
         //! [step2]
 
         //! [step3]
         ch.step("3) the work per step, counted");
-        ch.say("Multiply-adds (E = " + std::to_string(E) + "). Without the cache a plain loop "
+        ch.say("Multiply-adds (E = " + std::to_string(E) +
+               "). Without the cache a plain loop "
                "runs the model on the whole prefix again at every step: projections grow "
                "with t, attention with t². With the cache, projections are the same at "
                "every step and attention grows with t:");
@@ -115,23 +121,25 @@ int main(int argc, char** argv) {
         }
         ch.dump("work", table);  // columns: t, without cache, with cache
         char line[120];
-        std::snprintf(line, sizeof line, "  total  %15.0f %12.0f %7.2fx less work\n\n", total_without,
-                      total_with, total_without / total_with);
+        std::snprintf(line, sizeof line, "  total  %15.0f %12.0f %7.2fx less work\n\n",
+                      total_without, total_with, total_without / total_with);
         ch.out() << line;
         ch.say("Per step, the work without the cache is a little less than t times the work "
                "with it - the projections are exactly t times, the recomputed causal attention "
-               "only (t+1)/2 times - so the ratio grows about linearly with t. Summed over an answer, the work without "
+               "only (t+1)/2 times - so the ratio grows about linearly with t. Summed over an "
+               "answer, the work without "
                "the cache grows about quadratically with its length - every step redoes a prefix "
                "one token longer - and the work with it about linearly.");
         if (T >= 2 && T % 2 == 0) {
             const std::size_t half = T / 2;
             char grow[200];
-            std::snprintf(grow, sizeof grow,
-                          "From %zu to %zu tokens (twice as long) the total without the cache grows "
-                          "%.2fx (purely quadratic would be 4x), with the cache %.2fx (purely "
-                          "linear would be 2x).",
-                          half, T, running_without[T - 1] / running_without[half - 1],
-                          running_with[T - 1] / running_with[half - 1]);
+            std::snprintf(
+                    grow, sizeof grow,
+                    "From %zu to %zu tokens (twice as long) the total without the cache grows "
+                    "%.2fx (purely quadratic would be 4x), with the cache %.2fx (purely "
+                    "linear would be 2x).",
+                    half, T, running_without[T - 1] / running_without[half - 1],
+                    running_with[T - 1] / running_with[half - 1]);
             ch.say(grow);
         }
         ch.say("The price is memory: the cache holds 2·t·E numbers per layer - which is why "

@@ -6,10 +6,10 @@
 
 #include <attention/attention.hpp>
 #include <attention/backward.hpp>
-#include <workbook/chapter.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/inputs.hpp>
 
 using attn::Matrix;
 using attn::Vector;
@@ -18,7 +18,8 @@ namespace {
 
 // Σ dO ∘ attention(Q, K, V, mask).output, with loops so that central differences of it have
 // the same digits on every machine.
-double loss(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix& dO, const Matrix* mask) {
+double loss(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix& dO,
+            const Matrix* mask) {
     Matrix s = attn::scale(attn::scores_loop(Q, K), Q.shape(1));
     if (mask != nullptr) s += *mask;
     return xt::sum(attn::weighted_sum_loop(attn::softmax_loop(s), V) * dO)();
@@ -27,13 +28,16 @@ double loss(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix& dO,
 // a and b printed side by side under `name` and "central differences"; both dumped.
 void side_by_side(attn::Chapter& ch, const std::string& name, const Matrix& a, const Matrix& b) {
     std::istringstream left(attn::format_matrix(a)), right(attn::format_matrix(b));
-    std::vector<std::string> l = {name + "  " + attn::shape_str(a.shape())}, r = {"central differences"};
+    std::vector<std::string> l = {name + "  " + attn::shape_str(a.shape())},
+                             r = {"central differences"};
     for (std::string line; std::getline(left, line);) l.push_back(line);
     for (std::string line; std::getline(right, line);) r.push_back(line);
     std::size_t width = 0;
     for (const auto& s : l) width = std::max(width, s.size());
-    for (std::size_t i = 0; i < l.size(); ++i) ch.out() << l[i] << std::string(width + 4 - l[i].size(), ' ') << r[i] << "\n";
-    ch.out() << "relative difference: " << attn::describe_relative_error(attn::relative_error(a, b)) << "\n\n";
+    for (std::size_t i = 0; i < l.size(); ++i)
+        ch.out() << l[i] << std::string(width + 4 - l[i].size(), ' ') << r[i] << "\n";
+    ch.out() << "relative difference: " << attn::describe_relative_error(attn::relative_error(a, b))
+             << "\n\n";
     ch.dump(name, a);
     ch.dump(name + "_numerical", b);
 }
@@ -46,7 +50,8 @@ std::optional<Matrix> load_mask(const attn::Chapter& ch, std::size_t L, std::siz
     try {
         m = attn::additive_mask(attn::load_npy(path));
     } catch (const attn::InputError& e) {  // name the file in the message
-        throw attn::InputError(std::string(e.what()).rfind(path, 0) == 0 ? e.what() : path + ": " + e.what());
+        throw attn::InputError(std::string(e.what()).rfind(path, 0) == 0 ? e.what()
+                                                                         : path + ": " + e.what());
     }
     if (m.dimension() != 2 || m.shape(0) != L || m.shape(1) != S) {
         throw attn::InputError(path + ": expected (L, S) = (" + std::to_string(L) + ", " +
@@ -56,7 +61,9 @@ std::optional<Matrix> load_mask(const attn::Chapter& ch, std::size_t L, std::siz
 }
 
 // The toy example's fixed upstream gradient dO (3, 4).
-Matrix toy_grad_output() { return Matrix{{1, 0, 0, -1}, {0, 2, -1, 0}, {0, 1, 1, 2}}; }
+Matrix toy_grad_output() {
+    return Matrix{{1, 0, 0, -1}, {0, 2, -1, 0}, {0, 1, 1, 2}};
+}
 
 // The upstream gradient dO (L, d_v): DIR/grad_output.npy, or the toy example's.
 Matrix load_upstream(const attn::Chapter& ch, std::size_t L, std::size_t d_v) {
@@ -64,8 +71,9 @@ Matrix load_upstream(const attn::Chapter& ch, std::size_t L, std::size_t d_v) {
     if (!ch.has_file("grad_output.npy")) return attn::Random(20).normal_matrix(L, d_v);
     const Matrix dO = ch.load_matrix("grad_output.npy", "(L, d_v)");
     if (dO.shape(0) != L || dO.shape(1) != d_v) {
-        throw attn::InputError(ch.load_path("grad_output.npy") + ": expected (L, d_v) = (" + std::to_string(L) +
-                               ", " + std::to_string(d_v) + "), the shape of the output, got " + attn::shape_str(dO.shape()));
+        throw attn::InputError(ch.load_path("grad_output.npy") + ": expected (L, d_v) = (" +
+                               std::to_string(L) + ", " + std::to_string(d_v) +
+                               "), the shape of the output, got " + attn::shape_str(dO.shape()));
     }
     return dO;
 }
@@ -74,10 +82,10 @@ Matrix load_upstream(const attn::Chapter& ch, std::size_t L, std::size_t d_v) {
 
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
-        "20_attention_backward",
-        "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v) (key and value default to "
-        "query); attn_mask.npy (L, S): bool True = not allowed, or float added to the scores; "
-        "grad_output.npy (L, d_v), the upstream gradient dO (default: drawn from Random(20))"};
+            "20_attention_backward",
+            "query.npy (L, d_k), key.npy (S, d_k), value.npy (S, d_v) (key and value default to "
+            "query); attn_mask.npy (L, S): bool True = not allowed, or float added to the scores; "
+            "grad_output.npy (L, d_v), the upstream gradient dO (default: drawn from Random(20))"};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         ch.title();
         const auto [Q, K, V] = attn::load_qkv(ch);
@@ -91,8 +99,9 @@ int main(int argc, char** argv) {
                "asks how it changes with every input. It starts from dO = ∂loss/∂O, the "
                "upstream gradient that the rest of the network sends back; here the loss is "
                "Σ dO ∘ O for the dO below, so ∂loss/∂O is exactly dO. " +
-               std::string(ch.loading() ? "Your inputs:" : "The toy example (3 tokens × 4 dims), "
-                                                           "Q = K = V, and a fixed dO:"));
+               std::string(ch.loading() ? "Your inputs:"
+                                        : "The toy example (3 tokens × 4 dims), "
+                                          "Q = K = V, and a fixed dO:"));
         const attn::Attention a = attn::attention(Q, K, V, m);
         ch.show_weights("weights", a.weights, {}, "(L, S) P = softmax(Q·Kᵀ / √d_k)");
         ch.show("output", a.output, {}, "(L, d_v) O = P·V");
@@ -116,8 +125,10 @@ int main(int argc, char** argv) {
                "it that way, from two (L, d_v) matrices instead of two (L, S) ones.");
         const Vector D = xt::sum(dO * a.output, {1});
         ch.show("D", D, "(L,) = rowsum(dO ∘ O)");
-        ch.say("rowsum(dP ∘ P) against D: " + attn::describe_difference(Matrix(xt::sum(g.dP * a.weights, {1}, xt::keep_dims)),
-                                                                      Matrix(xt::view(D, xt::all(), xt::newaxis()))) + ".");
+        ch.say("rowsum(dP ∘ P) against D: " +
+               attn::describe_difference(Matrix(xt::sum(g.dP * a.weights, {1}, xt::keep_dims)),
+                                         Matrix(xt::view(D, xt::all(), xt::newaxis()))) +
+               ".");
         ch.show("dS", g.dS, {}, "(L, S) = P ∘ (dP - D), the gradient of the scaled scores");
         //! [step3]
 
@@ -136,11 +147,15 @@ int main(int argc, char** argv) {
                "2h: a gradient computed without any calculus (double precision throughout).");
         if (Q.size() + K.size() + V.size() <= 3000) {
             using A = const xt::xarray<double>&;
-            side_by_side(ch, "dQ", g.dQ, attn::numerical_gradient([&](A x) { return loss(x, K, V, dO, m); }, Q));
-            side_by_side(ch, "dK", g.dK, attn::numerical_gradient([&](A x) { return loss(Q, x, V, dO, m); }, K));
-            side_by_side(ch, "dV", g.dV, attn::numerical_gradient([&](A x) { return loss(Q, K, x, dO, m); }, V));
+            side_by_side(ch, "dQ", g.dQ,
+                         attn::numerical_gradient([&](A x) { return loss(x, K, V, dO, m); }, Q));
+            side_by_side(ch, "dK", g.dK,
+                         attn::numerical_gradient([&](A x) { return loss(Q, x, V, dO, m); }, K));
+            side_by_side(ch, "dV", g.dV,
+                         attn::numerical_gradient([&](A x) { return loss(Q, K, x, dO, m); }, V));
         } else {
-            ch.say("(skipped: Q, K and V hold more than 3000 numbers, each needing two forward passes)");
+            ch.say("(skipped: Q, K and V hold more than 3000 numbers, each needing two forward "
+                   "passes)");
         }
         //! [step5]
 
@@ -173,8 +188,10 @@ int main(int argc, char** argv) {
         ch.step("7) the loops agree");
         const attn::AttentionGrads l = attn::attention_backward_loop(Q, K, V, dO, m);
         ch.say("attention_backward_loop writes every sum out with for-loops. Largest "
-               "differences from the vectorised gradients: dQ " + attn::describe_difference(l.dQ, g.dQ) +
-               ", dK " + attn::describe_difference(l.dK, g.dK) + ", dV " + attn::describe_difference(l.dV, g.dV) +
+               "differences from the vectorised gradients: dQ " +
+               attn::describe_difference(l.dQ, g.dQ) + ", dK " +
+               attn::describe_difference(l.dK, g.dK) + ", dV " +
+               attn::describe_difference(l.dV, g.dV) +
                ". Next, chapter 21: the backward pass of the whole multi-head module.");
         //! [step7]
     });

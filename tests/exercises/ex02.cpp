@@ -1,7 +1,7 @@
 // Exercise 02's checks: scores(Q, K) = Q·Kᵀ, against the reference attn::scores.
 #include <attention/attention.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
 
 #include "exercises.hpp"
 #include "harness.hpp"
@@ -32,30 +32,31 @@ std::vector<Mistake> mistakes(const Matrix& Q, const Matrix& K) {
         };
     };
     return {
-        gives(xt::transpose(right),
-              "your answer is the transpose of the scores: K·Qᵀ instead of Q·Kᵀ. Row i belongs "
-              "to query i and column j to key j: scores(i, j) = Σ_c Q(i, c)·K(j, c)."),
-        gives(running,
-              "each entry is the running total of the entries before it in its row: the sum "
-              "is not set back to 0 for each new key. Start it at 0 inside the loop over j."),
-        gives(never_reset,
-              "each entry is the running total of every entry before it: the sum is never set "
-              "back to 0. Start it at 0 for every (i, j), inside the two outer loops."),
-        when(shape_is(L, L),
-             "your result is (L, L): it needs one column per key, S = K.shape(0), "
-             "not one per query."),
-        when(shape_is(S, L),
-             "your result is (S, L): one row per key. Row i must be query i: create it as "
-             "xt::zeros<double>({L, S}) with L = Q.shape(0) and S = K.shape(0)."),
-        shape_differs(right,
-             "the scores have one row per query, L = Q.shape(0), and one column per key, "
-             "S = K.shape(0)."),
+            gives(xt::transpose(right),
+                  "your answer is the transpose of the scores: K·Qᵀ instead of Q·Kᵀ. Row i belongs "
+                  "to query i and column j to key j: scores(i, j) = Σ_c Q(i, c)·K(j, c)."),
+            gives(running,
+                  "each entry is the running total of the entries before it in its row: the sum "
+                  "is not set back to 0 for each new key. Start it at 0 inside the loop over j."),
+            gives(never_reset,
+                  "each entry is the running total of every entry before it: the sum is never set "
+                  "back to 0. Start it at 0 for every (i, j), inside the two outer loops."),
+            when(shape_is(L, L),
+                 "your result is (L, L): it needs one column per key, S = K.shape(0), "
+                 "not one per query."),
+            when(shape_is(S, L),
+                 "your result is (S, L): one row per key. Row i must be query i: create it as "
+                 "xt::zeros<double>({L, S}) with L = Q.shape(0) and S = K.shape(0)."),
+            shape_differs(
+                    right,
+                    "the scores have one row per query, L = Q.shape(0), and one column per key, "
+                    "S = K.shape(0)."),
     };
 }
 
 const char* kFallback =
-    "compare one entry by hand: scores(i, j) is the dot product of row i of Q with row j of "
-    "K, Σ_c Q(i, c)·K(j, c). Start every sum at 0 (xt::zeros, not xt::empty).";
+        "compare one entry by hand: scores(i, j) is the dot product of row i of Q with row j of "
+        "K, Σ_c Q(i, c)·K(j, c). Start every sum at 0 (xt::zeros, not xt::empty).";
 
 void compare(const Matrix& Q, const Matrix& K) {
     expect({"scores(Q, K)", {{"Q", Q}, {"K", K}}, [&] { return mistakes(Q, K); }, kFallback},
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
     const std::size_t L = rng.integer(2, 4), S = L + rng.integer(1, 3), d_k = rng.integer(2, 6);
     const Matrix Q = rng.normal_matrix(L, d_k), K = rng.normal_matrix(S, d_k);
     e.check("Q " + attn::shape_str(Q.shape()) + " and K " + attn::shape_str(K.shape()) +
-                ": more keys than queries, random from seed 202",
+                    ": more keys than queries, random from seed 202",
             [&] { compare(Q, K); });
 
     const Matrix Q1 = rng.normal_matrix(1, 5), K1 = rng.normal_matrix(1, 5);

@@ -2,8 +2,8 @@
 #include <cmath>
 
 #include <attention/attention.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
 
 #include "exercises.hpp"
 #include "harness.hpp"
@@ -13,7 +13,9 @@ using namespace ex::check;
 
 namespace {
 
-Matrix transposed(const Matrix& m) { return xt::transpose(m); }
+Matrix transposed(const Matrix& m) {
+    return xt::transpose(m);
+}
 
 // softmax(scores / divisor)·V: the right answer with divisor √d_k, and wrong ones.
 Matrix attend(const Matrix& scores, double divisor, const Matrix& V) {
@@ -34,15 +36,17 @@ std::vector<Mistake> mistakes(const Matrix& Q, const Matrix& K, const Matrix& V)
     const auto root = [](std::size_t n) { return std::sqrt(static_cast<double>(n)); };
     const std::string n = std::to_string(d_k);
     std::vector<Mistake> m = {
-        gives(attend(s, 1.0, V),
-              "the scores were not scaled: softmax(Q·Kᵀ)·V. Divide them by √d_k = √" + n +
-                  " before the softmax; without it the weights get sharper as d_k grows and "
-                  "saturate (chapter 03)."),
-        gives(attend(s, static_cast<double>(d_k), V),
-              "the scores were divided by d_k = " + n + ": scaled by d_k instead of √d_k? "
-              "Then the weights flatten towards uniform as d_k grows."),
-        gives(attend(s, 1.0 / root(d_k), V),
-              "the scores were multiplied by √d_k instead of divided by it."),
+            gives(attend(s, 1.0, V),
+                  "the scores were not scaled: softmax(Q·Kᵀ)·V. Divide them by √d_k = √" + n +
+                          " before the softmax; without it the weights get sharper as d_k grows "
+                          "and "
+                          "saturate (chapter 03)."),
+            gives(attend(s, static_cast<double>(d_k), V),
+                  "the scores were divided by d_k = " + n +
+                          ": scaled by d_k instead of √d_k? "
+                          "Then the weights flatten towards uniform as d_k grows."),
+            gives(attend(s, 1.0 / root(d_k), V),
+                  "the scores were multiplied by √d_k instead of divided by it."),
     };
     if (L != d_k) {
         m.push_back(gives(attend(s, root(L), V),
@@ -59,9 +63,10 @@ std::vector<Mistake> mistakes(const Matrix& Q, const Matrix& K, const Matrix& V)
                           "you scaled by √d_v (V.shape(1)), the width of the values: the scores "
                           "are divided by √d_k, the width of the queries and keys (Q.shape(1))."));
     }
-    m.push_back(gives(attn::weighted_sum(transposed(attn::softmax(transposed(right.scaled_scores))), V),
-                      "the softmax ran over each column: did you normalise over the wrong axis? "
-                      "Each row of the weights (one query) must sum to 1."));
+    m.push_back(
+            gives(attn::weighted_sum(transposed(attn::softmax(transposed(right.scaled_scores))), V),
+                  "the softmax ran over each column: did you normalise over the wrong axis? "
+                  "Each row of the weights (one query) must sum to 1."));
     m.push_back(gives(attn::weighted_sum(attn::softmax_naive(right.scaled_scores), V),
                       "NaN where the scores are large: the softmax overflowed (exp(1000) is inf, "
                       "inf / inf is NaN). Subtract each row's max before exp, as in exercise 04."));
@@ -70,22 +75,28 @@ std::vector<Mistake> mistakes(const Matrix& Q, const Matrix& K, const Matrix& V)
                           "the weights are transposed (K·Qᵀ instead of Q·Kᵀ, or weights(j, i) "
                           "instead of weights(i, j)): row i of the weights belongs to query i."));
     }
-    m.push_back(gives(right.weights, "you returned the weights (L, S); the output is weights·V (L, d_v)."));
-    m.push_back(gives(right.scaled_scores, "you returned the scaled scores; the output is softmax(scaled scores)·V."));
-    m.push_back(gives(right.scores, "you returned the scores Q·Kᵀ; the output is softmax(Q·Kᵀ / √d_k)·V."));
+    m.push_back(gives(right.weights,
+                      "you returned the weights (L, S); the output is weights·V (L, d_v)."));
+    m.push_back(gives(right.scaled_scores,
+                      "you returned the scaled scores; the output is softmax(scaled scores)·V."));
+    m.push_back(gives(right.scores,
+                      "you returned the scores Q·Kᵀ; the output is softmax(Q·Kᵀ / √d_k)·V."));
     if (!(L == 3 && S == 3 && d_v == 4 && near(right.output, seed_output()))) {
         m.push_back(gives(seed_output(),
                           "your answer is the output of the toy example whatever the input: "
                           "is it hard-coded? Compute it from Q, K and V."));
     }
-    m.push_back(shape_differs(right.output,
-                     "the output has one row per query, L = Q.shape(0), and one column per value "
-                     "dimension, d_v = V.shape(1)."));
+    m.push_back(shape_differs(
+            right.output,
+            "the output has one row per query, L = Q.shape(0), and one column per value "
+            "dimension, d_v = V.shape(1)."));
     return m;
 }
 
 void compare(const Matrix& Q, const Matrix& K, const Matrix& V) {
-    expect({"attention(Q, K, V)", {{"Q", Q}, {"K", K}, {"V", V}}, [&] { return mistakes(Q, K, V); },
+    expect({"attention(Q, K, V)",
+            {{"Q", Q}, {"K", K}, {"V", V}},
+            [&] { return mistakes(Q, K, V); },
             "follow the four steps of chapter 06: scores = Q·Kᵀ (L, S), divided by √d_k, softmax "
             "over each row, then weights·V (L, d_v). ./workbook run 6 prints each."},
            ex::attention(Q, K, V), attn::attention(Q, K, V).output);
@@ -111,7 +122,8 @@ int main(int argc, char** argv) {
     const Matrix Q = rng.normal_matrix(L, d_k), K = rng.normal_matrix(S, d_k),
                  V = rng.normal_matrix(S, d_v);
     e.check("Q " + attn::shape_str(Q.shape()) + ", K " + attn::shape_str(K.shape()) + ", V " +
-                attn::shape_str(V.shape()) + ": L, S, d_k and d_v all differ (random from seed 606)",
+                    attn::shape_str(V.shape()) +
+                    ": L, S, d_k and d_v all differ (random from seed 606)",
             [&] { compare(Q, K, V); });
 
     const Matrix Qw = rng.normal_matrix(4, 256), Kw = rng.normal_matrix(6, 256),
@@ -124,7 +136,8 @@ int main(int argc, char** argv) {
         compare(t, t, attn::toy_tokens());
     });
 
-    const Matrix q1 = rng.normal_matrix(1, 5), k1 = rng.normal_matrix(1, 5), v1 = rng.normal_matrix(1, 2);
+    const Matrix q1 = rng.normal_matrix(1, 5), k1 = rng.normal_matrix(1, 5),
+                 v1 = rng.normal_matrix(1, 2);
     e.check("one query and one key: all the weight goes to it, the output is its value row",
             [&] { compare(q1, k1, v1); });
 

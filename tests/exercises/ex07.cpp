@@ -1,8 +1,8 @@
 // Exercise 07's checks: project(X, W, b) = X·Wᵀ + b, against the reference attn::project.
 #include <attention/attention.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
 
 #include "exercises.hpp"
 #include "harness.hpp"
@@ -13,7 +13,9 @@ using namespace ex::check;
 
 namespace {
 
-Matrix transposed(const Matrix& m) { return xt::transpose(m); }
+Matrix transposed(const Matrix& m) {
+    return xt::transpose(m);
+}
 
 // b added to every row of m (nothing when b is empty).
 Matrix plus_bias(Matrix m, const Vector& b) {
@@ -29,43 +31,52 @@ std::vector<Mistake> mistakes(const Matrix& X, const Matrix& W, const Vector& b)
     const Matrix XWt = attn::scores(X, W);  // X·Wᵀ (n, E_out): the product without bias
     const Matrix right = plus_bias(XWt, b);
     const std::string storage =
-        "PyTorch stores the weights as (out, in): W is (E_out, E_in), and row r of W makes "
-        "entry r of the result, out(i, r) = Σ_c X(i, c)·W(r, c) + b(r).";
+            "PyTorch stores the weights as (out, in): W is (E_out, E_in), and row r of W makes "
+            "entry r of the result, out(i, r) = Σ_c X(i, c)·W(r, c) + b(r).";
     std::vector<Mistake> m;
     if (E_in == E_out) {
         const Matrix XW = attn::scores(X, transposed(W));  // X·W
-        m.push_back(gives(plus_bias(XW, b), "your answer is X·W + b, without the transpose. " + storage));
-        m.push_back(gives(XW, "your answer is X·W, without the transpose (and without the bias). " + storage));
+        m.push_back(gives(plus_bias(XW, b),
+                          "your answer is X·W + b, without the transpose. " + storage));
+        m.push_back(gives(XW, "your answer is X·W, without the transpose (and without the bias). " +
+                                      storage));
     }
     if (b.size() != 0) {
-        m.push_back(gives(XWt, "your answer is X·Wᵀ without the bias: forgot the bias? Add b(r) to "
-                               "entry r of every row (only an empty b means no bias)."));
+        m.push_back(gives(XWt,
+                          "your answer is X·Wᵀ without the bias: forgot the bias? Add b(r) to "
+                          "entry r of every row (only an empty b means no bias)."));
         if (n <= E_out) {  // b(i) exists for every token i
             Matrix by_row = XWt;
             for (std::size_t i = 0; i < n; ++i)
                 for (std::size_t r = 0; r < E_out; ++r) by_row(i, r) += b(i);
-            m.push_back(gives(by_row, "the bias was added by row, b(i) to row i: it belongs to "
-                                      "the output entries, b(r) to column r of every row."));
+            m.push_back(gives(by_row,
+                              "the bias was added by row, b(i) to row i: it belongs to "
+                              "the output entries, b(r) to column r of every row."));
         }
     }
     if (n != E_out) {
-        m.push_back(gives(transposed(right), "your answer is (X·Wᵀ + b)ᵀ, one row per output entry: "
-                                             "W·Xᵀ instead of X·Wᵀ. Row i of the result belongs to "
-                                             "token i."));
+        m.push_back(gives(transposed(right),
+                          "your answer is (X·Wᵀ + b)ᵀ, one row per output entry: "
+                          "W·Xᵀ instead of X·Wᵀ. Row i of the result belongs to "
+                          "token i."));
     }
     if (E_in != E_out) {
-        m.push_back(when([n, E_in](const Matrix& a) { return a.shape(0) == n && a.shape(1) == E_in; },
-                         "your result has E_in = W.shape(1) columns, the width of X. It needs one "
-                         "column per row of W, E_out = W.shape(0): " + storage));
+        m.push_back(
+                when([n, E_in](const Matrix& a) { return a.shape(0) == n && a.shape(1) == E_in; },
+                     "your result has E_in = W.shape(1) columns, the width of X. It needs one "
+                     "column per row of W, E_out = W.shape(0): " +
+                             storage));
     }
-    m.push_back(shape_differs(right, "the result is (n, E_out): one row per token, n = X.shape(0), "
-                                     "one column per row of W, E_out = W.shape(0)."));
+    m.push_back(shape_differs(right,
+                              "the result is (n, E_out): one row per token, n = X.shape(0), "
+                              "one column per row of W, E_out = W.shape(0)."));
     return m;
 }
 
 void compare(const Matrix& X, const Matrix& W, const Vector& b) {
     const std::string bias = b.size() == 0 ? "b = empty" : "b";
-    expect({"project(X, W, " + bias + ")", {{"X", X}, {"W", W}, {"b", b}},
+    expect({"project(X, W, " + bias + ")",
+            {{"X", X}, {"W", W}, {"b", b}},
             [&] { return mistakes(X, W, b); },
             "compare one entry by hand: out(i, r) = Σ_c X(i, c)·W(r, c) + b(r), token i against "
             "row r of W. Start every sum at 0 (xt::zeros, not xt::empty)."},
@@ -96,14 +107,16 @@ int main(int argc, char** argv) {
     const std::size_t n = rng.integer(3, 5), E = n + rng.integer(1, 3);
     const Matrix X = rng.normal_matrix(n, E), W = rng.normal_matrix(E, E);
     e.check("X " + attn::shape_str(X.shape()) + " and W " + attn::shape_str(W.shape()) +
-                ", no bias (bias=False: b is empty), random from seed 707",
+                    ", no bias (bias=False: b is empty), random from seed 707",
             [&] { compare(X, W, Vector{}); });
 
-    const std::size_t n2 = rng.integer(2, 4), E_in = n2 + rng.integer(2, 3), E_out = E_in + rng.integer(1, 3);
+    const std::size_t n2 = rng.integer(2, 4), E_in = n2 + rng.integer(2, 3),
+                      E_out = E_in + rng.integer(1, 3);
     const Matrix X2 = rng.normal_matrix(n2, E_in), W2 = rng.normal_matrix(E_out, E_in);
     const Vector b2 = xt::row(rng.normal_matrix(1, E_out), 0);
     e.check("X " + attn::shape_str(X2.shape()) + ", W " + attn::shape_str(W2.shape()) + ", b " +
-                attn::shape_str(b2.shape()) + ": n, E_in and E_out all differ (random from seed 707)",
+                    attn::shape_str(b2.shape()) +
+                    ": n, E_in and E_out all differ (random from seed 707)",
             [&] { compare(X2, W2, b2); });
 
     e.check("the packed in_proj_weight (12, 4) and in_proj_bias (12,): one product gives "

@@ -5,10 +5,10 @@
 #include <xtensor/xview.hpp>
 
 #include <attention/attention.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 
 #include "exercises.hpp"
 #include "harness.hpp"
@@ -19,7 +19,9 @@ using namespace ex::check;
 
 namespace {
 
-Matrix head(const Tensor3& t, std::size_t h) { return xt::view(t, h); }
+Matrix head(const Tensor3& t, std::size_t h) {
+    return xt::view(t, h);
+}
 
 // Every head's softmax(Q_h·K_hᵀ / divisor)·V_h; with keys_of_head0, head 0's K and V in
 // every head.
@@ -41,7 +43,8 @@ Tensor3 other_softmax(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh, b
     const std::size_t H = Qh.shape(0), L = Qh.shape(1), S = Kh.shape(1);
     const double d = static_cast<double>(Qh.shape(2));
     Tensor3 e = xt::zeros<double>({H, L, S});
-    for (std::size_t h = 0; h < H; ++h) xt::view(e, h) = attn::scores(head(Qh, h), head(Kh, h)) / std::sqrt(d);
+    for (std::size_t h = 0; h < H; ++h)
+        xt::view(e, h) = attn::scores(head(Qh, h), head(Kh, h)) / std::sqrt(d);
     const double m = xt::amax(e)();
     e = xt::exp(e - m);
     for (std::size_t i = 0; i < L; ++i) {
@@ -60,14 +63,16 @@ Tensor3 other_softmax(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh, b
         }
     }
     Tensor3 out = xt::zeros<double>({H, L, Vh.shape(2)});
-    for (std::size_t h = 0; h < H; ++h) xt::view(out, h) = attn::weighted_sum(head(e, h), head(Vh, h));
+    for (std::size_t h = 0; h < H; ++h)
+        xt::view(out, h) = attn::weighted_sum(head(e, h), head(Vh, h));
     return out;
 }
 
 // What the known mistakes would return, most specific first.
 std::vector<Mistake> mistakes(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh) {
     const std::size_t H = Qh.shape(0), d = Qh.shape(2);
-    const double root_d = std::sqrt(static_cast<double>(d)), root_E = std::sqrt(static_cast<double>(H * d));
+    const double root_d = std::sqrt(static_cast<double>(d)),
+                 root_E = std::sqrt(static_cast<double>(H * d));
     const attn::HeadsAttention right = attn::attend_heads(Qh, Kh, Vh);
     const std::string n = std::to_string(d), E = std::to_string(H * d);
     std::vector<Mistake> m;
@@ -75,10 +80,11 @@ std::vector<Mistake> mistakes(const Tensor3& Qh, const Tensor3& Kh, const Tensor
         // √E = √(H·d) equals d when H = d: then dividing by √E or by d gives the same numbers.
         const std::string why = H == d ? " (or by d = " + n + ", the same number here)"
                                        : ", the width of the whole model,";
-        m.push_back(gives(per_head(Qh, Kh, Vh, root_E),
-                          "the scores were divided by √E = √" + E + why + " instead of √d = √" + n +
-                          ", the width of one head: each head's dot products run over its d "
-                          "columns only, so its scale is √d (d = Qh.shape(2))."));
+        m.push_back(
+                gives(per_head(Qh, Kh, Vh, root_E),
+                      "the scores were divided by √E = √" + E + why + " instead of √d = √" + n +
+                              ", the width of one head: each head's dot products run over its d "
+                              "columns only, so its scale is √d (d = Qh.shape(2))."));
         m.push_back(gives(other_softmax(Qh, Kh, Vh, false),
                           "you ran one softmax over all the heads' scores of a query at once: "
                           "each head needs its own softmax over its S keys, so that every "
@@ -91,19 +97,23 @@ std::vector<Mistake> mistakes(const Tensor3& Qh, const Tensor3& Kh, const Tensor
                           "every head used head 0's keys and values: head h attends with its "
                           "own K_h = xt::view(Kh, h) and V_h = xt::view(Vh, h)."));
     }
-    m.push_back(gives(per_head(Qh, Kh, Vh, 1.0),
-                      "the scores were not scaled: divide each head's Q_h·K_hᵀ by √d = √" + n + "."));
+    m.push_back(
+            gives(per_head(Qh, Kh, Vh, 1.0),
+                  "the scores were not scaled: divide each head's Q_h·K_hᵀ by √d = √" + n + "."));
     m.push_back(gives(per_head(Qh, Kh, Vh, static_cast<double>(d)),
                       "the scores were divided by d = " + n + " instead of √d."));
-    m.push_back(gives(right.weights, "you returned the weights (H, L, S); the output of head h "
-                                     "is its weights times V_h, (L, d)."));
-    m.push_back(shape_differs(right.output, "the output is (H, L, d): for every head, one row per "
-                                            "query and the width of that head's values."));
+    m.push_back(gives(right.weights,
+                      "you returned the weights (H, L, S); the output of head h "
+                      "is its weights times V_h, (L, d)."));
+    m.push_back(shape_differs(right.output,
+                              "the output is (H, L, d): for every head, one row per "
+                              "query and the width of that head's values."));
     return m;
 }
 
 void compare(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh) {
-    expect({"attend_heads(Qh, Kh, Vh)", {{"Qh", Qh}, {"Kh", Kh}, {"Vh", Vh}},
+    expect({"attend_heads(Qh, Kh, Vh)",
+            {{"Qh", Qh}, {"Kh", Kh}, {"Vh", Vh}},
             [&] { return mistakes(Qh, Kh, Vh); },
             "compare head 0 with chapter 06's attention on head 0's matrices, "
             "softmax(Q_0·K_0ᵀ / √d)·V_0; ./workbook run 9 prints every head's weights."},
@@ -133,28 +143,37 @@ int main(int argc, char** argv) {
     const Tensor3 Kh = attn::split_heads(attn::project(X, p.W_k(), p.b_k()), 2);
     const Tensor3 Vh = attn::split_heads(attn::project(X, p.W_v(), p.b_v()), 2);
     e.check("chapter 09's example: the toy example's 3 tokens in H = 2 heads of d = 2", [&] {
-        reference_agrees("heads' outputs, all at once and in a loop", attn::attend_heads(Qh, Kh, Vh).output,
+        reference_agrees("heads' outputs, all at once and in a loop",
+                         attn::attend_heads(Qh, Kh, Vh).output,
                          attn::attend_heads_loop(Qh, Kh, Vh).output, 1e-12);
         compare(Qh, Kh, Vh);
     });
 
-    e.check("the 5-token module, nn.MultiheadAttention(64, 8): 8 heads of d = 8, PyTorch's own head outputs", [] {
-        const Tensor3 q = fixture("q_heads.npy"), k = fixture("k_heads.npy"), v = fixture("v_heads.npy");
-        reference_agrees("heads' outputs", attn::attend_heads(q, k, v).output, fixture("head_outputs.npy"), 1e-9);
-        compare(q, k, v);
-    });
+    e.check("the 5-token module, nn.MultiheadAttention(64, 8): 8 heads of d = 8, PyTorch's own "
+            "head outputs",
+            [] {
+                const Tensor3 q = fixture("q_heads.npy"), k = fixture("k_heads.npy"),
+                              v = fixture("v_heads.npy");
+                reference_agrees("heads' outputs", attn::attend_heads(q, k, v).output,
+                                 fixture("head_outputs.npy"), 1e-9);
+                compare(q, k, v);
+            });
 
     attn::Random rng(909);
-    const std::size_t H = 3, L = rng.integer(2, 4), S = L + rng.integer(1, 3), d = S + rng.integer(1, 2);
-    const Tensor3 Qr = random_heads(rng, H, L, d), Kr = random_heads(rng, H, S, d), Vr = random_heads(rng, H, S, d);
+    const std::size_t H = 3, L = rng.integer(2, 4), S = L + rng.integer(1, 3),
+                      d = S + rng.integer(1, 2);
+    const Tensor3 Qr = random_heads(rng, H, L, d), Kr = random_heads(rng, H, S, d),
+                  Vr = random_heads(rng, H, S, d);
     e.check("Qh " + attn::shape_str(Qr.shape()) + ", Kh and Vh " + attn::shape_str(Kr.shape()) +
-                ": more keys than queries (random from seed 909)",
+                    ": more keys than queries (random from seed 909)",
             [&] { compare(Qr, Kr, Vr); });
 
-    const Tensor3 Q1 = random_heads(rng, 1, 4, 6), K1 = random_heads(rng, 1, 5, 6), V1 = random_heads(rng, 1, 5, 6);
+    const Tensor3 Q1 = random_heads(rng, 1, 4, 6), K1 = random_heads(rng, 1, 5, 6),
+                  V1 = random_heads(rng, 1, 5, 6);
     e.check("H = 1: one head is exactly chapter 06's attention", [&] { compare(Q1, K1, V1); });
 
-    const Tensor3 Qw = random_heads(rng, 4, 3, 64), Kw = random_heads(rng, 4, 6, 64), Vw = random_heads(rng, 4, 6, 64);
+    const Tensor3 Qw = random_heads(rng, 4, 3, 64), Kw = random_heads(rng, 4, 6, 64),
+                  Vw = random_heads(rng, 4, 6, 64);
     e.check("4 heads of d = 64 (E = 256): √d = 8, not √E = 16, decides how sharp the weights are",
             [&] { compare(Qw, Kw, Vw); });
 

@@ -5,10 +5,10 @@
 #include <xtensor/xstrided_view.hpp>
 #include <xtensor/xview.hpp>
 
-#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 
 #include "exercises.hpp"
 #include "harness.hpp"
@@ -21,7 +21,9 @@ using namespace ex::check;
 
 namespace {
 
-Matrix transposed(const Matrix& m) { return xt::transpose(m); }
+Matrix transposed(const Matrix& m) {
+    return xt::transpose(m);
+}
 
 // One way through the five steps, the right one by default; each flag is a known mistake.
 struct Way {
@@ -36,7 +38,8 @@ struct Way {
     bool out_bias = true;         // 5) + b_o
 };
 
-Matrix forward(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value, Way w) {
+Matrix forward(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value,
+               Way w) {
     const auto proj = [&](const Matrix& X, const Matrix& W, const Vector& b) {
         return attn::project(X, w.in_transposed ? W : transposed(W), w.in_bias ? b : Vector{});
     };
@@ -54,17 +57,22 @@ Matrix forward(const MhaParams& p, const Matrix& query, const Matrix& key, const
     // Scores divided by √E instead of √d: the same as queries scaled by √d / √E.
     if (w.scale_by_E) Qh = Qh * std::sqrt(static_cast<double>(d) / static_cast<double>(p.E));
     const Tensor3 heads = attn::attend_heads(Qh, split(K), split(V)).output;
-    const Matrix concat = w.split_transpose ? attn::merge_heads(heads)
-                                            : Matrix(xt::reshape_view(heads, {query.shape(0), p.E}));
+    const Matrix concat = w.split_transpose
+                                  ? attn::merge_heads(heads)
+                                  : Matrix(xt::reshape_view(heads, {query.shape(0), p.E}));
     if (!w.out_proj) return concat;
-    return attn::project(concat, w.out_transposed ? p.out_proj_weight : transposed(p.out_proj_weight),
+    return attn::project(concat,
+                         w.out_transposed ? p.out_proj_weight : transposed(p.out_proj_weight),
                          w.out_bias ? p.b_o() : Vector{});
 }
 
-bool has_bias(const MhaParams& p) { return p.in_proj_bias.size() != 0; }
+bool has_bias(const MhaParams& p) {
+    return p.in_proj_bias.size() != 0;
+}
 
 // What the known mistakes would return, most specific first.
-std::vector<Mistake> mistakes(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value) {
+std::vector<Mistake> mistakes(const MhaParams& p, const Matrix& query, const Matrix& key,
+                              const Matrix& value) {
     const auto with = [&](auto change) {
         Way w;
         change(w);
@@ -72,17 +80,18 @@ std::vector<Mistake> mistakes(const MhaParams& p, const Matrix& query, const Mat
     };
     const std::string E = std::to_string(p.E), d = std::to_string(p.d_head());
     std::vector<Mistake> m = {
-        gives(with([](Way& w) { w.out_proj = false; }),
-              "your answer is the concatenated heads: forgot the output projection? Step 5 is "
-              "concat·W_oᵀ + b_o, with p.out_proj_weight and p.b_o() (chapter 10)."),
-        gives(with([](Way& w) { w.split_transpose = false; }),
-              "reshaped without transposing? Your heads were cut by reading (L, E) in memory order "
-              "into (H, L, d), so tokens are mixed across heads. Split as x.view(L, H, d)"
-              ".transpose(0, 1): heads(h, i, c) = X(i, h·d + c), and merge back the same way "
-              "(chapter 08)."),
-        gives(with([](Way& w) { w.scale_by_E = true; }),
-              "each head's scores were divided by √E = √" + E + " instead of √d_head = √" + d +
-                  ": a head's dot products run over its d_head columns (chapter 09)."),
+            gives(with([](Way& w) { w.out_proj = false; }),
+                  "your answer is the concatenated heads: forgot the output projection? Step 5 is "
+                  "concat·W_oᵀ + b_o, with p.out_proj_weight and p.b_o() (chapter 10)."),
+            gives(with([](Way& w) { w.split_transpose = false; }),
+                  "reshaped without transposing? Your heads were cut by reading (L, E) in memory "
+                  "order "
+                  "into (H, L, d), so tokens are mixed across heads. Split as x.view(L, H, d)"
+                  ".transpose(0, 1): heads(h, i, c) = X(i, h·d + c), and merge back the same way "
+                  "(chapter 08)."),
+            gives(with([](Way& w) { w.scale_by_E = true; }),
+                  "each head's scores were divided by √E = √" + E + " instead of √d_head = √" + d +
+                          ": a head's dot products run over its d_head columns (chapter 09)."),
     };
     if (!near(query, key) || !near(query, value)) {
         m.push_back(gives(with([](Way& w) { w.kv_from_query = true; }),
@@ -90,15 +99,17 @@ std::vector<Mistake> mistakes(const MhaParams& p, const Matrix& query, const Mat
                           "comes from `key` and V from `value` (in cross-attention another "
                           "sequence, S rows)."));
     }
-    m.push_back(gives(with([](Way& w) { w.kv_swapped = true; }),
-                      "K was projected with W_v and V with W_k: in in_proj_weight the blocks are W_q, "
-                      "W_k, W_v in that order — use p.W_k() for the keys and p.W_v() for the values."));
+    m.push_back(
+            gives(with([](Way& w) { w.kv_swapped = true; }),
+                  "K was projected with W_v and V with W_k: in in_proj_weight the blocks are W_q, "
+                  "W_k, W_v in that order — use p.W_k() for the keys and p.W_v() for the values."));
     m.push_back(gives(with([](Way& w) { w.in_transposed = false; }),
                       "query, key and value were projected as X·W, without the transpose: PyTorch "
                       "stores the weights as (out, in), Q = query·W_qᵀ + b_q (chapter 07)."));
-    m.push_back(gives(with([](Way& w) { w.out_transposed = false; }),
-                      "the output projection was concat·W_o, without the transpose: W_o is stored as "
-                      "(out, in) too, output = concat·W_oᵀ + b_o."));
+    m.push_back(
+            gives(with([](Way& w) { w.out_transposed = false; }),
+                  "the output projection was concat·W_o, without the transpose: W_o is stored as "
+                  "(out, in) too, output = concat·W_oᵀ + b_o."));
     if (has_bias(p)) {
         m.push_back(gives(with([](Way& w) { w.in_bias = false; }),
                           "the projections lack their biases: Q = query·W_qᵀ + b_q, and the same "
@@ -106,13 +117,15 @@ std::vector<Mistake> mistakes(const MhaParams& p, const Matrix& query, const Mat
         m.push_back(gives(with([](Way& w) { w.out_bias = false; }),
                           "the output lacks b_o: output = concat·W_oᵀ + b_o."));
     }
-    m.push_back(shape_differs(attn::mha_forward(p, query, key, value).output,
-                              "the output is (L, E): one row per query token, L = query.shape(0)."));
+    m.push_back(
+            shape_differs(attn::mha_forward(p, query, key, value).output,
+                          "the output is (L, E): one row per query token, L = query.shape(0)."));
     return m;
 }
 
 void compare(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value) {
-    expect({"mha_forward(p, query, key, value)", {{"query", query}, {"key", key}, {"value", value}},
+    expect({"mha_forward(p, query, key, value)",
+            {{"query", query}, {"key", key}, {"value", value}},
             [&] { return mistakes(p, query, key, value); },
             "compare step by step with ./workbook run 11: Q, K, V, the heads, concat, output. "
             "Which step is the first to differ?"},
@@ -161,8 +174,10 @@ int main(int argc, char** argv) {
 
     attn::Random rng(1111);
     const MhaParams p = attn::random_mha_params(6, 3, rng);
-    const Matrix q = rng.normal_matrix(2, 6), k = rng.normal_matrix(5, 6), v = rng.normal_matrix(5, 6);
-    e.check("query (2, 6), key (5, 6) and value (5, 6) all different, H = 3 (random from seed 1111)",
+    const Matrix q = rng.normal_matrix(2, 6), k = rng.normal_matrix(5, 6),
+                 v = rng.normal_matrix(5, 6);
+    e.check("query (2, 6), key (5, 6) and value (5, 6) all different, H = 3 (random from seed "
+            "1111)",
             [&] { compare(p, q, k, v); });
 
     const MhaParams one = attn::random_mha_params(5, 1, rng);

@@ -15,7 +15,9 @@ using namespace ex::check;
 
 namespace {
 
-Matrix transposed(const Matrix& m) { return xt::transpose(m); }
+Matrix transposed(const Matrix& m) {
+    return xt::transpose(m);
+}
 
 // -inf (or `blocked`) where keep(i, j) is false, 0 elsewhere.
 template <class Keep>
@@ -31,30 +33,36 @@ Matrix mask_where(std::size_t L, Keep keep, double blocked = -INFINITY) {
 std::vector<Mistake> mistakes(std::size_t L) {
     const Matrix right = attn::causal_mask(L);
     std::vector<Mistake> m = {
-        gives(mask_where(L, [](std::size_t i, std::size_t j) { return j < i; }),
-              "the diagonal is blocked too: a token must see itself. Query i may attend to keys "
-              "0..i, itself included; only j > i is blocked. With the diagonal blocked, row 0 has "
-              "no key left, and its softmax is 0 / 0 = NaN."),
-        gives(mask_where(L, [](std::size_t i, std::size_t j) { return j >= i; }),
-              "your mask blocks the past (below the diagonal) and lets every token see the "
-              "future: rows and columns swapped? Row i is the query, column j the key: block "
-              "m(i, j) for j > i."),
-        gives(mask_where(L, [](std::size_t i, std::size_t j) { return j > i; }),
-              "your mask blocks the past and the token itself, and keeps the future: the "
-              "opposite convention. 0 = allowed, -inf = blocked, and what is blocked is j > i."),
-        gives(attn::causal_mask_bool(L),
-              "you wrote PyTorch's bool form (1 = True = blocked): this mask is additive, it is "
-              "added to the scores, so a blocked entry is -INFINITY and an allowed one 0."),
-        gives(1.0 - attn::causal_mask_bool(L),
-              "you wrote a keep-mask (1 = allowed, Hugging Face's convention): this mask is "
-              "additive, 0 = allowed and -INFINITY = blocked."),
-        gives(mask_where(L, [](std::size_t i, std::size_t j) { return j <= i; }, -1e9),
-              "you used -1e9 for blocked entries: it works until a row is fully masked, where it "
-              "quietly averages keys it must not see (chapter 13, step 5). Use -INFINITY."),
+            gives(mask_where(L, [](std::size_t i, std::size_t j) { return j < i; }),
+                  "the diagonal is blocked too: a token must see itself. Query i may attend to "
+                  "keys "
+                  "0..i, itself included; only j > i is blocked. With the diagonal blocked, row 0 "
+                  "has "
+                  "no key left, and its softmax is 0 / 0 = NaN."),
+            gives(mask_where(L, [](std::size_t i, std::size_t j) { return j >= i; }),
+                  "your mask blocks the past (below the diagonal) and lets every token see the "
+                  "future: rows and columns swapped? Row i is the query, column j the key: block "
+                  "m(i, j) for j > i."),
+            gives(mask_where(L, [](std::size_t i, std::size_t j) { return j > i; }),
+                  "your mask blocks the past and the token itself, and keeps the future: the "
+                  "opposite convention. 0 = allowed, -inf = blocked, and what is blocked is j > "
+                  "i."),
+            gives(attn::causal_mask_bool(L),
+                  "you wrote PyTorch's bool form (1 = True = blocked): this mask is additive, it "
+                  "is "
+                  "added to the scores, so a blocked entry is -INFINITY and an allowed one 0."),
+            gives(1.0 - attn::causal_mask_bool(L),
+                  "you wrote a keep-mask (1 = allowed, Hugging Face's convention): this mask is "
+                  "additive, 0 = allowed and -INFINITY = blocked."),
+            gives(mask_where(
+                          L, [](std::size_t i, std::size_t j) { return j <= i; }, -1e9),
+                  "you used -1e9 for blocked entries: it works until a row is fully masked, where "
+                  "it "
+                  "quietly averages keys it must not see (chapter 13, step 5). Use -INFINITY."),
     };
     if (L > 1) {
-        m.push_back(gives(transposed(mask_where(L, [](std::size_t i, std::size_t j) { return j <= i; },
-                                                -1e9)),
+        m.push_back(gives(transposed(mask_where(
+                                  L, [](std::size_t i, std::size_t j) { return j <= i; }, -1e9)),
                           "your mask blocks the past with -1e9: use -INFINITY, and block j > i "
                           "(above the diagonal), not j < i."));
     }
@@ -63,7 +71,9 @@ std::vector<Mistake> mistakes(std::size_t L) {
 }
 
 void compare(std::size_t L) {
-    expect({"causal_mask(" + std::to_string(L) + ")", {}, [L] { return mistakes(L); },
+    expect({"causal_mask(" + std::to_string(L) + ")",
+            {},
+            [L] { return mistakes(L); },
             "row i: 0 in columns 0..i, -inf in columns i+1..L-1."},
            ex::causal_mask(L), attn::causal_mask(L));
 }
@@ -75,15 +85,19 @@ int main(int argc, char** argv) {
 
     e.check("chapter 13's \"I like green tea\": L = 4", [] {
         const double inf = INFINITY;
-        reference_agrees("causal mask", attn::causal_mask(4),
-                         Matrix{{0, -inf, -inf, -inf}, {0, 0, -inf, -inf}, {0, 0, 0, -inf}, {0, 0, 0, 0}}, 0.0);
+        reference_agrees(
+                "causal mask", attn::causal_mask(4),
+                Matrix{{0, -inf, -inf, -inf}, {0, 0, -inf, -inf}, {0, 0, 0, -inf}, {0, 0, 0, 0}},
+                0.0);
         compare(4);
     });
 
     attn::Random rng(1313);
     const std::size_t L = rng.integer(5, 9);
-    e.check("L = " + std::to_string(L) + ": a longer mask (only its length L is drawn at random, "
-            "random-number seed 1313; the mask itself is fixed by L)", [L] { compare(L); });
+    e.check("L = " + std::to_string(L) +
+                    ": a longer mask (only its length L is drawn at random, "
+                    "random-number seed 1313; the mask itself is fixed by L)",
+            [L] { compare(L); });
 
     e.check("L = 1: one token, nothing to hide", [] { compare(1); });
 

@@ -15,20 +15,23 @@ using namespace ex::check;
 
 namespace {
 
-Matrix proj(const Matrix& X, const Matrix& W) { return attn::project(X, W, Vector{}); }
+Matrix proj(const Matrix& X, const Matrix& W) {
+    return attn::project(X, W, Vector{});
+}
 
 // softmax(Q·Kᵀ / divisor)·V.
 Matrix attend(const Matrix& Q, const Matrix& K, const Matrix& V, double divisor) {
     return attn::weighted_sum(attn::softmax(attn::scores(Q, K) / divisor), V);
 }
 
-Matrix reference(const Matrix& t, const Matrix& s, const Matrix& W_q, const Matrix& W_k, const Matrix& W_v) {
+Matrix reference(const Matrix& t, const Matrix& s, const Matrix& W_q, const Matrix& W_k,
+                 const Matrix& W_v) {
     return attn::attention(proj(t, W_q), proj(s, W_k), proj(s, W_v)).output;
 }
 
 // What the known mistakes would return, most specific first.
-std::vector<Mistake> mistakes(const Matrix& t, const Matrix& s, const Matrix& W_q, const Matrix& W_k,
-                              const Matrix& W_v) {
+std::vector<Mistake> mistakes(const Matrix& t, const Matrix& s, const Matrix& W_q,
+                              const Matrix& W_k, const Matrix& W_v) {
     const std::size_t L = t.shape(0), S = s.shape(0), E_t = t.shape(1), E_s = s.shape(1);
     const std::size_t d = W_q.shape(0), d_v = W_v.shape(0);
     const Matrix Q = proj(t, W_q), K = proj(s, W_k), V = proj(s, W_v);
@@ -45,26 +48,31 @@ std::vector<Mistake> mistakes(const Matrix& t, const Matrix& s, const Matrix& W_
                           "roles are swapped: the target asks (Q = target·W_qᵀ), the source "
                           "answers (K and V from the source)."));
     }
-    m.push_back(when([S, L, d_v](const Matrix& a) { return L != S && a.shape(0) == S && a.shape(1) == d_v; },
-                     "your output is (S, d_v), one row per source token: Q from the source? The "
-                     "output has one row per target token, L = target.shape(0): Q = target·W_qᵀ, "
-                     "and K and V from the source."));
+    m.push_back(when(
+            [S, L, d_v](const Matrix& a) { return L != S && a.shape(0) == S && a.shape(1) == d_v; },
+            "your output is (S, d_v), one row per source token: Q from the source? The "
+            "output has one row per target token, L = target.shape(0): Q = target·W_qᵀ, "
+            "and K and V from the source."));
     if (E_t != d) {
         m.push_back(gives(attend(Q, K, V, root(E_t)),
-                          "the scores were divided by √" + std::to_string(E_t) + ", the width of the "
-                          "target before projection: d is the width of Q and K after it, "
-                          "W_q.shape(0) = " + std::to_string(d) + "."));
+                          "the scores were divided by √" + std::to_string(E_t) +
+                                  ", the width of the "
+                                  "target before projection: d is the width of Q and K after it, "
+                                  "W_q.shape(0) = " +
+                                  std::to_string(d) + "."));
     }
     if (d_v != d) {
         m.push_back(gives(attend(Q, K, V, root(d_v)),
-                          "the scores were divided by √d_v = √" + std::to_string(d_v) + ", the width "
-                          "of the values: use √d, the width of Q and K (W_q.shape(0))."));
+                          "the scores were divided by √d_v = √" + std::to_string(d_v) +
+                                  ", the width "
+                                  "of the values: use √d, the width of Q and K (W_q.shape(0))."));
     }
     m.push_back(gives(attend(Q, K, V, 1.0), "the scores were not scaled: divide Q·Kᵀ by √d."));
     if (E_s != d_v) {
-        m.push_back(when([L, E_s](const Matrix& a) { return a.shape(0) == L && a.shape(1) == E_s; },
-                         "your output has the source's width E_s: were the values left unprojected? "
-                         "V = source·W_vᵀ is (S, d_v)."));
+        m.push_back(
+                when([L, E_s](const Matrix& a) { return a.shape(0) == L && a.shape(1) == E_s; },
+                     "your output has the source's width E_s: were the values left unprojected? "
+                     "V = source·W_vᵀ is (S, d_v)."));
     }
     m.push_back(shape_differs(reference(t, s, W_q, W_k, W_v),
                               "the output is (L, d_v): one row per target token, the width of the "
@@ -72,7 +80,8 @@ std::vector<Mistake> mistakes(const Matrix& t, const Matrix& s, const Matrix& W_
     return m;
 }
 
-void compare(const Matrix& t, const Matrix& s, const Matrix& W_q, const Matrix& W_k, const Matrix& W_v) {
+void compare(const Matrix& t, const Matrix& s, const Matrix& W_q, const Matrix& W_k,
+             const Matrix& W_v) {
     expect({"cross_attention(target, source, W_q, W_k, W_v)",
             {{"target", t}, {"source", s}, {"W_q", W_q}, {"W_k", W_k}, {"W_v", W_v}},
             [&] { return mistakes(t, s, W_q, W_k, W_v); },
@@ -99,25 +108,32 @@ int main(int argc, char** argv) {
     Exercise e(14, "14_cross_attention", "cross_attention(...)");
 
     e.check("chapter 14's example: French \"le chat noir dort\" (4, 4) reads English \"the black "
-            "cat is sleeping\" (5, 4); W_q = W_k = W_v = I", [] {
-        const Matrix fr = 3.0 * words({{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}});
-        const Matrix en = words({{1, 0, 0, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 0.7}, {0, 0, 0, 0.7}});
-        const Matrix I = xt::eye<double>(4);
-        reference_agrees("output", reference(fr, en, I, I, I), attn::attention(fr, en, en).output, 1e-12);
-        compare(fr, en, I, I, I);
-    });
+            "cat is sleeping\" (5, 4); W_q = W_k = W_v = I",
+            [] {
+                const Matrix fr =
+                        3.0 * words({{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}});
+                const Matrix en = words(
+                        {{1, 0, 0, 0}, {0, 0, 1, 0}, {0, 1, 0, 0}, {0, 0, 0, 0.7}, {0, 0, 0, 0.7}});
+                const Matrix I = xt::eye<double>(4);
+                reference_agrees("output", reference(fr, en, I, I, I),
+                                 attn::attention(fr, en, en).output, 1e-12);
+                compare(fr, en, I, I, I);
+            });
 
     attn::Random rng(1414);
-    const std::size_t L = rng.integer(2, 3), S = L + rng.integer(2, 3), E = S + 1, d = rng.integer(3, 4);
+    const std::size_t L = rng.integer(2, 3), S = L + rng.integer(2, 3), E = S + 1,
+                      d = rng.integer(3, 4);
     const Matrix t = rng.normal_matrix(L, E), s = rng.normal_matrix(S, E);
     const Matrix W_q = rng.normal_matrix(d, E, 0.5), W_k = rng.normal_matrix(d, E, 0.5),
                  W_v = rng.normal_matrix(d + 1, E, 0.5);
-    e.check("target " + attn::shape_str(t.shape()) + ", source " + attn::shape_str(s.shape()) + ", d = " +
-                std::to_string(d) + ", d_v = " + std::to_string(d + 1) + " (random from seed 1414)",
+    e.check("target " + attn::shape_str(t.shape()) + ", source " + attn::shape_str(s.shape()) +
+                    ", d = " + std::to_string(d) + ", d_v = " + std::to_string(d + 1) +
+                    " (random from seed 1414)",
             [&] { compare(t, s, W_q, W_k, W_v); });
 
     const Matrix t2 = rng.normal_matrix(2, 4), s2 = rng.normal_matrix(6, 7);
-    const Matrix W_q2 = rng.normal_matrix(3, 4), W_k2 = rng.normal_matrix(3, 7), W_v2 = rng.normal_matrix(2, 7);
+    const Matrix W_q2 = rng.normal_matrix(3, 4), W_k2 = rng.normal_matrix(3, 7),
+                 W_v2 = rng.normal_matrix(2, 7);
     e.check("a source of another width: target (2, 4), source (6, 7), as PyTorch's kdim and vdim",
             [&] { compare(t2, s2, W_q2, W_k2, W_v2); });
 

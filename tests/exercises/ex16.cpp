@@ -36,36 +36,46 @@ std::vector<Mistake> mistakes(const std::vector<std::size_t>& lengths, std::size
     using P = std::size_t;
     const Matrix right = attn::padding_mask(lengths, S);
     return {
-        gives(mask_where(lengths, S, [](P j, P n) { return j < n; }),
-              "your mask blocks the real tokens and lets everybody attend to the pads: the other "
-              "convention (True = keep vs True = blocked). Here -INFINITY = blocked, and what is "
-              "blocked is the padding, j ≥ lengths[b]. PyTorch's bool key_padding_mask is True "
-              "at the pads; Hugging Face's attention_mask is 1 at the real tokens."),
-        gives(mask_where(lengths, S, [](P j, P n) { return j > n; }),
-              "off by one: the first pad of each sample (position lengths[b]) is still open. The "
-              "pads are j ≥ lengths[b]: start blocking at j = lengths[b]."),
-        gives(mask_where(lengths, S, [](P j, P n) { return j + 1 >= n; }),
-              "off by one: the last real token of each sample (position lengths[b] - 1) is "
-              "blocked. The real tokens are 0 … lengths[b] - 1; block from j = lengths[b] on."),
-        gives(mask_where(lengths, S, [](P j, P n) { return j >= n; }, 1.0),
-              "you wrote the bool form (1 = True = padding): this mask is additive, so a pad is "
-              "-INFINITY and a real token 0."),
-        gives(mask_where(lengths, S, [](P j, P n) { return j >= n; }, 0.0, 1.0),
-              "you wrote a keep-mask (1 = real token, Hugging Face's attention_mask): this mask "
-              "is additive, 0 = allowed and -INFINITY = blocked."),
-        gives(mask_where(lengths, S, [](P j, P n) { return j >= n; }, -1e9),
-              "you used -1e9: it quietly gives a fully padded sample weights on its pads "
-              "(chapter 13, step 5). Use -INFINITY."),
-        gives(Matrix(xt::transpose(right)),
-              "your mask is (S, B): one row per position. It needs one row per sample, (B, S), "
-              "so that row b can be added to sample b's scores."),
-        shape_differs(right, "the mask is (B, S): B = lengths.size() rows, one per sample, and S "
-                             "columns, one per key position."),
+            gives(mask_where(lengths, S, [](P j, P n) { return j < n; }),
+                  "your mask blocks the real tokens and lets everybody attend to the pads: the "
+                  "other "
+                  "convention (True = keep vs True = blocked). Here -INFINITY = blocked, and what "
+                  "is "
+                  "blocked is the padding, j ≥ lengths[b]. PyTorch's bool key_padding_mask is True "
+                  "at the pads; Hugging Face's attention_mask is 1 at the real tokens."),
+            gives(mask_where(lengths, S, [](P j, P n) { return j > n; }),
+                  "off by one: the first pad of each sample (position lengths[b]) is still open. "
+                  "The "
+                  "pads are j ≥ lengths[b]: start blocking at j = lengths[b]."),
+            gives(mask_where(lengths, S, [](P j, P n) { return j + 1 >= n; }),
+                  "off by one: the last real token of each sample (position lengths[b] - 1) is "
+                  "blocked. The real tokens are 0 … lengths[b] - 1; block from j = lengths[b] on."),
+            gives(mask_where(
+                          lengths, S, [](P j, P n) { return j >= n; }, 1.0),
+                  "you wrote the bool form (1 = True = padding): this mask is additive, so a pad "
+                  "is "
+                  "-INFINITY and a real token 0."),
+            gives(mask_where(
+                          lengths, S, [](P j, P n) { return j >= n; }, 0.0, 1.0),
+                  "you wrote a keep-mask (1 = real token, Hugging Face's attention_mask): this "
+                  "mask "
+                  "is additive, 0 = allowed and -INFINITY = blocked."),
+            gives(mask_where(
+                          lengths, S, [](P j, P n) { return j >= n; }, -1e9),
+                  "you used -1e9: it quietly gives a fully padded sample weights on its pads "
+                  "(chapter 13, step 5). Use -INFINITY."),
+            gives(Matrix(xt::transpose(right)),
+                  "your mask is (S, B): one row per position. It needs one row per sample, (B, S), "
+                  "so that row b can be added to sample b's scores."),
+            shape_differs(right,
+                          "the mask is (B, S): B = lengths.size() rows, one per sample, and S "
+                          "columns, one per key position."),
     };
 }
 
 void compare(const std::vector<std::size_t>& lengths, std::size_t S) {
-    expect({"padding_mask(" + list(lengths) + ", " + std::to_string(S) + ")", {},
+    expect({"padding_mask(" + list(lengths) + ", " + std::to_string(S) + ")",
+            {},
             [=] { return mistakes(lengths, S); },
             "row b: 0 in columns 0 … lengths[b] - 1, -inf in columns lengths[b] … S - 1."},
            ex::padding_mask(lengths, S), attn::padding_mask(lengths, S));
@@ -86,13 +96,15 @@ int main(int argc, char** argv) {
     attn::Random rng(1616);
     const std::size_t S = rng.integer(6, 9);
     std::vector<std::size_t> lengths;
-    for (std::size_t b = 0, B = rng.integer(4, 5); b < B; ++b) lengths.push_back(rng.integer(1, S - 1));
+    for (std::size_t b = 0, B = rng.integer(4, 5); b < B; ++b)
+        lengths.push_back(rng.integer(1, S - 1));
     e.check("lengths " + list(lengths) + ", S = " + std::to_string(S) +
-                ": every sample padded (random from seed 1616)",
+                    ": every sample padded (random from seed 1616)",
             [=] { compare(lengths, S); });
 
-    e.check("chapter 13's \"I like green tea\" and \"green tea\": lengths {4, 2}, S = 4",
-            [] { compare({4, 2}, 4); });
+    e.check("chapter 13's \"I like green tea\" and \"green tea\": lengths {4, 2}, S = 4", [] {
+        compare({4, 2}, 4);
+    });
 
     e.check("one sample, no padding at all: lengths {5}, S = 5", [] { compare({5}, 5); });
 

@@ -4,10 +4,10 @@
 
 #include <attention/attention.hpp>
 #include <attention/backward.hpp>
-#include <workbook/inputs.hpp>
 #include <attention/mha.hpp>
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
+#include <workbook/inputs.hpp>
+#include <workbook/npy.hpp>
 
 #include "exercises.hpp"
 #include "harness.hpp"
@@ -19,7 +19,9 @@ using namespace ex::check;
 
 namespace {
 
-Matrix T(const Matrix& m) { return xt::transpose(m); }
+Matrix T(const Matrix& m) {
+    return xt::transpose(m);
+}
 
 // The right answers, from the reference library's linear layer and split.
 struct Right {
@@ -37,18 +39,21 @@ std::vector<Mistake> head_mistakes(const Tensor3& heads, const Matrix& W_o, cons
     const std::size_t H = heads.shape(0), L = heads.shape(1), d = heads.shape(2);
     const Matrix d_concat = attn::weighted_sum(dO, W_o);
     return {
-        gives(attn::split_heads(attn::weighted_sum(dO, T(W_o)), H),
-              "your d_heads come from dO·W_oᵀ: the transposes are swapped. The forward pass "
-              "multiplied by W_oᵀ, so the backward pass multiplies by W_o: d_concat = dO·W_o, "
-              "d_concat(i, c) = Σ_r dO(i, r)·W_o(r, c)."),
-        gives(Tensor3(xt::reshape_view(d_concat, {H, L, d})),
-              "reshaped without transposing? d_concat (L, E) read in memory order as (H, L, d) "
-              "mixes tokens across heads: d_heads(h, i, c) = d_concat(i, h·d + c), the reverse of "
-              "the merge (split_heads)."),
-        gives(attn::split_heads(dO, H),
-              "your d_heads are dO split into heads: the output projection is in between. First "
-              "d_concat = dO·W_o, then split it."),
-        shape_differs(attn::split_heads(d_concat, H), "d_heads has the shape of heads, (H, L, d)."),
+            gives(attn::split_heads(attn::weighted_sum(dO, T(W_o)), H),
+                  "your d_heads come from dO·W_oᵀ: the transposes are swapped. The forward pass "
+                  "multiplied by W_oᵀ, so the backward pass multiplies by W_o: d_concat = dO·W_o, "
+                  "d_concat(i, c) = Σ_r dO(i, r)·W_o(r, c)."),
+            gives(Tensor3(xt::reshape_view(d_concat, {H, L, d})),
+                  "reshaped without transposing? d_concat (L, E) read in memory order as (H, L, d) "
+                  "mixes tokens across heads: d_heads(h, i, c) = d_concat(i, h·d + c), the reverse "
+                  "of "
+                  "the merge (split_heads)."),
+            gives(attn::split_heads(dO, H),
+                  "your d_heads are dO split into heads: the output projection is in between. "
+                  "First "
+                  "d_concat = dO·W_o, then split it."),
+            shape_differs(attn::split_heads(d_concat, H),
+                          "d_heads has the shape of heads, (H, L, d)."),
     };
 }
 
@@ -58,30 +63,33 @@ std::vector<Mistake> weight_mistakes(const Tensor3& heads, const Matrix& W_o, co
     const Matrix reshaped = xt::reshape_view(heads, {L, H * d});
     (void)W_o;
     return {
-        gives(attn::weighted_sum(T(concat), dO),
-              "your dW_o is concatᵀ·dO: the transposes are swapped. dW_o(r, c) = Σ_i dO(i, r)·"
-              "concat(i, c) = (dOᵀ·concat)(r, c): row r of W_o made output column r."),
-        gives(attn::weighted_sum(T(dO), reshaped),
-              "your dW_o uses the heads reshaped to (L, E) in memory order, which mixes tokens "
-              "across heads: concat(i, h·d + c) = heads(h, i, c) (merge_heads)."),
-        gives(attn::weighted_sum(T(dO), dO),
-              "your dW_o is dOᵀ·dO: the other factor is concat, the input of the output "
-              "projection, dW_o = dOᵀ·concat."),
-        shape_differs(attn::weighted_sum(T(dO), concat), "dW_o has the shape of W_o, (E, E)."),
+            gives(attn::weighted_sum(T(concat), dO),
+                  "your dW_o is concatᵀ·dO: the transposes are swapped. dW_o(r, c) = Σ_i dO(i, r)·"
+                  "concat(i, c) = (dOᵀ·concat)(r, c): row r of W_o made output column r."),
+            gives(attn::weighted_sum(T(dO), reshaped),
+                  "your dW_o uses the heads reshaped to (L, E) in memory order, which mixes tokens "
+                  "across heads: concat(i, h·d + c) = heads(h, i, c) (merge_heads)."),
+            gives(attn::weighted_sum(T(dO), dO),
+                  "your dW_o is dOᵀ·dO: the other factor is concat, the input of the output "
+                  "projection, dW_o = dOᵀ·concat."),
+            shape_differs(attn::weighted_sum(T(dO), concat), "dW_o has the shape of W_o, (E, E)."),
     };
 }
 
 std::vector<Mistake> bias_mistakes(const Matrix& dO) {
     const Vector sums = xt::sum(dO, {0});
     return {
-        gives(Vector(sums / static_cast<double>(dO.shape(0))),
-              "your db_o is the mean of dO's rows: b_o was added to every one of the L rows, so "
-              "its gradient is their sum, db_o(r) = Σ_i dO(i, r)."),
-        gives(Vector(xt::row(dO, 0)), "your db_o is dO's first row: b_o was added to every row, "
-                                      "so add up all of them, db_o(r) = Σ_i dO(i, r)."),
-        gives(Vector(xt::sum(dO, {1})), "your db_o sums each row of dO: it sums each column, "
-                                        "db_o(r) = Σ_i dO(i, r), one entry per output column r."),
-        shape_differs(sums, "db_o has the shape of b_o, (E,)."),
+            gives(Vector(sums / static_cast<double>(dO.shape(0))),
+                  "your db_o is the mean of dO's rows: b_o was added to every one of the L rows, "
+                  "so "
+                  "its gradient is their sum, db_o(r) = Σ_i dO(i, r)."),
+            gives(Vector(xt::row(dO, 0)),
+                  "your db_o is dO's first row: b_o was added to every row, "
+                  "so add up all of them, db_o(r) = Σ_i dO(i, r)."),
+            gives(Vector(xt::sum(dO, {1})),
+                  "your db_o sums each row of dO: it sums each column, "
+                  "db_o(r) = Σ_i dO(i, r), one entry per output column r."),
+            shape_differs(sums, "db_o has the shape of b_o, (E,)."),
     };
 }
 
@@ -90,10 +98,13 @@ void compare(const Tensor3& heads, const Matrix& W_o, const Matrix& dO) {
     const Right r = right(heads, W_o, dO);
     const std::vector<Input> inputs = {{"heads", heads}, {"W_o", W_o}, {"dO", dO}};
     const std::string call = "output_projection_backward(heads, W_o, dO)";
-    const std::string steps = "compare with ./workbook run 21, steps 2 and 3: d_concat = dO·W_o, "
-                              "d_heads = split_heads(d_concat), dW_o = dOᵀ·concat, db_o = column sums of dO.";
-    expect({call + ".d_heads", inputs, [&] { return head_mistakes(heads, W_o, dO); }, steps}, mine.d_heads, r.d_heads);
-    expect({call + ".dW_o", inputs, [&] { return weight_mistakes(heads, W_o, dO); }, steps}, mine.dW_o, r.dW_o);
+    const std::string steps =
+            "compare with ./workbook run 21, steps 2 and 3: d_concat = dO·W_o, "
+            "d_heads = split_heads(d_concat), dW_o = dOᵀ·concat, db_o = column sums of dO.";
+    expect({call + ".d_heads", inputs, [&] { return head_mistakes(heads, W_o, dO); }, steps},
+           mine.d_heads, r.d_heads);
+    expect({call + ".dW_o", inputs, [&] { return weight_mistakes(heads, W_o, dO); }, steps},
+           mine.dW_o, r.dW_o);
     expect({call + ".db_o", inputs, [&] { return bias_mistakes(dO); }, steps}, mine.db_o, r.db_o);
 }
 
@@ -123,29 +134,37 @@ int main(int argc, char** argv) {
     });
 
     e.check("PyTorch's own: multihead_backward/unbatched (5 tokens, E = 8, 4 heads) gives its "
-            "out_proj.weight.grad and out_proj.bias.grad", [] {
-        const std::string dir = std::string(WORKBOOK_FIXTURES_DIR) + "/multihead_backward/unbatched/";
-        const attn::MhaParams q = attn::load_mha_params(dir, 4);
-        const Matrix x = attn::load_npy(dir + "query.npy").data, G = attn::load_npy(dir + "grad_output.npy").data;
-        const Tensor3 heads = attn::mha_forward(q, x, x, x).heads.output;
-        const Right r = right(heads, q.out_proj_weight, G);
-        reference_agrees("dW_o", r.dW_o, attn::load_npy(dir + "out_proj.weight.grad64.npy").data, 1e-12);
-        reference_agrees("db_o", r.db_o, attn::load_npy(dir + "out_proj.bias.grad64.npy").data, 1e-12);
-        compare(heads, q.out_proj_weight, G);
-    });
+            "out_proj.weight.grad and out_proj.bias.grad",
+            [] {
+                const std::string dir =
+                        std::string(WORKBOOK_FIXTURES_DIR) + "/multihead_backward/unbatched/";
+                const attn::MhaParams q = attn::load_mha_params(dir, 4);
+                const Matrix x = attn::load_npy(dir + "query.npy").data,
+                             G = attn::load_npy(dir + "grad_output.npy").data;
+                const Tensor3 heads = attn::mha_forward(q, x, x, x).heads.output;
+                const Right r = right(heads, q.out_proj_weight, G);
+                reference_agrees("dW_o", r.dW_o,
+                                 attn::load_npy(dir + "out_proj.weight.grad64.npy").data, 1e-12);
+                reference_agrees("db_o", r.db_o,
+                                 attn::load_npy(dir + "out_proj.bias.grad64.npy").data, 1e-12);
+                compare(heads, q.out_proj_weight, G);
+            });
 
     attn::Random rng(2121);
     const Tensor3 heads3 = random_heads(rng, 3, 5, 2);
     const Matrix W3 = rng.normal_matrix(6, 6, 0.5), dO3 = rng.normal_matrix(5, 6);
-    e.check("heads (3, 5, 2), W_o (6, 6): random from seed 2121", [&] { compare(heads3, W3, dO3); });
+    e.check("heads (3, 5, 2), W_o (6, 6): random from seed 2121",
+            [&] { compare(heads3, W3, dO3); });
 
     const Tensor3 heads2 = random_heads(rng, 2, 7, 5);
     const Matrix W2 = rng.normal_matrix(10, 10, 0.5), dO2 = rng.normal_matrix(7, 10);
-    e.check("heads (2, 7, 5), W_o (10, 10): random from seed 2121", [&] { compare(heads2, W2, dO2); });
+    e.check("heads (2, 7, 5), W_o (10, 10): random from seed 2121",
+            [&] { compare(heads2, W2, dO2); });
 
     const Tensor3 heads1 = random_heads(rng, 1, 4, 3);
     const Matrix W1 = rng.normal_matrix(3, 3), dO1 = rng.normal_matrix(4, 3);
-    e.check("one head (1, 4, 3): the split and the merge do nothing", [&] { compare(heads1, W1, dO1); });
+    e.check("one head (1, 4, 3): the split and the merge do nothing",
+            [&] { compare(heads1, W1, dO1); });
 
     return e.run(argc, argv);
 }

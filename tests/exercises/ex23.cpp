@@ -19,8 +19,10 @@ double reference(const Tensor3& w, const Matrix& keys) {
     attn::ModelForward f;
     f.B = w.shape(0);
     f.layers.resize(1);
-    f.layers[0].weights = xt::xtensor<double, 4>(xt::view(w, xt::all(), xt::newaxis(), xt::all(), xt::all()));
-    return attn::role_score(f, 0, 0, [&](std::size_t b, std::size_t i) { return long(keys(b, i)); }, keys.shape(1));
+    f.layers[0].weights =
+            xt::xtensor<double, 4>(xt::view(w, xt::all(), xt::newaxis(), xt::all(), xt::all()));
+    return attn::role_score(
+            f, 0, 0, [&](std::size_t b, std::size_t i) { return long(keys(b, i)); }, keys.shape(1));
 }
 
 // What the known mistakes give: (transposed, every row counted, sum, the row's largest weight).
@@ -44,20 +46,27 @@ Array variant(const Tensor3& w, const Matrix& keys, int which) {
 
 std::vector<Mistake> mistakes(const Tensor3& w, const Matrix& keys) {
     return {
-        gives(variant(w, keys, 1), "you divided by every row, n·L; a row whose key is -1 is left out: "
-                                   "divide by the number of rows that have a key."),
-        gives(variant(w, keys, 2), "your score is the sum of the weights; the role score is their mean "
-                                   "(1 = the head always looks there)."),
-        gives(variant(w, keys, 0), "you read weights(b, key, i): row i is the query, its key is a "
-                                   "column, weights(b, i, key)."),
-        gives(variant(w, keys, 3), "you took each row's largest weight wherever it is; the score reads "
-                                   "the weight on the template's key, whether it is the largest or not."),
+            gives(variant(w, keys, 1),
+                  "you divided by every row, n·L; a row whose key is -1 is left out: "
+                  "divide by the number of rows that have a key."),
+            gives(variant(w, keys, 2),
+                  "your score is the sum of the weights; the role score is their mean "
+                  "(1 = the head always looks there)."),
+            gives(variant(w, keys, 0),
+                  "you read weights(b, key, i): row i is the query, its key is a "
+                  "column, weights(b, i, key)."),
+            gives(variant(w, keys, 3),
+                  "you took each row's largest weight wherever it is; the score reads "
+                  "the weight on the template's key, whether it is the largest or not."),
     };
 }
 
 void compare(const Tensor3& w, const Matrix& keys) {
-    expect({"role_score(weights, keys)", {{"weights", w}, {"keys", keys}}, [&] { return mistakes(w, keys); },
-            "add up weights(b, i, keys(b, i)) over the rows whose key is not -1, then divide by how many there were."},
+    expect({"role_score(weights, keys)",
+            {{"weights", w}, {"keys", keys}},
+            [&] { return mistakes(w, keys); },
+            "add up weights(b, i, keys(b, i)) over the rows whose key is not -1, then divide by "
+            "how many there were."},
            Array{ex::role_score(w, keys)}, Array{reference(w, keys)});
 }
 
@@ -79,12 +88,14 @@ Tensor3 random_weights(std::size_t n, std::size_t L, std::size_t S, std::uint64_
 int main(int argc, char** argv) {
     Exercise e(23, "23_heads_learn", "role_score(weights, keys)");
 
-    e.check("by hand: one sequence, rows [0.25, 0.75] and [0.5, 0.5], keys 1 and 0: (0.75 + 0.5) / 2", [] {
-        const Tensor3 w = {{{0.25, 0.75}, {0.5, 0.5}}};
-        const Matrix keys = {{1, 0}};
-        reference_agrees("role_score", Array{reference(w, keys)}, Array{0.625}, 1e-15);
-        compare(w, keys);
-    });
+    e.check("by hand: one sequence, rows [0.25, 0.75] and [0.5, 0.5], keys 1 and 0: (0.75 + 0.5) / "
+            "2",
+            [] {
+                const Tensor3 w = {{{0.25, 0.75}, {0.5, 0.5}}};
+                const Matrix keys = {{1, 0}};
+                reference_agrees("role_score", Array{reference(w, keys)}, Array{0.625}, 1e-15);
+                compare(w, keys);
+            });
 
     e.check("a row left out (-1): only the other row counts", [] {
         compare(Tensor3{{{0.25, 0.75}, {0.5, 0.5}}}, Matrix{{-1, 0}});
@@ -98,7 +109,8 @@ int main(int argc, char** argv) {
     });
 
     e.check("L ≠ S (4, 3, 5): the first-token template", [] {
-        compare(random_weights(4, 3, 5, 23), Matrix(xt::zeros<double>({std::size_t{4}, std::size_t{3}})));
+        compare(random_weights(4, 3, 5, 23),
+                Matrix(xt::zeros<double>({std::size_t{4}, std::size_t{3}})));
     });
 
     return e.run(argc, argv);

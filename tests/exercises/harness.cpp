@@ -1,20 +1,20 @@
 // The exercises' check runner (see harness.hpp).
 #include "harness.hpp"
 
+#include <cxxabi.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
-#include <cxxabi.h>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <regex>
-#include <sys/resource.h>
 #include <typeinfo>
-#include <unistd.h>
 
 #include <xtensor/xstrided_view.hpp>
 #include <xtensor/xview.hpp>
@@ -77,14 +77,17 @@ std::string axes_str(std::size_t dimension) {
 
 // "a matrix" for a 2-D answer, "a vector", "a stack of matrices".
 std::string noun(const Array& m) {
-    return m.dimension() == 1 ? "a vector" : m.dimension() == 2 ? "a matrix" : "a stack of matrices";
+    return m.dimension() == 1   ? "a vector"
+           : m.dimension() == 2 ? "a matrix"
+                                : "a stack of matrices";
 }
 
 // Shown whole: vectors up to 8 entries, matrices up to 8 × 8, stacks of up to 4 of them.
 bool small(const Array& m) {
     if (m.dimension() == 1) return m.shape(0) <= kSmallMax;
     if (m.dimension() == 2) return m.shape(0) <= kSmallMax && m.shape(1) <= kSmallMax;
-    return m.dimension() == 3 && m.shape(0) <= 4 && m.shape(1) <= kSmallMax && m.shape(2) <= kSmallMax;
+    return m.dimension() == 3 && m.shape(0) <= 4 && m.shape(1) <= kSmallMax &&
+           m.shape(2) <= kSmallMax;
 }
 
 // How far an actual entry is from the expected one; NaN and inf count as infinitely far
@@ -107,14 +110,16 @@ void add_block(std::vector<std::string>& out, const std::string& block, const st
     std::size_t start = 0;
     while (start <= block.size()) {
         const std::size_t end = block.find('\n', start);
-        out.push_back(indent + block.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        out.push_back(indent + block.substr(start, end == std::string::npos ? std::string::npos
+                                                                            : end - start));
         if (end == std::string::npos) break;
         start = end + 1;
     }
 }
 
 // A vector as one row, a matrix, or a stack as its matrices [0], [1], … one under another.
-void add_matrix(std::vector<std::string>& out, const std::string& label, const Array& m, int decimals) {
+void add_matrix(std::vector<std::string>& out, const std::string& label, const Array& m,
+                int decimals) {
     out.push_back(label + "  " + attn::shape_str(m.shape()));
     if (m.size() == 0) return;
     if (m.dimension() == 1) {
@@ -145,8 +150,10 @@ std::vector<std::string> unbreakable_pieces(const std::string& text) {
         pos = end + 1;
         if (word.empty()) continue;
         const bool op = word.size() == 1 && std::strchr("*+-/=·<>", word[0]) != nullptr;
-        if (!pieces.empty() && (depth > 0 || glue || op)) pieces.back() += " " + word;
-        else pieces.push_back(word);
+        if (!pieces.empty() && (depth > 0 || glue || op))
+            pieces.back() += " " + word;
+        else
+            pieces.push_back(word);
         for (char c : word) depth += (c == '(' || c == '[') - (c == ')' || c == ']');
         depth = std::max(depth, 0);
         glue = op;
@@ -155,21 +162,22 @@ std::vector<std::string> unbreakable_pieces(const std::string& text) {
 }
 
 // Word-wraps text at `width` columns: the first line starts with `first`, the others with `rest`.
-std::vector<std::string> wrap(const std::string& text, const std::string& first, const std::string& rest,
-                              std::size_t width = 92) {
+std::vector<std::string> wrap(const std::string& text, const std::string& first,
+                              const std::string& rest, std::size_t width = 92) {
     return attn::wrap_pieces(unbreakable_pieces(text), width, first, rest);
 }
 
 std::string demangled(const std::type_info& type) {
     int status = 0;
     std::unique_ptr<char, void (*)(void*)> name(
-        abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+            abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
     return status == 0 && name ? name.get() : type.name();
 }
 
 // A hint for an exception thrown by the learner's code, when its kind says something.
 std::string exception_hint(const std::string& type, const std::string& what) {
-    if (type.find("broadcast") != std::string::npos || what.find("broadcast") != std::string::npos) {
+    if (type.find("broadcast") != std::string::npos ||
+        what.find("broadcast") != std::string::npos) {
         return "xtensor's +, -, * and / work entry by entry and need shapes that fit together: "
                "A * B is not a matrix product. Write a product of matrices as a loop over the "
                "index they share (Σ_j A(i, j)·B(j, c)).";
@@ -194,11 +202,11 @@ std::string exception_hint(const std::string& type, const std::string& what) {
 
 // What the crash and timeout handlers print: prepared beforehand, because a signal
 // handler may only write() what is already there.
-char crash_report[1024];   // the ✗ line of the running check
-char crash_summary[512];   // its --summary line
+char crash_report[1024];  // the ✗ line of the running check
+char crash_summary[512];  // its --summary line
 char why_segv[1024], why_stack[512], why_fpe[512], why_alarm[512], why_abort[512], why_exit[768];
 bool summary_mode = false;
-bool checking = false;          // a check (or the learner's static initializers) is running
+bool checking = false;            // a check (or the learner's static initializers) is running
 const char* stack_top = nullptr;  // near the top of the main thread's stack
 std::size_t stack_limit = 0;      // its size limit (RLIMIT_STACK)
 
@@ -221,9 +229,9 @@ bool on_the_stack(const void* address) {
 void on_signal(int sig, siginfo_t* info, void*) {
     const char* why = sig == SIGSEGV && info && on_the_stack(info->si_addr) ? why_stack
                       : sig == SIGSEGV || sig == SIGBUS                     ? why_segv
-                      : sig == SIGFPE                                        ? why_fpe
-                      : sig == SIGALRM                                       ? why_alarm
-                                                                             : why_abort;
+                      : sig == SIGFPE                                       ? why_fpe
+                      : sig == SIGALRM                                      ? why_alarm
+                                                                            : why_abort;
     say_crash(why);
     _exit(1);
 }
@@ -247,27 +255,35 @@ std::string wrapped(const std::string& text) {
 }
 
 void catch_crashes() {
-    copy_to(why_segv, sizeof why_segv, wrapped(
-        "crashed (segmentation fault): your code read or wrote outside a matrix. Compare each "
-        "loop's bound with the shape it indexes (i < m.shape(0), j < m.shape(1)), and create "
-        "the result with its full shape first (e.g. xt::zeros<double>({L, S}))."));
-    copy_to(why_stack, sizeof why_stack, wrapped(
-        "crashed: stack overflow: a function that calls itself without end? Each call of a "
-        "recursive function must get closer to a case that returns without calling itself; "
-        "a loop is simpler here."));
-    copy_to(why_fpe, sizeof why_fpe, wrapped(
-        "crashed (arithmetic exception): an integer division by zero?"));
-    copy_to(why_alarm, sizeof why_alarm, wrapped(
-        "took more than " + std::to_string(timeout_seconds()) + " s and was stopped: an endless "
-        "loop? Check each loop's condition, and that its counter moves towards it (a "
-        "std::size_t counted down past 0 becomes huge, not negative)."));
-    copy_to(why_abort, sizeof why_abort, wrapped(
-        "aborted: a failed assertion, a corrupted heap (a write past the end of an array), or "
-        "an exception thrown while another was unwinding?"));
-    copy_to(why_exit, sizeof why_exit, wrapped(
-        "your code ended the program during this check (std::exit?), before the check could "
-        "finish: a check passes only when it returns. Your function must return its answer; "
-        "remove the exit() call."));
+    copy_to(why_segv, sizeof why_segv,
+            wrapped("crashed (segmentation fault): your code read or wrote outside a matrix. "
+                    "Compare each "
+                    "loop's bound with the shape it indexes (i < m.shape(0), j < m.shape(1)), and "
+                    "create "
+                    "the result with its full shape first (e.g. xt::zeros<double>({L, S}))."));
+    copy_to(why_stack, sizeof why_stack,
+            wrapped("crashed: stack overflow: a function that calls itself without end? Each call "
+                    "of a "
+                    "recursive function must get closer to a case that returns without calling "
+                    "itself; "
+                    "a loop is simpler here."));
+    copy_to(why_fpe, sizeof why_fpe,
+            wrapped("crashed (arithmetic exception): an integer division by zero?"));
+    copy_to(why_alarm, sizeof why_alarm,
+            wrapped("took more than " + std::to_string(timeout_seconds()) +
+                    " s and was stopped: an endless "
+                    "loop? Check each loop's condition, and that its counter moves towards it (a "
+                    "std::size_t counted down past 0 becomes huge, not negative)."));
+    copy_to(why_abort, sizeof why_abort,
+            wrapped("aborted: a failed assertion, a corrupted heap (a write past the end of an "
+                    "array), or "
+                    "an exception thrown while another was unwinding?"));
+    copy_to(why_exit, sizeof why_exit,
+            wrapped("your code ended the program during this check (std::exit?), before the check "
+                    "could "
+                    "finish: a check passes only when it returns. Your function must return its "
+                    "answer; "
+                    "remove the exit() call."));
     // The handlers run on a stack of their own, so that they still can when the stack is full.
     static char alternate_stack[1 << 16];
     stack_t ss;
@@ -290,12 +306,14 @@ struct EarlyGuard {
         stack_top = &here;
         rlimit rl;
         stack_limit = getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-                          ? static_cast<std::size_t>(rl.rlim_cur) : (std::size_t{1} << 30);
+                              ? static_cast<std::size_t>(rl.rlim_cur)
+                              : (std::size_t{1} << 30);
         catch_crashes();
         std::string before;
         for (const auto& l : wrap("before the first check, while the program started: a global "
                                   "variable of your file, initialised by a call that never ends "
-                                  "or crashes?", "  ✗ ", "    ")) {
+                                  "or crashes?",
+                                  "  ✗ ", "    ")) {
             before += l + "\n";
         }
         copy_to(crash_report, sizeof crash_report, before);
@@ -320,8 +338,10 @@ public:
         all_ += indent + mark + rest + "\n";
         if (quiet_) return;
         const char* on = mark == "✓" ? "\033[32m" : mark == "✗" ? "\033[31m" : "\033[2m";
-        if (color_) std::cout << indent << on << mark << "\033[0m" << rest << "\n" << std::flush;
-        else std::cout << indent << mark << rest << "\n" << std::flush;
+        if (color_)
+            std::cout << indent << on << mark << "\033[0m" << rest << "\n" << std::flush;
+        else
+            std::cout << indent << mark << rest << "\n" << std::flush;
     }
     const std::string& all() const { return all_; }
 
@@ -342,7 +362,8 @@ bool near(const Array& a, const Array& b, double tol) {
 }
 
 Mistake gives(const Array& would_give, std::string hint) {
-    return {[would_give](const Array& actual) { return near(actual, would_give); }, std::move(hint)};
+    return {[would_give](const Array& actual) { return near(actual, would_give); },
+            std::move(hint)};
 }
 
 Mistake when(std::function<bool(const Matrix&)> property, std::string hint) {
@@ -371,26 +392,34 @@ void expect(const Call& c, const Array& actual, const Array& expected) {
         }
         if (wrong.empty()) return;
         std::stable_sort(wrong.begin(), wrong.end(), [&](std::size_t a, std::size_t b) {
-            return error_of(actual.flat(a), expected.flat(a)) > error_of(actual.flat(b), expected.flat(b));
+            return error_of(actual.flat(a), expected.flat(a)) >
+                   error_of(actual.flat(b), expected.flat(b));
         });
         f.summary = c.call + " is wrong in " + std::to_string(wrong.size()) + " of " +
                     std::to_string(actual.size()) + " entries";
     } else {
-        f.summary = c.call + " returned " + noun(actual) + " of shape " + attn::shape_str(actual.shape()) +
-                    "; expected " + attn::shape_str(expected.shape());
+        f.summary = c.call + " returned " + noun(actual) + " of shape " +
+                    attn::shape_str(actual.shape()) + "; expected " +
+                    attn::shape_str(expected.shape());
     }
 
     for (const Input& in : c.inputs) {
-        if (small(in.value)) add_matrix(f.details, "input " + in.name, in.value, 4);
-        else f.details.push_back("input " + in.name + "  " + attn::shape_str(in.value.shape()));
+        if (small(in.value))
+            add_matrix(f.details, "input " + in.name, in.value, 4);
+        else
+            f.details.push_back("input " + in.name + "  " + attn::shape_str(in.value.shape()));
     }
     // Enough decimals to see the difference.
-    const double worst = wrong.empty() ? INFINITY : error_of(actual.flat(wrong[0]), expected.flat(wrong[0]));
+    const double worst =
+            wrong.empty() ? INFINITY : error_of(actual.flat(wrong[0]), expected.flat(wrong[0]));
     const int decimals = worst < 1e-4 ? 10 : 4;
     if (!same_shape || (small(expected) && small(actual))) {
         add_matrix(f.details, "expected", expected, decimals);
-        if (small(actual)) add_matrix(f.details, "actual", actual, decimals);
-        else f.details.push_back("actual  " + attn::shape_str(actual.shape()) + " (too large to show)");
+        if (small(actual))
+            add_matrix(f.details, "actual", actual, decimals);
+        else
+            f.details.push_back("actual  " + attn::shape_str(actual.shape()) +
+                                " (too large to show)");
         if (same_shape && wrong.size() < actual.size()) {
             std::vector<std::size_t> sorted(wrong);
             std::sort(sorted.begin(), sorted.end());
@@ -405,7 +434,8 @@ void expect(const Call& c, const Array& actual, const Array& expected) {
         f.details.push_back("the " + std::to_string(std::min(kWorstShown, wrong.size())) +
                             " worst entries " + axes_str(actual.dimension()) + ":");
         char line[160];
-        std::snprintf(line, sizeof line, "  %-13s %18s %18s %12s", "index", "expected", "actual", "error");
+        std::snprintf(line, sizeof line, "  %-13s %18s %18s %12s", "index", "expected", "actual",
+                      "error");
         f.details.push_back(line);
         for (std::size_t k = 0; k < std::min(kWorstShown, wrong.size()); ++k) {
             const std::size_t i = wrong[k];
@@ -428,8 +458,10 @@ void expect(const Call& c, const Array& actual, const Array& expected) {
         } catch (const std::exception& e) {
             Failure internal;
             internal.internal = true;
-            internal.summary = std::string("internal error in the checks, not in your code: "
-                                           "computing the known mistakes threw: ") + e.what();
+            internal.summary = std::string(
+                                       "internal error in the checks, not in your code: "
+                                       "computing the known mistakes threw: ") +
+                               e.what();
             throw internal;
         }
     }
@@ -483,7 +515,8 @@ int Exercise::run(int argc, char** argv) {
             expect_fail = true;
             pattern = argv[++i];
         } else {
-            std::cerr << "usage: " << argv[0] << " [--summary | --expect-fail REGEX] [--verdict FILE]\n";
+            std::cerr << "usage: " << argv[0]
+                      << " [--summary | --expect-fail REGEX] [--verdict FILE]\n";
             return 2;
         }
     }
@@ -506,7 +539,7 @@ int Exercise::run(int argc, char** argv) {
         copy_to(crash_report, sizeof crash_report, "  ✗" + label + "\n");
         copy_to(crash_summary, sizeof crash_summary,
                 "failing\t" + std::to_string(k) + "\t" + std::to_string(checks_.size()) + "\t" +
-                    checks_[k].name + " (crashed)\n");
+                        checks_[k].name + " (crashed)\n");
         std::vector<std::string> report;  // what to print under the ✗ line
         checking = true;
         alarm(timeout_seconds());
@@ -520,11 +553,13 @@ int Exercise::run(int argc, char** argv) {
         } catch (const Failure& f) {
             status = failing;
             std::string summary = f.summary;
-            if (f.internal) summary += " (please report it: the workbook's own tests should have caught it)";
+            if (f.internal)
+                summary += " (please report it: the workbook's own tests should have caught it)";
             for (const auto& l : wrap(summary, six, six)) report.push_back(l);
             for (const auto& d : f.details) report.push_back(six + d);
             if (!f.hint.empty()) {
-                for (const auto& l : wrap(f.hint, six + "hint: ", six + "      ")) report.push_back(l);
+                for (const auto& l : wrap(f.hint, six + "hint: ", six + "      "))
+                    report.push_back(l);
             }
         } catch (const NotDone& n) {
             if (n.number == number_ && done == 0) {
@@ -532,10 +567,12 @@ int Exercise::run(int argc, char** argv) {
             } else if (n.number == number_) {
                 // An exercise of several functions, some written: the checks so far pass.
                 status = failing;
-                for (const auto& l : wrap("this check calls a function of exercise " + std::string(nn) +
-                                              " that is still the stub, its todo(...) line still "
-                                              "there: the checks before it pass; now write that "
-                                              "function too.", six, six)) {
+                for (const auto& l :
+                     wrap("this check calls a function of exercise " + std::string(nn) +
+                                  " that is still the stub, its todo(...) line still "
+                                  "there: the checks before it pass; now write that "
+                                  "function too.",
+                          six, six)) {
                     report.push_back(l);
                 }
             } else {
@@ -543,9 +580,12 @@ int Exercise::run(int argc, char** argv) {
                 char other[8];
                 std::snprintf(other, sizeof other, "%02d", n.number);
                 for (const auto& l : wrap(function_ + " calls your code from exercise " + other +
-                                              ", which is not done yet — finish it first "
-                                              "(./workbook check " + other + "), or call the "
-                                              "reference attn:: function instead.", six, six)) {
+                                                  ", which is not done yet — finish it first "
+                                                  "(./workbook check " +
+                                                  other +
+                                                  "), or call the "
+                                                  "reference attn:: function instead.",
+                                          six, six)) {
                     report.push_back(l);
                 }
             }
@@ -556,13 +596,17 @@ int Exercise::run(int argc, char** argv) {
             std::smatch oob;
             std::string said = "your code threw " + type + ": " + what, hint;
             // xtensor's own bounds check (XTENSOR_ENABLE_ASSERT, on in the learner's file).
-            if (std::regex_search(what, oob, std::regex("index (\\d+) is out of bounds for axis (\\d+) with size (\\d+)"))) {
+            if (std::regex_search(what, oob,
+                                  std::regex("index (\\d+) is out of bounds for axis (\\d+) with "
+                                             "size (\\d+)"))) {
                 const std::string index = oob[1], axis = oob[2], size = oob[3];
-                said = "out of bounds: your code read or wrote index " + index + " of axis " + axis +
-                       ", whose size is " + size + " (its indices run from 0 to " +
+                said = "out of bounds: your code read or wrote index " + index + " of axis " +
+                       axis + ", whose size is " + size + " (its indices run from 0 to " +
                        std::to_string(std::stoul(size) - 1) + ")";
                 hint = "compare each loop's bound with the shape of what it indexes: a loop over "
-                       "axis " + axis + " of m must stop before m.shape(" + axis + "), so write "
+                       "axis " +
+                       axis + " of m must stop before m.shape(" + axis +
+                       "), so write "
                        "`j < S`, not `j <= S`. In a matrix (L, S), axis 0 is the rows, shape(0), "
                        "and axis 1 the columns, shape(1); in a stack (H, L, d), axis 0 is the "
                        "head, 1 the row, 2 the column.";
@@ -571,7 +615,8 @@ int Exercise::run(int argc, char** argv) {
             }
             for (const auto& l : wrap(said, six, six)) report.push_back(l);
             if (!hint.empty()) {
-                for (const auto& l : wrap(hint, six + "hint: ", six + "      ")) report.push_back(l);
+                for (const auto& l : wrap(hint, six + "hint: ", six + "      "))
+                    report.push_back(l);
             }
         } catch (...) {
             status = failing;
@@ -591,21 +636,28 @@ int Exercise::run(int argc, char** argv) {
         out.line("exercise " + std::string(nn) + " passes: all " + total + " checks. Well done!");
     } else if (status == not_done) {
         out.line("exercise " + std::string(nn) + " is not done yet — ./workbook hint " + nn);
-        for (const auto& l : wrap("Write " + function_ + " in " + file + " (and delete its "
-                                  "todo(...) line), then ./workbook check " + nn + ", or "
-                                  "./workbook watch " + nn + " to check on every save.", "  ", "  ")) {
+        for (const auto& l : wrap("Write " + function_ + " in " + file +
+                                          " (and delete its "
+                                          "todo(...) line), then ./workbook check " +
+                                          nn +
+                                          ", or "
+                                          "./workbook watch " +
+                                          nn + " to check on every save.",
+                                  "  ", "  ")) {
             out.line(l);
         }
     } else {
-        out.line("exercise " + std::string(nn) + " fails check " + std::to_string(done + 1) + " of " +
-                 total + ". Stuck? ./workbook hint " + nn);
+        out.line("exercise " + std::string(nn) + " fails check " + std::to_string(done + 1) +
+                 " of " + total + ". Stuck? ./workbook hint " + nn);
     }
     const int code = status == passed ? 0 : status == failing ? 1 : 3;
     // The verdict, written only here, after every check ran: ./workbook counts a pass only
     // when it reads "passed" there, so that a program ended early by the learner's code
     // (exit status 0 or not) never passes.
     if (!verdict_file.empty()) {
-        std::ofstream(verdict_file) << (status == passed ? "passed" : status == failing ? "failing" : "not-done")
+        std::ofstream(verdict_file) << (status == passed    ? "passed"
+                                        : status == failing ? "failing"
+                                                            : "not-done")
                                     << "\n";
     }
 
@@ -628,11 +680,13 @@ int Exercise::run(int argc, char** argv) {
     try {
         wanted = std::regex(pattern);
     } catch (const std::regex_error& e) {
-        std::cout << "--expect-fail: bad regular expression /" << pattern << "/: " << e.what() << "\n";
+        std::cout << "--expect-fail: bad regular expression /" << pattern << "/: " << e.what()
+                  << "\n";
         return 2;
     }
     if (!std::regex_search(flat, wanted)) {
-        std::cout << "--expect-fail: the checks failed, but the output does not match /" << pattern << "/\n";
+        std::cout << "--expect-fail: the checks failed, but the output does not match /" << pattern
+                  << "/\n";
         return 1;
     }
     std::cout << "--expect-fail: failed as expected, and the output matches /" << pattern << "/\n";

@@ -68,13 +68,13 @@ struct Input {
 
 /// One call of the learner's function, described for the report.
 struct Call {
-    std::string call;                 ///< e.g. "softmax(x)"
-    std::vector<Input> inputs = {};   ///< shown on failure
+    std::string call;                ///< e.g. "softmax(x)"
+    std::vector<Input> inputs = {};  ///< shown on failure
     /// The known mistakes, most specific first (the first that recognises the answer
     /// wins); only computed when the answer is wrong.
     std::function<std::vector<Mistake>()> mistakes = {};
-    std::string fallback_hint = "";   ///< said when no known mistake recognises the answer
-    double tol = 1e-9;                ///< |actual - expected| <= tol·(1 + |expected|)
+    std::string fallback_hint = "";  ///< said when no known mistake recognises the answer
+    double tol = 1e-9;               ///< |actual - expected| <= tol·(1 + |expected|)
 };
 
 /// Fails the running check unless `actual` has `expected`'s shape and values (NaN = NaN,

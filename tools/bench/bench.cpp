@@ -27,8 +27,8 @@
 #include <attention/efficient.hpp>
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
-#include <workbook/errors.hpp>
 #include <workbook/compare.hpp>
+#include <workbook/errors.hpp>
 #include <workbook/timing.hpp>
 #include <workbook/validation.hpp>
 
@@ -44,31 +44,35 @@ struct Options {
     std::vector<Size> sizes;
     std::vector<attn::FastMethod> methods;  // empty: the default for each size
     std::size_t threads = 1;
-    std::size_t repeats = 0;                // 0: default_repeats()
+    std::size_t repeats = 0;  // 0: default_repeats()
     bool json = false;
     bool check = true;
-    bool forward = true;    // the "fwd" rows
-    bool backward = true;   // the "fwd+bwd" rows
+    bool forward = true;   // the "fwd" rows
+    bool backward = true;  // the "fwd+bwd" rows
     attn::Tiles tiles;
 };
 
 const char* const kUsage =
-    "usage: bench [--size L,E,H]... [--methods M,M,...] [--passes P,P] [--threads N] [--repeats R]\n"
-    "             [--block-q B] [--block-k B] [--no-check] [--json]\n"
-    "\n"
-    "Multi-head self-attention in float32 (query = key = value, PyTorch's sizes).\n"
-    "  --size L,E,H   one size (repeatable); default 128,256,8 512,512,8 2048,512,8 8192,512,8\n"
-    "  --methods      loops, xtensor, blas, batched, tiled (default: blas, batched, tiled,\n"
-    "                 and loops and xtensor too where L <= 128)\n"
-    "  --passes       fwd (the forward pass), fwd+bwd (forward and backward, batched and tiled\n"
-    "                 only; the backward counted as 2x the forward's flops); default both\n"
-    "  --threads N    threads for OpenBLAS and the tiled method (default 1)\n"
-    "  --repeats R    timed runs after one warm-up; the median is reported (default: about a second\n"
-    "                 of runs, 5 to 51; 3 from L = 8192)\n"
-    "  --block-q B, --block-k B   the tiled method's tile (default 256 x 512)\n"
-    "  --no-check     skip the float64 reference (it takes a while at L = 8192)\n"
-    "  --json         one JSON object per line: name, pass, L, E, H, threads, ms, cpu_ms (the\n"
-    "                 process's CPU time, all threads), gflops, peak_mb, ...\n";
+        "usage: bench [--size L,E,H]... [--methods M,M,...] [--passes P,P] [--threads N] "
+        "[--repeats R]\n"
+        "             [--block-q B] [--block-k B] [--no-check] [--json]\n"
+        "\n"
+        "Multi-head self-attention in float32 (query = key = value, PyTorch's sizes).\n"
+        "  --size L,E,H   one size (repeatable); default 128,256,8 512,512,8 2048,512,8 "
+        "8192,512,8\n"
+        "  --methods      loops, xtensor, blas, batched, tiled (default: blas, batched, tiled,\n"
+        "                 and loops and xtensor too where L <= 128)\n"
+        "  --passes       fwd (the forward pass), fwd+bwd (forward and backward, batched and "
+        "tiled\n"
+        "                 only; the backward counted as 2x the forward's flops); default both\n"
+        "  --threads N    threads for OpenBLAS and the tiled method (default 1)\n"
+        "  --repeats R    timed runs after one warm-up; the median is reported (default: about a "
+        "second\n"
+        "                 of runs, 5 to 51; 3 from L = 8192)\n"
+        "  --block-q B, --block-k B   the tiled method's tile (default 256 x 512)\n"
+        "  --no-check     skip the float64 reference (it takes a while at L = 8192)\n"
+        "  --json         one JSON object per line: name, pass, L, E, H, threads, ms, cpu_ms (the\n"
+        "                 process's CPU time, all threads), gflops, peak_mb, ...\n";
 
 [[noreturn]] void fail(const std::string& why) {
     std::cerr << "bench: error: " << why << "\n";
@@ -78,7 +82,8 @@ const char* const kUsage =
 std::size_t count(const std::string& flag, const std::string& s) {
     char* end = nullptr;
     const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || v == 0 || s[0] == '-') fail(flag + " needs a positive whole number, not '" + s + "'");
+    if (s.empty() || *end != '\0' || v == 0 || s[0] == '-')
+        fail(flag + " needs a positive whole number, not '" + s + "'");
     return static_cast<std::size_t>(v);
 }
 
@@ -109,7 +114,8 @@ Options parse(int argc, char** argv) {
             o.sizes.push_back(s);
         } else if (a == "--methods") {
             try {
-                for (const auto& m : split(value(), ',')) o.methods.push_back(attn::parse_method(m));
+                for (const auto& m : split(value(), ','))
+                    o.methods.push_back(attn::parse_method(m));
             } catch (const attn::InputError& e) {
                 fail(e.what());
             }
@@ -117,9 +123,12 @@ Options parse(int argc, char** argv) {
             const std::string v = value();
             o.forward = o.backward = false;
             for (const auto& p : split(v, ',')) {
-                if (p == "fwd") o.forward = true;
-                else if (p == "fwd+bwd") o.backward = true;
-                else fail("--passes: unknown pass '" + p + "' (fwd, fwd+bwd)");
+                if (p == "fwd")
+                    o.forward = true;
+                else if (p == "fwd+bwd")
+                    o.backward = true;
+                else
+                    fail("--passes: unknown pass '" + p + "' (fwd, fwd+bwd)");
             }
             if (!o.forward && !o.backward) fail("--passes needs fwd, fwd+bwd or both");
         } else if (a == "--threads") {
@@ -144,7 +153,9 @@ Options parse(int argc, char** argv) {
         for (attn::FastMethod m : attn::backward_methods()) {
             any = any || std::find(o.methods.begin(), o.methods.end(), m) != o.methods.end();
         }
-        if (!any) fail("--passes fwd+bwd: none of these methods has a backward pass (batched and tiled have)");
+        if (!any)
+            fail("--passes fwd+bwd: none of these methods has a backward pass (batched and tiled "
+                 "have)");
     }
     return o;
 }
@@ -229,7 +240,9 @@ Timing time_runs(const F& f, std::size_t repeats) {
         const double c0 = cpu_now_ms();
         const auto t0 = std::chrono::steady_clock::now();
         f();
-        wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        wall.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count());
         cpu.push_back(cpu_now_ms() - c0);
     }
     return {median(wall), median(cpu)};
@@ -270,29 +283,36 @@ std::string json_number(double x, int decimals) {
 }
 
 void print_json(const Row& r) {
-    std::printf("{\"name\": \"%s\", \"pass\": \"%s\", \"L\": %zu, \"E\": %zu, \"H\": %zu, \"threads\": %zu, \"ms\": %s, \"cpu_ms\": %s, "
-                "\"gflops\": %s, \"peak_mb\": %s, \"accounted_mb\": %s, \"weights_mb\": %s, "
-                "\"sgemm_gflops\": %s, \"sgemm_pct\": %s, \"sgemm_cpu_gflops\": %s, \"cpu_sgemm_pct\": %s, "
-                "\"rel_err\": %s, \"repeats\": %zu}\n",
-                r.name.c_str(), r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, json_number(r.ms, 3).c_str(), json_number(r.cpu_ms, 3).c_str(),
-                json_number(r.gflops, 2).c_str(), json_number(r.peak_mb, 1).c_str(),
-                json_number(r.accounted_mb, 1).c_str(), json_number(r.weights_mb, 1).c_str(),
-                json_number(r.sgemm, 2).c_str(), json_number(100.0 * r.gflops / r.sgemm, 1).c_str(),
-                json_number(r.sgemm_cpu, 2).c_str(), json_number(100.0 * r.work / (r.cpu_ms * 1e6) / r.sgemm_cpu, 1).c_str(),
-                r.rel_err < 0 ? "null"                                // not checked (--no-check)
-                : std::isfinite(r.rel_err) ? json_number(r.rel_err, 9).c_str()
-                                           : "1e999",                  // NaN or wrong shape: reads as inf
-                r.repeats);
+    std::printf(
+            "{\"name\": \"%s\", \"pass\": \"%s\", \"L\": %zu, \"E\": %zu, \"H\": %zu, \"threads\": "
+            "%zu, \"ms\": %s, \"cpu_ms\": %s, "
+            "\"gflops\": %s, \"peak_mb\": %s, \"accounted_mb\": %s, \"weights_mb\": %s, "
+            "\"sgemm_gflops\": %s, \"sgemm_pct\": %s, \"sgemm_cpu_gflops\": %s, \"cpu_sgemm_pct\": "
+            "%s, "
+            "\"rel_err\": %s, \"repeats\": %zu}\n",
+            r.name.c_str(), r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads,
+            json_number(r.ms, 3).c_str(), json_number(r.cpu_ms, 3).c_str(),
+            json_number(r.gflops, 2).c_str(), json_number(r.peak_mb, 1).c_str(),
+            json_number(r.accounted_mb, 1).c_str(), json_number(r.weights_mb, 1).c_str(),
+            json_number(r.sgemm, 2).c_str(), json_number(100.0 * r.gflops / r.sgemm, 1).c_str(),
+            json_number(r.sgemm_cpu, 2).c_str(),
+            json_number(100.0 * r.work / (r.cpu_ms * 1e6) / r.sgemm_cpu, 1).c_str(),
+            r.rel_err < 0              ? "null"  // not checked (--no-check)
+            : std::isfinite(r.rel_err) ? json_number(r.rel_err, 9).c_str()
+                                       : "1e999",  // NaN or wrong shape: reads as inf
+            r.repeats);
     std::fflush(stdout);
 }
 
 void print_row(const Row& r) {
     char err[32] = "-";
-    if (r.rel_err >= 0) std::snprintf(err, sizeof err, "%.1e %s", r.rel_err, r.rel_err <= 1e-4 ? "ok" : "BAD");
-    std::printf("%-8s %-7s %6zu %4zu %2zu %3zu %11.2f %8.1f %6.0f%% %6.0f%% %9.1f %9.1f %10.1f   %s\n", r.name.c_str(),
-                r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, r.ms, r.gflops, 100.0 * r.gflops / r.sgemm,
-                100.0 * r.work / (r.cpu_ms * 1e6) / r.sgemm_cpu, r.peak_mb,
-                r.accounted_mb, r.weights_mb, err);
+    if (r.rel_err >= 0)
+        std::snprintf(err, sizeof err, "%.1e %s", r.rel_err, r.rel_err <= 1e-4 ? "ok" : "BAD");
+    std::printf(
+            "%-8s %-7s %6zu %4zu %2zu %3zu %11.2f %8.1f %6.0f%% %6.0f%% %9.1f %9.1f %10.1f   %s\n",
+            r.name.c_str(), r.pass.c_str(), r.size.L, r.size.E, r.size.H, r.threads, r.ms, r.gflops,
+            100.0 * r.gflops / r.sgemm, 100.0 * r.work / (r.cpu_ms * 1e6) / r.sgemm_cpu, r.peak_mb,
+            r.accounted_mb, r.weights_mb, err);
     std::fflush(stdout);
 }
 
@@ -302,18 +322,25 @@ int main(int argc, char** argv) {
     const Options o = parse(argc, argv);
     attn::set_fast_threads(o.threads);
     if (!o.json) {
-        std::printf("Multi-head self-attention, float32, %zu thread%s, OpenBLAS %s kernels. pass: fwd = the\n"
-                    "forward pass; fwd+bwd = forward and backward, the backward counted as 2x the forward's flops.\n"
-                    "Median of several runs after a warm-up; %% sgemm = GFLOP/s against OpenBLAS's sgemm\n"
-                    "(1024 x 1024, same threads), the better of a run before and one after each size;\n"
-                    "cpu: the same in CPU time (ours and sgemm's), which a busy machine disturbs far less.\n"
-                    "peak MB: resident memory added during a run (measured); accounted: the buffers the\n"
-                    "method holds; weights: the H x L x L attention weights PyTorch materialises.\n"
-                    "error: max |ours - float64 reference| / max |reference| (target 1e-4), the worst\n"
-                    "of the output and (fwd+bwd) every gradient.\n\n",
-                    o.threads, o.threads == 1 ? "" : "s", openblas_get_corename());
-        std::printf("%-8s %-7s %6s %4s %2s %3s %11s %8s %7s %7s %9s %9s %10s   %s\n", "method", "pass", "L", "E", "H", "thr",
-                    "ms", "GFLOP/s", "sgemm", "cpu", "peak MB", "accounted", "weights MB", "error");
+        std::printf(
+                "Multi-head self-attention, float32, %zu thread%s, OpenBLAS %s kernels. pass: fwd "
+                "= the\n"
+                "forward pass; fwd+bwd = forward and backward, the backward counted as 2x the "
+                "forward's flops.\n"
+                "Median of several runs after a warm-up; %% sgemm = GFLOP/s against OpenBLAS's "
+                "sgemm\n"
+                "(1024 x 1024, same threads), the better of a run before and one after each size;\n"
+                "cpu: the same in CPU time (ours and sgemm's), which a busy machine disturbs far "
+                "less.\n"
+                "peak MB: resident memory added during a run (measured); accounted: the buffers "
+                "the\n"
+                "method holds; weights: the H x L x L attention weights PyTorch materialises.\n"
+                "error: max |ours - float64 reference| / max |reference| (target 1e-4), the worst\n"
+                "of the output and (fwd+bwd) every gradient.\n\n",
+                o.threads, o.threads == 1 ? "" : "s", openblas_get_corename());
+        std::printf("%-8s %-7s %6s %4s %2s %3s %11s %8s %7s %7s %9s %9s %10s   %s\n", "method",
+                    "pass", "L", "E", "H", "thr", "ms", "GFLOP/s", "sgemm", "cpu", "peak MB",
+                    "accounted", "weights MB", "error");
     }
     std::vector<std::string> wrong;  // methods whose result is not the reference's
     for (const Size& s : o.sizes) {
@@ -329,12 +356,14 @@ int main(int argc, char** argv) {
         std::vector<attn::FastMethod> methods = o.methods;
         if (methods.empty()) {
             if (s.L <= 128) methods = {attn::FastMethod::loops, attn::FastMethod::xtensor};
-            methods.insert(methods.end(), {attn::FastMethod::blas, attn::FastMethod::batched, attn::FastMethod::tiled});
+            methods.insert(methods.end(), {attn::FastMethod::blas, attn::FastMethod::batched,
+                                           attn::FastMethod::tiled});
         }
         std::vector<attn::FastMethod> with_backward;
         for (attn::FastMethod m : methods) {
             const auto& b = attn::backward_methods();
-            if (o.backward && std::find(b.begin(), b.end(), m) != b.end()) with_backward.push_back(m);
+            if (o.backward && std::find(b.begin(), b.end(), m) != b.end())
+                with_backward.push_back(m);
         }
         // The float64 references: the output, and every gradient (chunk by chunk, so that
         // L = 8192 fits), of exactly the same numbers.
@@ -345,7 +374,8 @@ int main(int argc, char** argv) {
             const attn::MhaParams pd = attn::to_double(pf);
             reference = attn::mha_reference(pd, qd, qd, qd, 256);
             if (!with_backward.empty()) {
-                grads_reference = attn::mha_backward_reference(pd, qd, qd, qd, attn::to_double(dO), 256);
+                grads_reference =
+                        attn::mha_backward_reference(pd, qd, qd, qd, attn::to_double(dO), 256);
                 // one input used three times: its gradient is the sum of the three (PyTorch's x.grad)
                 grads_reference.query += grads_reference.key + grads_reference.value;
             }
@@ -357,11 +387,13 @@ int main(int argc, char** argv) {
         std::vector<Row> rows;
         // Times `run` (its warm-up run measured for memory first); `check` gives the error of
         // the warm-up run's result, before the timed runs.
-        auto measure = [&](attn::FastMethod m, const char* pass, double work, const auto& run, const auto& accounted,
-                           const auto& check) {
+        auto measure = [&](attn::FastMethod m, const char* pass, double work, const auto& run,
+                           const auto& accounted, const auto& check) {
             const auto t0 = std::chrono::steady_clock::now();
             const double peak = peak_extra_rss(run);  // the warm-up run
-            const double warmup_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            const double warmup_ms =
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                            .count();
             Row r;
             r.rel_err = o.check ? check() : -1;
             r.accounted_mb = static_cast<double>(accounted()) / 1e6;
@@ -383,31 +415,38 @@ int main(int argc, char** argv) {
         for (attn::FastMethod m : o.forward ? methods : std::vector<attn::FastMethod>{}) {
             attn::FastResult result;
             measure(
-                m, "fwd", flops, [&] { result = attn::fast_mha(m, pf, query, query, query, o.tiles); },
-                [&] { return result.peak_bytes; },
-                [&] { return attn::relative_error(attn::to_double(result.output), reference); });
+                    m, "fwd", flops,
+                    [&] { result = attn::fast_mha(m, pf, query, query, query, o.tiles); },
+                    [&] { return result.peak_bytes; },
+                    [&] {
+                        return attn::relative_error(attn::to_double(result.output), reference);
+                    });
         }
         for (attn::FastMethod m : with_backward) {
             attn::FastBackward result;
             measure(
-                m, "fwd+bwd", flops + attn::mha_backward_flops(s.L, s.L, s.E),
-                [&] { result = attn::fast_mha_backward(m, pf, query, query, query, dO, o.tiles); },
-                [&] { return result.peak_bytes; },
-                [&] {
-                    // the worst of the output and every gradient, each relative to its own reference
-                    const attn::FastGrads& g = result.grads;
-                    const attn::MhaGrads& ref = grads_reference;
-                    double worst = attn::relative_error(attn::to_double(result.output), reference);
-                    auto worse = [&](const auto& ours, const auto& theirs) {
-                        worst = std::max(worst, attn::relative_error(xt::cast<double>(ours), theirs));
-                    };
-                    worse(g.in_proj_weight, ref.in_proj_weight);
-                    worse(g.in_proj_bias, ref.in_proj_bias);
-                    worse(g.out_proj_weight, ref.out_proj_weight);
-                    worse(g.out_proj_bias, ref.out_proj_bias);
-                    worse(g.query, ref.query);
-                    return worst;
-                });
+                    m, "fwd+bwd", flops + attn::mha_backward_flops(s.L, s.L, s.E),
+                    [&] {
+                        result = attn::fast_mha_backward(m, pf, query, query, query, dO, o.tiles);
+                    },
+                    [&] { return result.peak_bytes; },
+                    [&] {
+                        // the worst of the output and every gradient, each relative to its own reference
+                        const attn::FastGrads& g = result.grads;
+                        const attn::MhaGrads& ref = grads_reference;
+                        double worst =
+                                attn::relative_error(attn::to_double(result.output), reference);
+                        auto worse = [&](const auto& ours, const auto& theirs) {
+                            worst = std::max(worst,
+                                             attn::relative_error(xt::cast<double>(ours), theirs));
+                        };
+                        worse(g.in_proj_weight, ref.in_proj_weight);
+                        worse(g.in_proj_bias, ref.in_proj_bias);
+                        worse(g.out_proj_weight, ref.out_proj_weight);
+                        worse(g.out_proj_bias, ref.out_proj_bias);
+                        worse(g.query, ref.query);
+                        return worst;
+                    });
         }
         const SgemmSpeed after = sgemm_speed();
         sgemm.wall = std::max(sgemm.wall, after.wall);
@@ -422,7 +461,8 @@ int main(int argc, char** argv) {
         }
     }
     if (!wrong.empty()) {
-        std::fprintf(stderr, "bench: error: not equal to the reference to 1e-4 relative: %s\n", wrong.front().c_str());
+        std::fprintf(stderr, "bench: error: not equal to the reference to 1e-4 relative: %s\n",
+                     wrong.front().c_str());
         return 1;
     }
     return 0;

@@ -39,9 +39,12 @@ int main(int argc, char** argv) {
     std::string chapter, out;
     std::size_t steps = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--chapter")) chapter = argv[i + 1];
-        else if (!std::strcmp(argv[i], "--out")) out = argv[i + 1];
-        else if (!std::strcmp(argv[i], "--steps")) steps = std::stoul(argv[i + 1]);
+        if (!std::strcmp(argv[i], "--chapter"))
+            chapter = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--out"))
+            out = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--steps"))
+            steps = std::stoul(argv[i + 1]);
     }
     if (chapter.empty() || out.empty()) {
         std::fprintf(stderr, "usage: bench_training --chapter 22|23|24 --out DIR [--steps N]\n");
@@ -63,12 +66,14 @@ int main(int argc, char** argv) {
     }
     std::filesystem::create_directories(out + "/initial");
     for (const attn::NamedArray& a : attn::named_parameters(model))
-        attn::dump_npy(out + "/initial/" + a.name + ".npy", xt::adapt(a.data, a.size(), xt::no_ownership(), a.shape));
+        attn::dump_npy(out + "/initial/" + a.name + ".npy",
+                       xt::adapt(a.data, a.size(), xt::no_ownership(), a.shape));
     attn::dump_npy(out + "/tokens.npy", tokens);
     attn::dump_npy(out + "/targets.npy", targets);
     const attn::ModelSize& z = task.size;
-    std::ofstream(out + "/config.txt") << z.vocab << " " << z.classes << " " << z.L << " " << z.E << " " << z.H << " "
-                                       << z.layers << " " << z.pad << " " << task.lr << "\n";
+    std::ofstream(out + "/config.txt")
+            << z.vocab << " " << z.classes << " " << z.L << " " << z.E << " " << z.H << " "
+            << z.layers << " " << z.pad << " " << task.lr << "\n";
 
     // The loop of train(): forward, backward, Adam; timed.
     attn::Adam adam;
@@ -81,9 +86,14 @@ int main(int argc, char** argv) {
         adam.step(model, g);
         last = f.loss;
     }
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    std::printf("{\"name\": \"ours\", \"chapter\": %s, \"steps\": %zu, \"batch\": %zu, \"L\": %zu, \"E\": %zu, "
-                "\"H\": %zu, \"layers\": %zu, \"ms\": %.3f, \"ms_per_step\": %.4f, \"last_loss\": %.10g}\n",
-                chapter.c_str(), steps, B, L, z.E, z.H, z.layers, ms, ms / double(steps), last);
+    const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
+    std::printf(
+            "{\"name\": \"ours\", \"chapter\": %s, \"steps\": %zu, \"batch\": %zu, \"L\": %zu, "
+            "\"E\": %zu, "
+            "\"H\": %zu, \"layers\": %zu, \"ms\": %.3f, \"ms_per_step\": %.4f, \"last_loss\": "
+            "%.10g}\n",
+            chapter.c_str(), steps, B, L, z.E, z.H, z.layers, ms, ms / double(steps), last);
     return 0;
 }

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include <xtensor-blas/xlinalg.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
-#include <xtensor-blas/xlinalg.hpp>
 
 namespace attn {
 
@@ -83,11 +83,11 @@ Matrix weighted_sum_loop(const Matrix& weights, const Matrix& V) {
 // Q is (L, d_k), K is (S, d_k), V is (S, d_v), mask (L, S); returns every step.
 Attention attention(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix* mask) {
     Attention a;
-    a.scores = scores(Q, K);                       // 1) scores
+    a.scores = scores(Q, K);                        // 1) scores
     a.scaled_scores = scale(a.scores, Q.shape(1));  // 2) scale
     if (mask != nullptr) a.scaled_scores += *mask;  //    (+ mask: 0 allowed, −∞ blocked)
-    a.weights = softmax(a.scaled_scores);          // 3) softmax
-    a.output = weighted_sum(a.weights, V);         // 4) weighted sum
+    a.weights = softmax(a.scaled_scores);           // 3) softmax
+    a.output = weighted_sum(a.weights, V);          // 4) weighted sum
     return a;
 }
 

@@ -19,10 +19,10 @@
 #include <cstdio>
 #include <limits>
 
+#include <xtensor-blas/xlinalg.hpp>
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
-#include <xtensor-blas/xlinalg.hpp>
 
 #include "attention/attention.hpp"
 
@@ -31,7 +31,9 @@ namespace attn {
 namespace {
 
 // Aᵀ as a contiguous matrix (BLAS wants contiguous operands).
-Matrix T(const Matrix& A) { return xt::transpose(A); }
+Matrix T(const Matrix& A) {
+    return xt::transpose(A);
+}
 
 }  // namespace
 
@@ -172,34 +174,34 @@ MhaGrads backward_one(const MhaParams& p, const Matrix& query, const Matrix& key
         xt::view(P, h) = a.weights;
         xt::view(O, h) = a.output;
     }
-    const Matrix concat = merge_heads(O);               // 4) merge        (L, E)
+    const Matrix concat = merge_heads(O);  // 4) merge        (L, E)
     // (5) output = concat·W_oᵀ + b_o, and dO is ∂loss/∂output: the backward pass starts here.)
 
     //! [mha_backward_steps]
     MhaGrads g;
     // 5) the output projection: a linear layer's backward pass
     const ProjectGrads out = project_backward(concat, p.out_proj_weight, dO);
-    g.d_concat = out.dX;                                 // (L, E)
-    g.out_proj_weight = out.dW;                          // (E, E)
+    g.d_concat = out.dX;         // (L, E)
+    g.out_proj_weight = out.dW;  // (E, E)
     if (p.out_proj_bias.size() != 0) g.out_proj_bias = out.db;
     // 4) the merge only moved numbers around: split the gradient the same way back
-    g.d_heads = split_heads(g.d_concat, H);              // (H, L, d)
+    g.d_heads = split_heads(g.d_concat, H);  // (H, L, d)
     // 3) attention in every head, each with its own weights P_h and output O_h
     g.dQh = xt::empty<double>({H, L, d});
     g.dKh = xt::empty<double>({H, S, d});
     g.dVh = xt::empty<double>({H, S, d});
     for (std::size_t h = 0; h < H; ++h) {
-        const AttentionGrads a = backward_from(xt::view(Qh, h), xt::view(Kh, h), xt::view(Vh, h),
-                                               xt::view(P, h), xt::view(O, h),
-                                               xt::view(g.d_heads, h));
+        const AttentionGrads a =
+                backward_from(xt::view(Qh, h), xt::view(Kh, h), xt::view(Vh, h), xt::view(P, h),
+                              xt::view(O, h), xt::view(g.d_heads, h));
         xt::view(g.dQh, h) = a.dQ;
         xt::view(g.dKh, h) = a.dK;
         xt::view(g.dVh, h) = a.dV;
     }
     // 2) the split's reverse is a merge
-    g.dQ = merge_heads(g.dQh);                           // (L, E)
-    g.dK = merge_heads(g.dKh);                           // (S, E)
-    g.dV = merge_heads(g.dVh);                           // (S, E)
+    g.dQ = merge_heads(g.dQh);  // (L, E)
+    g.dK = merge_heads(g.dKh);  // (S, E)
+    g.dV = merge_heads(g.dVh);  // (S, E)
     // 1) the three input projections, each a linear layer; PyTorch packs their weights
     //    (and biases) into one tensor, so their gradients are packed the same way
     const ProjectGrads q = project_backward(query, p.W_q(), g.dQ);
@@ -209,9 +211,9 @@ MhaGrads backward_one(const MhaParams& p, const Matrix& query, const Matrix& key
     if (p.in_proj_bias.size() != 0) {
         g.in_proj_bias = xt::concatenate(xt::xtuple(q.db, k.db, v.db), 0);  // (3E,)
     }
-    g.query = q.dX;                                      // (L, E)
-    g.key = k.dX;                                        // (S, E)
-    g.value = v.dX;                                      // (S, E)
+    g.query = q.dX;  // (L, E)
+    g.key = k.dX;    // (S, E)
+    g.value = v.dX;  // (S, E)
     //! [mha_backward_steps]
     return g;
 }

@@ -26,20 +26,21 @@ Matrix convolve3(const Matrix& X, const std::array<double, 3>& w) {
     Matrix out = xt::zeros<double>({L, E});
     for (std::size_t i = 0; i < L; ++i) {
         for (std::size_t c = 0; c < E; ++c) {
-            if (i > 0) out(i, c) += w[0] * X(i - 1, c);       // left neighbour
-            out(i, c) += w[1] * X(i, c);                       // the token itself
-            if (i + 1 < L) out(i, c) += w[2] * X(i + 1, c);   // right neighbour
+            if (i > 0) out(i, c) += w[0] * X(i - 1, c);      // left neighbour
+            out(i, c) += w[1] * X(i, c);                     // the token itself
+            if (i + 1 < L) out(i, c) += w[2] * X(i + 1, c);  // right neighbour
         }
     }
     return out;
 }
 //! [convolve3]
 
-Matrix self_attention_layer(const Matrix& X) { return attention(X, X, X).output; }
+Matrix self_attention_layer(const Matrix& X) {
+    return attention(X, X, X).output;
+}
 
 //! [influencers]
-std::vector<std::size_t> influencers(const SequenceLayer& layer, const Matrix& X,
-                                     std::size_t row) {
+std::vector<std::size_t> influencers(const SequenceLayer& layer, const Matrix& X, std::size_t row) {
     const Matrix base = layer(X);
     std::vector<std::size_t> found;
     for (std::size_t j = 0; j < X.shape(0); ++j) {

@@ -15,15 +15,15 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 
 #include <xsimd/xsimd.hpp>
+#include <xtensor-blas/xlinalg.hpp>  // also declares cblas_sgemm (xflens's copy of cblas.h)
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xview.hpp>
-#include <xtensor-blas/xlinalg.hpp>  // also declares cblas_sgemm (xflens's copy of cblas.h)
 
 #include "attention/attention.hpp"
 #include "attention/mha.hpp"
@@ -39,15 +39,17 @@ constexpr float kInfF = std::numeric_limits<float>::infinity();
 constexpr float kLog2e = 1.44269504088896340736f;  // log2(e): e^x = 2^(x·log2 e)
 constexpr std::size_t kFloat = sizeof(float);
 
-
 // ---- memory accounting -------------------------------------------------------------------
 
 // Reports `bytes` to the meter for as long as it lives (a buffer kept by someone else).
 class Charge {
 public:
-    Charge(MemoryMeter& meter, std::size_t bytes) : meter_(meter), bytes_(bytes) { meter_.allocate(bytes_); }
+    Charge(MemoryMeter& meter, std::size_t bytes) : meter_(meter), bytes_(bytes) {
+        meter_.allocate(bytes_);
+    }
     template <class T>
-    Charge(MemoryMeter& meter, const T& tensor) : Charge(meter, tensor.size() * sizeof(typename T::value_type)) {}
+    Charge(MemoryMeter& meter, const T& tensor)
+        : Charge(meter, tensor.size() * sizeof(typename T::value_type)) {}
     ~Charge() { meter_.release(bytes_); }
     Charge(const Charge&) = delete;
     Charge& operator=(const Charge&) = delete;
@@ -81,8 +83,12 @@ std::size_t threads_now() {
 // While it lives, OpenBLAS runs on one thread (our own threads each call it).
 class OneBlasThread {
 public:
-    OneBlasThread() : n_(threads_now()) { if (n_ > 1) openblas_set_num_threads(1); }
-    ~OneBlasThread() { if (n_ > 1) openblas_set_num_threads(static_cast<int>(n_)); }
+    OneBlasThread() : n_(threads_now()) {
+        if (n_ > 1) openblas_set_num_threads(1);
+    }
+    ~OneBlasThread() {
+        if (n_ > 1) openblas_set_num_threads(static_cast<int>(n_));
+    }
 
 private:
     std::size_t n_;
@@ -118,7 +124,8 @@ float max_of(const float* x, std::size_t n) {
     std::size_t j = 0;
     if (n >= kLanes) {
         Batch bm = Batch::load_unaligned(x);
-        for (j = kLanes; j + kLanes <= n; j += kLanes) bm = xsimd::max(bm, Batch::load_unaligned(x + j));
+        for (j = kLanes; j + kLanes <= n; j += kLanes)
+            bm = xsimd::max(bm, Batch::load_unaligned(x + j));
         alignas(64) float lanes[kLanes];
         bm.store_aligned(lanes);
         m = *std::max_element(lanes, lanes + kLanes);
@@ -176,9 +183,10 @@ void gemm_xwt(std::size_t n, std::size_t m, std::size_t k, const float* X, std::
 void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
           std::size_t ldc) {
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-                static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, A, static_cast<int>(lda),
-                B, static_cast<int>(ldb), beta, C, static_cast<int>(ldc));
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(k), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb),
+                beta, C, static_cast<int>(ldc));
 }
 
 // Which inputs are one and the same matrix: that decides how the projections are fused.
@@ -199,14 +207,21 @@ struct Projected {
         float* buf = buffer.data();
         q = buf;
         switch (how) {
-            case Sharing::all: k = buf + E, v = buf + 2 * E, ld_q = ld_k = ld_v = 3 * E; break;
-            case Sharing::key_value: k = buf + L * E, v = k + E, ld_q = E, ld_k = ld_v = 2 * E; break;
-            case Sharing::none: k = buf + L * E, v = k + S * E, ld_q = ld_k = ld_v = E; break;
+            case Sharing::all:
+                k = buf + E, v = buf + 2 * E, ld_q = ld_k = ld_v = 3 * E;
+                break;
+            case Sharing::key_value:
+                k = buf + L * E, v = k + E, ld_q = E, ld_k = ld_v = 2 * E;
+                break;
+            case Sharing::none:
+                k = buf + L * E, v = k + S * E, ld_q = ld_k = ld_v = E;
+                break;
         }
     }
     Buffer buffer;
     Sharing sharing;
-    float* q = nullptr;  // (L, E) with row stride ld_q; the forward-only methods overwrite it with the heads' outputs
+    float* q =
+            nullptr;  // (L, E) with row stride ld_q; the forward-only methods overwrite it with the heads' outputs
     std::size_t ld_q = 0;
     float* k = nullptr;  // (S, E) with row stride ld_k
     std::size_t ld_k = 0;
@@ -249,7 +264,8 @@ MatrixF project_out(const MhaParamsF& p, const float* concat, std::size_t L, std
 // ---- 1) loops -------------------------------------------------------------------------------
 
 // X (n, E)·W[rows r0..r0+m)ᵀ + b → (n, m), three nested loops.
-MatrixF project_loops(const MatrixF& X, const MatrixF& W, const VectorF& b, std::size_t r0, std::size_t m) {
+MatrixF project_loops(const MatrixF& X, const MatrixF& W, const VectorF& b, std::size_t r0,
+                      std::size_t m) {
     const std::size_t n = X.shape(0), E = X.shape(1);
     MatrixF Y = xt::empty<float>({n, m});
     for (std::size_t i = 0; i < n; ++i) {
@@ -307,10 +323,11 @@ MatrixF mha_loops(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
 
 // X (n, E)·W[rows r0..r0+m)ᵀ + b as one broadcasting expression: (n, 1, E) * (1, m, E),
 // summed over the last axis. Lazy: the (n, m, E) product is never stored.
-MatrixF project_xtensor(const MatrixF& X, const MatrixF& W, const VectorF& b, std::size_t r0, std::size_t m) {
+MatrixF project_xtensor(const MatrixF& X, const MatrixF& W, const VectorF& b, std::size_t r0,
+                        std::size_t m) {
     auto rows = xt::range(r0, r0 + m);
     MatrixF Y = xt::sum(xt::view(X, xt::all(), xt::newaxis(), xt::all()) *
-                            xt::view(W, xt::newaxis(), rows, xt::all()),
+                                xt::view(W, xt::newaxis(), rows, xt::all()),
                         {2});
     if (b.size() != 0) xt::noalias(Y) += xt::view(b, rows);
     return Y;
@@ -331,10 +348,10 @@ MatrixF mha_xtensor(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
         auto cols = xt::range(h * d, (h + 1) * d);
         // 2) split + 3) attend, on views of head h's columns. Scores: (L, 1, d) * (1, S, d) summed over d, on views (no copies).
         MatrixF weights = scale * xt::sum(xt::view(Q, xt::all(), xt::newaxis(), cols) *
-                                              xt::view(K, xt::newaxis(), xt::all(), cols),
+                                                  xt::view(K, xt::newaxis(), xt::all(), cols),
                                           {2});
         const Charge w(meter, weights);
-        {   // softmax in place; the row max and sum are named tensors (xtensor 0.24.3
+        {  // softmax in place; the row max and sum are named tensors (xtensor 0.24.3
             // misreads a lazy keep_dims reduction: docs/maintainers.dox)
             const MatrixF row_max = xt::amax(weights, {1}, xt::keep_dims);
             const Charge rm(meter, row_max);
@@ -345,9 +362,9 @@ MatrixF mha_xtensor(const MhaParamsF& p, const MatrixF& query, const MatrixF& ke
         }
         // 3) attend (weights·V) + 4) merge: (L, S, 1) * (1, S, d) summed over S, straight into head h's columns
         xt::noalias(xt::view(concat, xt::all(), cols)) =
-            xt::sum(xt::view(weights, xt::all(), xt::all(), xt::newaxis()) *
-                        xt::view(V, xt::newaxis(), xt::all(), cols),
-                    {1});
+                xt::sum(xt::view(weights, xt::all(), xt::all(), xt::newaxis()) *
+                                xt::view(V, xt::newaxis(), xt::all(), cols),
+                        {1});
     }
     // 5) output projection
     return project_xtensor(concat, p.out_proj_weight, p.out_proj_bias, 0, E);
@@ -423,7 +440,8 @@ void attend_batched(const Projected& pr, std::size_t L, std::size_t S, std::size
     // every head's scores: head h from its slice of Q and K (pointer + h·d, row stride ld):
     // no copy, no transpose
     for (std::size_t h = 0; h < H; ++h) {
-        gemm(false, true, L, S, d, alpha, pr.q + h * d, pr.ld_q, pr.k + h * d, pr.ld_k, 0.0f, P + h * L * S, S);
+        gemm(false, true, L, S, d, alpha, pr.q + h * d, pr.ld_q, pr.k + h * d, pr.ld_k, 0.0f,
+             P + h * L * S, S);
     }
     // softmax over all H·L rows (vectorised exp)
     {
@@ -435,7 +453,8 @@ void attend_batched(const Projected& pr, std::size_t L, std::size_t S, std::size
     }
     // weights·V per head, into head h's columns of out
     for (std::size_t h = 0; h < H; ++h) {
-        gemm(false, false, L, d, S, 1.0f, P + h * L * S, S, pr.v + h * d, pr.ld_v, 0.0f, out + h * d, ld_out);
+        gemm(false, false, L, d, S, 1.0f, P + h * L * S, S, pr.v + h * d, pr.ld_v, 0.0f,
+             out + h * d, ld_out);
     }
 }
 
@@ -472,8 +491,8 @@ void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t 
                  std::size_t nq, std::size_t bk, float alpha, TileScratch& t, float* out,
                  std::size_t ld_out, float* lse) {
     const float* Qb = pr.q + i0 * pr.ld_q + h * d;  // (nq, d), row stride ld_q
-    float* St = t.S.data();                   // (nq, bk), row stride bk
-    float* O = t.O.data();                    // (nq, d), row stride d
+    float* St = t.S.data();                         // (nq, bk), row stride bk
+    float* O = t.O.data();                          // (nq, d), row stride d
     float* m = t.m.data();
     float* l = t.l.data();
     std::fill(m, m + nq, -kInfF);
@@ -482,9 +501,10 @@ void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t 
     for (std::size_t j0 = 0; j0 < S; j0 += bk) {
         const std::size_t nk = std::min(bk, S - j0);
         // a) this block's scores, times log2(e)/√d: (nq, nk) = Q_tile·K_blockᵀ
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nq), static_cast<int>(nk),
-                    static_cast<int>(d), alpha, Qb, static_cast<int>(pr.ld_q),
-                    pr.k + j0 * pr.ld_k + h * d, static_cast<int>(pr.ld_k), 0.0f, St, static_cast<int>(bk));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nq),
+                    static_cast<int>(nk), static_cast<int>(d), alpha, Qb, static_cast<int>(pr.ld_q),
+                    pr.k + j0 * pr.ld_k + h * d, static_cast<int>(pr.ld_k), 0.0f, St,
+                    static_cast<int>(bk));
         // b) online softmax: a new max rescales what was summed so far by 2^(m_old − m_new)
         for (std::size_t r = 0; r < nq; ++r) {
             float* row = St + r * bk;
@@ -496,9 +516,10 @@ void attend_tile(const Projected& pr, std::size_t S, std::size_t d, std::size_t 
             if (j0 > 0 && correction != 1.0f) scale_row(O + r * d, d, correction);
         }
         // c) o += p·V_block: (nq, d) += (nq, nk)·(nk, d)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(nq), static_cast<int>(d),
-                    static_cast<int>(nk), 1.0f, St, static_cast<int>(bk), pr.v + j0 * pr.ld_v + h * d,
-                    static_cast<int>(pr.ld_v), j0 > 0 ? 1.0f : 0.0f, O, static_cast<int>(d));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(nq),
+                    static_cast<int>(d), static_cast<int>(nk), 1.0f, St, static_cast<int>(bk),
+                    pr.v + j0 * pr.ld_v + h * d, static_cast<int>(pr.ld_v), j0 > 0 ? 1.0f : 0.0f, O,
+                    static_cast<int>(d));
     }
     // d) divide by the sums once at the end
     for (std::size_t r = 0; r < nq; ++r) {
@@ -528,19 +549,20 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
     const std::size_t q_tiles = (L + bq - 1) / bq;
     const std::size_t workers = tile_workers(L, H, bq, threads_now());
     std::vector<std::unique_ptr<TileScratch>> scratch;
-    for (std::size_t w = 0; w < workers; ++w) scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
+    for (std::size_t w = 0; w < workers; ++w)
+        scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
     {
         const OneBlasThread one;
         parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
             const std::size_t h = item / q_tiles, i0 = (item % q_tiles) * bq;
             float* own = pr.q + i0 * pr.ld_q + h * d;  // the tile's queries, read before written
-            attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w], own, pr.ld_q, nullptr);
+            attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w], own, pr.ld_q,
+                        nullptr);
         });
     }
     // 5) output projection, from the heads' outputs in the Q buffer
     return project_out(p, pr.q, L, pr.ld_q);
 }
-
 
 // ---- the backward pass: batched and tiled -------------------------------------------------
 //
@@ -603,13 +625,13 @@ struct Kept {
 // 3) attend, backwards, head h of the batched method, from its kept weights P_h (L, S),
 // which become dS in place; dP (L, S) is the worker's scratch. Contract: d_concat (L, E) is
 // ∂loss/∂concat; writes head h's columns of g's dQ, dK, dV (nobody else writes them).
-void head_backward_batched(const Projected& pr, const Kept& kept, const float* d_concat, std::size_t L,
-                           std::size_t S, std::size_t E, std::size_t d, std::size_t h, float* dP,
-                           Projected& g) {
+void head_backward_batched(const Projected& pr, const Kept& kept, const float* d_concat,
+                           std::size_t L, std::size_t S, std::size_t E, std::size_t d,
+                           std::size_t h, float* dP, Projected& g) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-    float* P = kept.P + h * L * S;                // (L, S)
-    const float* O = kept.concat + h * d;         // (L, d), row stride E
-    const float* dO = d_concat + h * d;           // (L, d), row stride E
+    float* P = kept.P + h * L * S;         // (L, S)
+    const float* O = kept.concat + h * d;  // (L, d), row stride E
+    const float* dO = d_concat + h * d;    // (L, d), row stride E
     const float *Q = pr.q + h * d, *K = pr.k + h * d, *V = pr.v + h * d;
     //! [batched_backward]
     // c) the weighted sum O = P·V: dV = Pᵀ·dO (S, d), dP = dO·Vᵀ (L, S)
@@ -629,7 +651,8 @@ void head_backward_batched(const Projected& pr, const Kept& kept, const float* d
 // One worker's tiles for the tiled backward pass: the weights P and their gradient dP/dS,
 // (bq, bk) each.
 struct BackwardScratch {
-    BackwardScratch(MemoryMeter& meter, std::size_t bq, std::size_t bk) : P(meter, bq * bk), dP(meter, bq * bk) {}
+    BackwardScratch(MemoryMeter& meter, std::size_t bq, std::size_t bk)
+        : P(meter, bq * bk), dP(meter, bq * bk) {}
     Buffer P, dP;
 };
 
@@ -639,14 +662,15 @@ struct BackwardScratch {
 // this head's row of the (H, L) buffer. Key blocks outside, query tiles inside: a block's
 // dK and dV are summed over every query tile while they are in cache; dQ of a tile is summed
 // over the key blocks in g, which only this head's worker writes.
-void head_backward_tiled(const Projected& pr, const Kept& kept, const float* d_concat, std::size_t L,
-                         std::size_t S, std::size_t E, std::size_t d, std::size_t h, std::size_t bq,
-                         std::size_t bk, float* D, BackwardScratch& t, Projected& g) {
+void head_backward_tiled(const Projected& pr, const Kept& kept, const float* d_concat,
+                         std::size_t L, std::size_t S, std::size_t E, std::size_t d, std::size_t h,
+                         std::size_t bq, std::size_t bk, float* D, BackwardScratch& t,
+                         Projected& g) {
     const float alpha = kLog2e / std::sqrt(static_cast<float>(d));  // as in the forward pass
     const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-    const float* O = kept.concat + h * d;    // (L, d), row stride E
-    const float* dO = d_concat + h * d;      // (L, d), row stride E
-    const float* lse = kept.lse + h * L;     // (L,)
+    const float* O = kept.concat + h * d;  // (L, d), row stride E
+    const float* dO = d_concat + h * d;    // (L, d), row stride E
+    const float* lse = kept.lse + h * L;   // (L,)
     const float *Q = pr.q + h * d, *K = pr.k + h * d, *V = pr.v + h * d;
     float *dQ = g.q + h * d, *dK = g.k + h * d, *dV = g.v + h * d;
     float *P = t.P.data(), *dP = t.dP.data();  // (nq, nk) tiles, row stride bk
@@ -665,13 +689,17 @@ void head_backward_tiled(const Projected& pr, const Kept& kept, const float* d_c
             //    P = 2^(s − lse), no running max, no rescaling
             for (std::size_t r = 0; r < nq; ++r) exp2_shifted(P + r * bk, nk, lse[i0 + r]);
             // c) the weighted sum, as forward c): dV_j += Pᵀ·dO_i (nk, d); dP = dO_i·V_jᵀ (nq, nk)
-            gemm(true, false, nk, d, nq, 1.0f, P, bk, dOi, E, i0 > 0 ? 1.0f : 0.0f, dV + j0 * g.ld_v, g.ld_v);
+            gemm(true, false, nk, d, nq, 1.0f, P, bk, dOi, E, i0 > 0 ? 1.0f : 0.0f,
+                 dV + j0 * g.ld_v, g.ld_v);
             gemm(false, true, nq, nk, d, 1.0f, dOi, E, Vj, pr.ld_v, 0.0f, dP, bk);
             // b') the softmax: dS = P ∘ (dP − D), in dP's place
-            for (std::size_t r = 0; r < nq; ++r) softmax_backward_row(P + r * bk, dP + r * bk, dP + r * bk, nk, D[i0 + r]);
+            for (std::size_t r = 0; r < nq; ++r)
+                softmax_backward_row(P + r * bk, dP + r * bk, dP + r * bk, nk, D[i0 + r]);
             // a') the scores: dQ_i += dS·K_j/√d (nq, d); dK_j += dSᵀ·Q_i/√d (nk, d)
-            gemm(false, false, nq, d, nk, scale, dP, bk, Kj, pr.ld_k, j0 > 0 ? 1.0f : 0.0f, dQ + i0 * g.ld_q, g.ld_q);
-            gemm(true, false, nk, d, nq, scale, dP, bk, Qi, pr.ld_q, i0 > 0 ? 1.0f : 0.0f, dK + j0 * g.ld_k, g.ld_k);
+            gemm(false, false, nq, d, nk, scale, dP, bk, Kj, pr.ld_k, j0 > 0 ? 1.0f : 0.0f,
+                 dQ + i0 * g.ld_q, g.ld_q);
+            gemm(true, false, nk, d, nq, scale, dP, bk, Qi, pr.ld_q, i0 > 0 ? 1.0f : 0.0f,
+                 dK + j0 * g.ld_k, g.ld_k);
         }
     }
     //! [tiled_backward]
@@ -688,16 +716,22 @@ void project_fused_backward(const MhaParamsF& p, const MatrixF& query, const Mat
     float* db = grads.in_proj_bias.size() != 0 ? grads.in_proj_bias.data() : nullptr;
     auto db_at = [&](std::size_t i) { return db != nullptr ? db + i * E : nullptr; };
     switch (g.sharing) {
-        case Sharing::all:  // dX = [dQ dK dV]·[W_q; W_k; W_v]: the three roles summed by the product
-            linear_backward(L, 3 * E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(), db);
+        case Sharing::
+                all:  // dX = [dQ dK dV]·[W_q; W_k; W_v]: the three roles summed by the product
+            linear_backward(L, 3 * E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(),
+                            db);
             break;
         case Sharing::key_value:
-            linear_backward(L, E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(), db);
-            linear_backward(S, 2 * E, E, g.k, g.ld_k, key.data(), E, W + E * E, E, dW + E * E, grads.key.data(), db_at(1));
+            linear_backward(L, E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(),
+                            db);
+            linear_backward(S, 2 * E, E, g.k, g.ld_k, key.data(), E, W + E * E, E, dW + E * E,
+                            grads.key.data(), db_at(1));
             break;
         case Sharing::none:
-            linear_backward(L, E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(), db);
-            linear_backward(S, E, E, g.k, g.ld_k, key.data(), E, W + E * E, E, dW + E * E, grads.key.data(), db_at(1));
+            linear_backward(L, E, E, g.q, g.ld_q, query.data(), E, W, E, dW, grads.query.data(),
+                            db);
+            linear_backward(S, E, E, g.k, g.ld_k, key.data(), E, W + E * E, E, dW + E * E,
+                            grads.key.data(), db_at(1));
             linear_backward(S, E, E, g.v, g.ld_v, value.data(), E, W + 2 * E * E, E, dW + 2 * E * E,
                             grads.value.data(), db_at(2));
             break;
@@ -729,7 +763,8 @@ FastBackward mha_backward_fast(FastMethod method, const MhaParamsF& p, const Mat
         const std::size_t q_tiles = (L + bq - 1) / bq;
         const std::size_t workers = tile_workers(L, H, bq, threads);
         std::vector<std::unique_ptr<TileScratch>> scratch;
-        for (std::size_t w = 0; w < workers; ++w) scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
+        for (std::size_t w = 0; w < workers; ++w)
+            scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
         const float alpha = kLog2e / std::sqrt(static_cast<float>(d));
         const OneBlasThread one;
         parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
@@ -761,16 +796,21 @@ FastBackward mha_backward_fast(FastMethod method, const MhaParamsF& p, const Mat
         std::vector<std::unique_ptr<BackwardScratch>> tiles_of;
         std::vector<std::unique_ptr<Buffer>> dP_of;
         for (std::size_t w = 0; w < workers; ++w) {
-            if (tiled) tiles_of.push_back(std::make_unique<BackwardScratch>(meter, bq, bk));
-            else dP_of.push_back(std::make_unique<Buffer>(meter, L * S));
+            if (tiled)
+                tiles_of.push_back(std::make_unique<BackwardScratch>(meter, bq, bk));
+            else
+                dP_of.push_back(std::make_unique<Buffer>(meter, L * S));
         }
         const OneBlasThread one;
         parallel_for(H, workers, [&](std::size_t h, std::size_t w) {
-            const Kept kept{concat.data(), tiled ? lse.data() : nullptr, tiled ? nullptr : P.data()};
+            const Kept kept{concat.data(), tiled ? lse.data() : nullptr,
+                            tiled ? nullptr : P.data()};
             if (tiled) {
-                head_backward_tiled(pr, kept, d_concat.data(), L, S, E, d, h, bq, bk, D.data() + h * L, *tiles_of[w], g);
+                head_backward_tiled(pr, kept, d_concat.data(), L, S, E, d, h, bq, bk,
+                                    D.data() + h * L, *tiles_of[w], g);
             } else {
-                head_backward_batched(pr, kept, d_concat.data(), L, S, E, d, h, dP_of[w]->data(), g);
+                head_backward_batched(pr, kept, d_concat.data(), L, S, E, d, h, dP_of[w]->data(),
+                                      g);
             }
         });
     }
@@ -802,24 +842,38 @@ To cast_params(const From& p) {
 }
 }  // namespace
 
-MhaParamsF to_float(const MhaParams& p) { return cast_params<MhaParamsF>(p); }
-MhaParams to_double(const MhaParamsF& p) { return cast_params<MhaParams>(p); }
-MatrixF to_float(const Matrix& m) { return xt::cast<float>(m); }
-Matrix to_double(const MatrixF& m) { return xt::cast<double>(m); }
+MhaParamsF to_float(const MhaParams& p) {
+    return cast_params<MhaParamsF>(p);
+}
+MhaParams to_double(const MhaParamsF& p) {
+    return cast_params<MhaParams>(p);
+}
+MatrixF to_float(const Matrix& m) {
+    return xt::cast<float>(m);
+}
+Matrix to_double(const MatrixF& m) {
+    return xt::cast<double>(m);
+}
 
 const std::vector<FastMethod>& fast_methods() {
-    static const std::vector<FastMethod> all{FastMethod::loops, FastMethod::xtensor, FastMethod::blas,
-                                             FastMethod::batched, FastMethod::tiled};
+    static const std::vector<FastMethod> all{FastMethod::loops, FastMethod::xtensor,
+                                             FastMethod::blas, FastMethod::batched,
+                                             FastMethod::tiled};
     return all;
 }
 
 std::string method_name(FastMethod m) {
     switch (m) {
-        case FastMethod::loops: return "loops";
-        case FastMethod::xtensor: return "xtensor";
-        case FastMethod::blas: return "blas";
-        case FastMethod::batched: return "batched";
-        case FastMethod::tiled: return "tiled";
+        case FastMethod::loops:
+            return "loops";
+        case FastMethod::xtensor:
+            return "xtensor";
+        case FastMethod::blas:
+            return "blas";
+        case FastMethod::batched:
+            return "batched";
+        case FastMethod::tiled:
+            return "tiled";
     }
     return "?";
 }
@@ -829,19 +883,31 @@ void MemoryMeter::allocate(std::size_t bytes) {
     peak_ = std::max(peak_, current_);
 }
 
-void MemoryMeter::release(std::size_t bytes) { current_ -= std::min(bytes, current_); }
+void MemoryMeter::release(std::size_t bytes) {
+    current_ -= std::min(bytes, current_);
+}
 
-FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
-                    const MatrixF& value, const Tiles& tiles) {
+FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query,
+                    const MatrixF& key, const MatrixF& value, const Tiles& tiles) {
     threads_now();
     MemoryMeter meter;
     FastResult r;
     switch (method) {
-        case FastMethod::loops: r.output = mha_loops(p, query, key, value, meter); break;
-        case FastMethod::xtensor: r.output = mha_xtensor(p, query, key, value, meter); break;
-        case FastMethod::blas: r.output = mha_blas(p, query, key, value, meter); break;
-        case FastMethod::batched: r.output = mha_batched(p, query, key, value, meter); break;
-        case FastMethod::tiled: r.output = mha_tiled(p, query, key, value, tiles, meter); break;
+        case FastMethod::loops:
+            r.output = mha_loops(p, query, key, value, meter);
+            break;
+        case FastMethod::xtensor:
+            r.output = mha_xtensor(p, query, key, value, meter);
+            break;
+        case FastMethod::blas:
+            r.output = mha_blas(p, query, key, value, meter);
+            break;
+        case FastMethod::batched:
+            r.output = mha_batched(p, query, key, value, meter);
+            break;
+        case FastMethod::tiled:
+            r.output = mha_tiled(p, query, key, value, tiles, meter);
+            break;
     }
     r.peak_bytes = meter.peak();
     return r;
@@ -850,7 +916,8 @@ FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query
 std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
                              std::size_t H, const Tiles& tiles, std::size_t threads) {
     if (L == 0 || S == 0 || H == 0 || E % H != 0 || tiles.block_q == 0 || tiles.block_k == 0) {
-        throw std::invalid_argument("fast_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
+        throw std::invalid_argument(
+                "fast_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
     }
     const std::size_t d = E / H;
     const std::size_t qkv = (L + 2 * S) * E;  // the projections, every method
@@ -877,7 +944,9 @@ std::size_t fast_extra_bytes(FastMethod method, std::size_t L, std::size_t S, st
     return floats * kFloat;
 }
 
-std::size_t weights_bytes(std::size_t L, std::size_t S, std::size_t H) { return H * L * S * kFloat; }
+std::size_t weights_bytes(std::size_t L, std::size_t S, std::size_t H) {
+    return H * L * S * kFloat;
+}
 
 MhaFlops mha_flop_count(std::size_t L, std::size_t S, std::size_t E) {
     const double l = static_cast<double>(L), s = static_cast<double>(S), e = static_cast<double>(E);
@@ -887,20 +956,24 @@ MhaFlops mha_flop_count(std::size_t L, std::size_t S, std::size_t E) {
     return f;
 }
 
-double mha_flops(std::size_t L, std::size_t S, std::size_t E) { return mha_flop_count(L, S, E).total(); }
+double mha_flops(std::size_t L, std::size_t S, std::size_t E) {
+    return mha_flop_count(L, S, E).total();
+}
 
 void set_fast_threads(std::size_t n) {
     g_threads = std::max<std::size_t>(1, n);
     openblas_set_num_threads(static_cast<int>(g_threads));
 }
 
-std::size_t fast_threads() { return threads_now(); }
+std::size_t fast_threads() {
+    return threads_now();
+}
 
 OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::size_t block) {
     if (block == 0) throw std::invalid_argument("the block size must be at least 1");
     if (V.shape(0) != scores.size()) {
-        throw std::invalid_argument("scores " + shape_str(scores.shape()) + " and V " + shape_str(V.shape()) +
-                         " must have one value row per score");
+        throw std::invalid_argument("scores " + shape_str(scores.shape()) + " and V " +
+                                    shape_str(V.shape()) + " must have one value row per score");
     }
     if (scores.size() == 0) throw std::invalid_argument("the row of scores is empty");
     const std::size_t S = scores.size(), dv = V.shape(1), blocks = (S + block - 1) / block;
@@ -931,8 +1004,8 @@ OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::siz
     return t;
 }
 
-Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value,
-                     std::size_t rows) {
+Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
+                     const Matrix& value, std::size_t rows) {
     if (rows == 0) rows = 1;
     const std::size_t L = query.shape(0), E = p.E;
     const Tensor3 Kh = split_heads(project(key, p.W_k(), p.b_k()), p.H);
@@ -950,7 +1023,6 @@ Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
     return out;
 }
 
-
 const std::vector<FastMethod>& backward_methods() {
     static const std::vector<FastMethod> both{FastMethod::batched, FastMethod::tiled};
     return both;
@@ -964,8 +1036,9 @@ FastBackward fast_mha_backward(FastMethod method, const MhaParamsF& p, const Mat
                                     " has no backward pass (batched and tiled have)");
     }
     if (dO.shape(0) != query.shape(0) || dO.shape(1) != p.E) {
-        throw std::invalid_argument("fast_mha_backward: dO " + shape_str(dO.shape()) + " must be the output's shape (" +
-                                    std::to_string(query.shape(0)) + ", " + std::to_string(p.E) + ")");
+        throw std::invalid_argument(
+                "fast_mha_backward: dO " + shape_str(dO.shape()) + " must be the output's shape (" +
+                std::to_string(query.shape(0)) + ", " + std::to_string(p.E) + ")");
     }
     threads_now();
     MemoryMeter meter;
@@ -974,14 +1047,17 @@ FastBackward fast_mha_backward(FastMethod method, const MhaParamsF& p, const Mat
     return r;
 }
 
-std::size_t fast_backward_extra_bytes(FastMethod method, std::size_t L, std::size_t S, std::size_t E,
-                                      std::size_t H, const Tiles& tiles, std::size_t threads) {
+std::size_t fast_backward_extra_bytes(FastMethod method, std::size_t L, std::size_t S,
+                                      std::size_t E, std::size_t H, const Tiles& tiles,
+                                      std::size_t threads) {
     if (method != FastMethod::batched && method != FastMethod::tiled) {
-        throw std::invalid_argument("fast_backward_extra_bytes: " + method_name(method) + " has no backward pass");
+        throw std::invalid_argument("fast_backward_extra_bytes: " + method_name(method) +
+                                    " has no backward pass");
     }
     if (L == 0 || S == 0 || H == 0 || E % H != 0 || tiles.block_q == 0 || tiles.block_k == 0) {
         throw std::invalid_argument(
-            "fast_backward_extra_bytes: L, S, H and the tiles must be at least 1, and H must divide E");
+                "fast_backward_extra_bytes: L, S, H and the tiles must be at least 1, and H must "
+                "divide E");
     }
     const std::size_t d = E / H;
     const std::size_t qkv = (L + 2 * S) * E;  // Q, K, V; later dQ, dK, dV as much again
@@ -994,17 +1070,20 @@ std::size_t fast_backward_extra_bytes(FastMethod method, std::size_t L, std::siz
         const std::size_t bq = std::min(tiles.block_q, L), bk = std::min(tiles.block_k, S);
         // kept: Q K V, concat, the log-sum-exps; while the forward runs, each of its workers'
         // tiles; then d_concat, dQ dK dV, D and two (bq, bk) tiles per worker
-        const std::size_t forward_tiles = tile_workers(L, H, bq, threads) * (bq * bk + bq * d + 2 * bq);
+        const std::size_t forward_tiles =
+                tile_workers(L, H, bq, threads) * (bq * bk + bq * d + 2 * bq);
         const std::size_t backward = L * E + qkv + H * L + workers * 2 * bq * bk;
         floats = qkv + L * E + H * L + std::max(forward_tiles, backward);
     }
     return floats * kFloat;
 }
 
-double mha_backward_flops(std::size_t L, std::size_t S, std::size_t E) { return 2.0 * mha_flops(L, S, E); }
+double mha_backward_flops(std::size_t L, std::size_t S, std::size_t E) {
+    return 2.0 * mha_flops(L, S, E);
+}
 
-MhaGrads mha_backward_reference(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value,
-                                const Matrix& dO, std::size_t rows) {
+MhaGrads mha_backward_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
+                                const Matrix& value, const Matrix& dO, std::size_t rows) {
     if (rows == 0) rows = 1;
     const std::size_t L = query.shape(0), S = key.shape(0), E = p.E, H = p.H, d = p.d_head();
     // The forward pass's keys and values, whole: every chunk of queries meets all of them.
@@ -1029,8 +1108,8 @@ MhaGrads mha_backward_reference(const MhaParams& p, const Matrix& query, const M
         // backward 3) in every head: dQ of these rows; dK and dV sum over rows
         Tensor3 dQh = xt::empty<double>({H, q.shape(0), d});
         for (std::size_t h = 0; h < H; ++h) {
-            const AttentionGrads a = attention_backward(xt::view(Qh, h), xt::view(Kh, h), xt::view(Vh, h),
-                                                        xt::view(d_heads, h));
+            const AttentionGrads a = attention_backward(xt::view(Qh, h), xt::view(Kh, h),
+                                                        xt::view(Vh, h), xt::view(d_heads, h));
             xt::view(dQh, h) = a.dQ;
             xt::view(dKh, h) += a.dK;
             xt::view(dVh, h) += a.dV;
@@ -1042,7 +1121,8 @@ MhaGrads mha_backward_reference(const MhaParams& p, const Matrix& query, const M
     const ProjectGrads gk = project_backward(key, p.W_k(), merge_heads(dKh));
     const ProjectGrads gv = project_backward(value, p.W_v(), merge_heads(dVh));
     g.in_proj_weight = xt::concatenate(xt::xtuple(gq.dW, gk.dW, gv.dW), 0);
-    if (p.in_proj_bias.size() != 0) g.in_proj_bias = xt::concatenate(xt::xtuple(gq.db, gk.db, gv.db), 0);
+    if (p.in_proj_bias.size() != 0)
+        g.in_proj_bias = xt::concatenate(xt::xtuple(gq.db, gk.db, gv.db), 0);
     if (p.out_proj_bias.size() != 0) g.out_proj_bias = xt::sum(dO, {0});
     g.query = gq.dX;
     g.key = gk.dX;

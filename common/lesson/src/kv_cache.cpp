@@ -7,7 +7,9 @@
 namespace attn {
 
 KVCache::KVCache(const MhaParams& p)
-    : p_(p), K_(xt::zeros<double>({std::size_t{0}, p.E})), V_(xt::zeros<double>({std::size_t{0}, p.E})) {}
+    : p_(p),
+      K_(xt::zeros<double>({std::size_t{0}, p.E})),
+      V_(xt::zeros<double>({std::size_t{0}, p.E})) {}
 
 //! [step]
 // x is (E,); returns (E,).
@@ -22,12 +24,13 @@ Vector KVCache::step(const Vector& x) {
     K_ = xt::concatenate(xt::xtuple(K_, k), 0);
     V_ = xt::concatenate(xt::xtuple(V_, v), 0);
     // 3) attend from the new query to every cached key, in every head
-    const HeadsAttention a = attend_heads(split_heads(q, p_.H), split_heads(K_, p_.H), split_heads(V_, p_.H));
+    const HeadsAttention a =
+            attend_heads(split_heads(q, p_.H), split_heads(K_, p_.H), split_heads(V_, p_.H));
     // 4) merge and project out
     const Matrix out = project(merge_heads(a.output), p_.out_proj_weight, p_.out_proj_bias);
     const double t = static_cast<double>(K_.shape(0)), e = static_cast<double>(E);
-    work_.projections = 4 * e * e;     // q, k, v of one token, and W_o of one row
-    work_.attention = 2 * t * e;       // one query row against t keys, then t values
+    work_.projections = 4 * e * e;  // q, k, v of one token, and W_o of one row
+    work_.attention = 2 * t * e;    // one query row against t keys, then t values
     return xt::row(out, 0);
 }
 //! [step]

@@ -7,7 +7,6 @@
 
 namespace attn {
 
-
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 }

@@ -22,9 +22,9 @@
 #include <cmath>
 #include <limits>
 
+#include <xtensor-blas/xlinalg.hpp>
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xview.hpp>
-#include <xtensor-blas/xlinalg.hpp>
 
 #include "attention/attention.hpp"
 #include "attention/random.hpp"
@@ -81,8 +81,8 @@ HeadsAttention attend(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh,
 
 // Steps 1)–5) on one sequence, already checked: query (L, E), key and value (S, E),
 // head_masks (H, L, S) or null.
-MhaForward forward(const MhaParams& p, const Matrix& query, const Matrix& key,
-                   const Matrix& value, const Tensor3* head_masks) {
+MhaForward forward(const MhaParams& p, const Matrix& query, const Matrix& key, const Matrix& value,
+                   const Tensor3* head_masks) {
     MhaForward f;
     // 1) project
     f.Q = project(query, p.W_q(), p.b_q());
@@ -124,13 +124,27 @@ Tensor3 sample_masks(const std::optional<xt::xarray<double>>& attn_mask,
 
 }  // namespace
 
-Matrix MhaParams::W_q() const { return weight_block(in_proj_weight, 0, E); }
-Matrix MhaParams::W_k() const { return weight_block(in_proj_weight, 1, E); }
-Matrix MhaParams::W_v() const { return weight_block(in_proj_weight, 2, E); }
-Vector MhaParams::b_q() const { return bias_block(in_proj_bias, 0, E); }
-Vector MhaParams::b_k() const { return bias_block(in_proj_bias, 1, E); }
-Vector MhaParams::b_v() const { return bias_block(in_proj_bias, 2, E); }
-Vector MhaParams::b_o() const { return bias_block(out_proj_bias, 0, E); }
+Matrix MhaParams::W_q() const {
+    return weight_block(in_proj_weight, 0, E);
+}
+Matrix MhaParams::W_k() const {
+    return weight_block(in_proj_weight, 1, E);
+}
+Matrix MhaParams::W_v() const {
+    return weight_block(in_proj_weight, 2, E);
+}
+Vector MhaParams::b_q() const {
+    return bias_block(in_proj_bias, 0, E);
+}
+Vector MhaParams::b_k() const {
+    return bias_block(in_proj_bias, 1, E);
+}
+Vector MhaParams::b_v() const {
+    return bias_block(in_proj_bias, 2, E);
+}
+Vector MhaParams::b_o() const {
+    return bias_block(out_proj_bias, 0, E);
+}
 
 // Uniform draws like PyTorch's initialisation: xavier-uniform in_proj_weight
 // (±√(6 / (E + 3E))), ±1/√E out_proj.weight; biases ±0.1 (PyTorch starts them at 0;
@@ -193,8 +207,7 @@ HeadsAttention attend_heads_loop(const Tensor3& Qh, const Tensor3& Kh, const Ten
     a.weights = xt::empty<double>({H, L, S});
     a.output = xt::empty<double>({H, L, Vh.shape(2)});
     for (std::size_t h = 0; h < H; ++h) {  // Part I's attention, once per head
-        const Attention one =
-            attention(xt::view(Qh, h), xt::view(Kh, h), xt::view(Vh, h), mask);
+        const Attention one = attention(xt::view(Qh, h), xt::view(Kh, h), xt::view(Vh, h), mask);
         xt::view(a.scaled_scores, h) = one.scaled_scores;
         xt::view(a.weights, h) = one.weights;
         xt::view(a.output, h) = one.output;
@@ -213,8 +226,7 @@ MhaForward mha_forward(const MhaParams& p, const Matrix& query, const Matrix& ke
 // query (B, L, E), key and value (B, S, E), attn_mask (L, S) or (B·H, L, S),
 // key_padding_mask (B, S); returns output (B, L, E) and weights (B, H, L, S), (B, L, S).
 MhaBatch mha_forward_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
-                           const Tensor3& value,
-                           const std::optional<xt::xarray<double>>& attn_mask,
+                           const Tensor3& value, const std::optional<xt::xarray<double>>& attn_mask,
                            const std::optional<xt::xarray<double>>& key_padding_mask) {
     const std::size_t B = query.shape(0), L = query.shape(1), S = key.shape(1), H = p.H;
     MhaBatch out;

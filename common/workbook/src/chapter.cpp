@@ -34,13 +34,15 @@ struct HelpRequested {};
 // One line of text wrapped at `width` columns, each output line starting with `indent`.
 std::string wrap(const std::string& line, std::size_t width, const std::string& indent = "") {
     std::string out;
-    for (const std::string& l : wrap_pieces(split_words(line), width, indent, indent)) out += l + "\n";
+    for (const std::string& l : wrap_pieces(split_words(line), width, indent, indent))
+        out += l + "\n";
     return out;
 }
 
 std::string usage(const ChapterInfo& info) {
     std::ostringstream u;
-    u << "usage: " << info.slug << " [options]\n\n" << manifest_row(info.slug).title << "\n\noptions:\n";
+    u << "usage: " << info.slug << " [options]\n\n"
+      << manifest_row(info.slug).title << "\n\noptions:\n";
     if (!info.load_help.empty()) {
         u << "  --load DIR   read the inputs from .npy files in DIR (float32 or float64):\n"
           << wrap(info.load_help, 90, std::string(15, ' '));
@@ -69,8 +71,8 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
             options_[arg] = "";
             continue;
         }
-        const bool io = (arg == "--load" && !info_.load_help.empty()) || arg == "--dump" ||
-                        arg == "--svg";
+        const bool io =
+                (arg == "--load" && !info_.load_help.empty()) || arg == "--dump" || arg == "--svg";
         const Option* extra = nullptr;
         for (const Option& o : info_.options) {
             if (o.flag == arg) extra = &o;
@@ -88,10 +90,14 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
         if (io && value.empty()) {
             throw InputError("option " + arg + " needs a folder, got an empty string (try --help)");
         }
-        if (arg == "--load") load_dir_ = value;
-        else if (arg == "--dump") dump_dir_ = value;
-        else if (arg == "--svg") svg_dir_ = value;
-        else options_[arg] = value;
+        if (arg == "--load")
+            load_dir_ = value;
+        else if (arg == "--dump")
+            dump_dir_ = value;
+        else if (arg == "--svg")
+            svg_dir_ = value;
+        else
+            options_[arg] = value;
     }
     colour_ = use_colour(&out == &std::cout && ::isatty(STDOUT_FILENO), std::getenv("NO_COLOR"),
                          std::getenv("TERM"), flag("--no-color"), flag("--color"));
@@ -103,7 +109,8 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
         }
         if (ec) throw InputError("--load " + load_dir_ + ": cannot be read (" + ec.message() + ")");
         if (type != std::filesystem::file_type::directory) {
-            throw InputError("--load " + load_dir_ + ": is not a directory (give the folder that holds the .npy files)");
+            throw InputError("--load " + load_dir_ +
+                             ": is not a directory (give the folder that holds the .npy files)");
         }
     }
     if (!dump_dir_.empty()) {
@@ -111,7 +118,8 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
         std::filesystem::create_directories(dump_dir_, ec);
         if (ec) throw InputError("--dump " + dump_dir_ + ": cannot create (" + ec.message() + ")");
         if (loading() && std::filesystem::equivalent(load_dir_, dump_dir_, ec)) {
-            throw InputError("--dump " + dump_dir_ + ": is the --load folder; the dump would overwrite "
+            throw InputError("--dump " + dump_dir_ +
+                             ": is the --load folder; the dump would overwrite "
                              "the inputs (give another folder)");
         }
     }
@@ -123,15 +131,16 @@ Chapter::Chapter(const ChapterInfo& info, int argc, char** argv, std::ostream& o
 }
 
 void Chapter::title() {
-    const std::string line = "Chapter " + info_.slug.substr(0, 2) + " — " + manifest_row(info_.slug).title;
+    const std::string line =
+            "Chapter " + info_.slug.substr(0, 2) + " — " + manifest_row(info_.slug).title;
     out_ << line << "\n" << std::string(60, '=') << "\n\n";
 }
 
 void Chapter::step(const std::string& heading) {
     if (!stepped_) check_options_used();
     stepped_ = true;
-    out_ << "-- Step " << heading << " " << std::string(heading.size() < 48 ? 48 - heading.size() : 2, '-')
-         << "\n\n";
+    out_ << "-- Step " << heading << " "
+         << std::string(heading.size() < 48 ? 48 - heading.size() : 2, '-') << "\n\n";
 }
 
 void Chapter::say(const std::string& text) {
@@ -146,8 +155,9 @@ void Chapter::check_options_used() const {
     for (const Option& o : info_.options) {
         const auto it = options_.find(o.flag);
         if (o.metavar.empty() || it == options_.end() || queried_.count(o.flag)) continue;
-        throw InputError(o.flag + " " + it->second + " has no effect here" +
-                         (loading() ? std::string() : " without --load (the built-in example is fixed)"));
+        throw InputError(
+                o.flag + " " + it->second + " has no effect here" +
+                (loading() ? std::string() : " without --load (the built-in example is fixed)"));
     }
 }
 
@@ -160,7 +170,8 @@ void Chapter::dump(const std::string& name, const xt::xarray<double>& a) {
             std::error_code same;
             if (std::filesystem::equivalent(entry.path(), path, same)) {
                 throw InputError(path + ": is " + entry.path().string() +
-                                 ", an input of --load; the dump will not overwrite it (give another --dump folder)");
+                                 ", an input of --load; the dump will not overwrite it (give "
+                                 "another --dump folder)");
             }
         }
     }
@@ -230,7 +241,8 @@ void Chapter::draw_heatmap(const std::string& name, const Tensor3& w, const Labe
 void Chapter::write_svg(const std::string& name, const std::string& svg) {
     if (svg_dir_.empty()) return;
     std::string file;
-    for (char c : name) file += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+    for (char c : name)
+        file += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
     while (!file.empty() && file.back() == '_') file.pop_back();
     const std::string path = (std::filesystem::path(svg_dir_) / (file + ".svg")).string();
     std::ofstream f(path, std::ios::binary);

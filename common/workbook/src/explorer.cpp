@@ -229,8 +229,9 @@ void check_weight(const std::string& path, double x, bool blocked, std::size_t h
     if (!std::isfinite(x) || x < -1e-9 || x > 1 + 1e-6)
         fail(path, s.str() + " is not between 0 and 1: these are not softmax weights");
     if (blocked && x > 1e-12)
-        fail(path, s.str() + " is not 0, yet the mask blocks that key: the mask does not belong "
-                             "to these weights");
+        fail(path, s.str() +
+                           " is not 0, yet the mask blocks that key: the mask does not belong "
+                           "to these weights");
 }
 
 // Every row of weights (H, L, S) is a softmax: entries in [0, 1] summing to 1 within 1e-4

@@ -57,8 +57,10 @@ std::string repeat(const std::string& s, std::size_t n) {
 std::vector<std::size_t> drawn(std::size_t n, std::size_t most) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < n; ++i) {
-        if (n <= most || i < most / 2 || i >= n - most / 2) idx.push_back(i);
-        else if (i == most / 2) idx.push_back(kGap);
+        if (n <= most || i < most / 2 || i >= n - most / 2)
+            idx.push_back(i);
+        else if (i == most / 2)
+            idx.push_back(kGap);
     }
     return idx;
 }
@@ -79,7 +81,8 @@ std::string cell_text(double w, std::size_t width, bool colour) {
 
 std::string legend(bool colour, bool nan) {
     if (!colour) {
-        return std::string("shades: blank = 0, · = below 0.125, ░ ≈ 0.25, ▒ ≈ 0.5, ▓ ≈ 0.75, █ ≈ 1") +
+        return std::string(
+                       "shades: blank = 0, · = below 0.125, ░ ≈ 0.25, ▒ ≈ 0.5, ▓ ≈ 0.75, █ ≈ 1") +
                (nan ? ", ? = nan" : "");
     }
     std::string s = "colours: blank = 0, then 0 ";
@@ -118,7 +121,9 @@ std::string draw_text(const Tensor3& t, const Labels& labels, const HeatmapStyle
     const std::string indent = "  ";
     const std::size_t gap = 3, left = indent.size() + rw + 1;
     const std::size_t per_line =
-        style.width > left + pw ? std::max<std::size_t>(1, (style.width - left + gap) / (pw + gap)) : 1;
+            style.width > left + pw
+                    ? std::max<std::size_t>(1, (style.width - left + gap) / (pw + gap))
+                    : 1;
 
     std::string s;
     bool any_nan = false;
@@ -184,12 +189,23 @@ std::string esc(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -212,17 +228,18 @@ std::string fixed(double x, int decimals) {
 }
 
 std::string text(double x, double y, const std::string& content, const std::string& attrs = "") {
-    return "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\"" + (attrs.empty() ? "" : " " + attrs) + ">" +
-           esc(content) + "</text>\n";
+    return "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\"" + (attrs.empty() ? "" : " " + attrs) +
+           ">" + esc(content) + "</text>\n";
 }
 
 std::string svg_open(double width, double height) {
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + px(width) + "\" height=\"" +
-           px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) +
+           "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+           px(width) + "\" height=\"" + px(height) + "\" viewBox=\"0 0 " + px(width) + " " +
+           px(height) +
            "\" font-family=\"DejaVu Sans, Verdana, sans-serif\" font-size=\"12\">\n"
-           "<rect class=\"background\" x=\"0\" y=\"0\" width=\"" + px(width) + "\" height=\"" +
-           px(height) + "\" fill=\"#ffffff\"/>\n";
+           "<rect class=\"background\" x=\"0\" y=\"0\" width=\"" +
+           px(width) + "\" height=\"" + px(height) + "\" fill=\"#ffffff\"/>\n";
 }
 
 // ColorBrewer's Reds, 9 classes, light to dark.
@@ -261,7 +278,8 @@ std::string weight_colour(double w) {
     const int i = std::min(7, static_cast<int>(t));
     const double f = t - i;
     int c[3];
-    for (int k = 0; k < 3; ++k) c[k] = static_cast<int>(std::lround(kReds[i][k] + f * (kReds[i + 1][k] - kReds[i][k])));
+    for (int k = 0; k < 3; ++k)
+        c[k] = static_cast<int>(std::lround(kReds[i][k] + f * (kReds[i + 1][k] - kReds[i][k])));
     return hex(c[0], c[1], c[2]);
 }
 
@@ -280,23 +298,29 @@ std::string draw_svg(const Tensor3& t, const Labels& labels, const std::string& 
     const std::size_t m = std::max<std::size_t>({L, S, 1});
     const double c = m <= 6 ? 44 : m <= 12 ? 34 : std::clamp(std::floor(384.0 / m), 3.0, 24.0);
     const bool values = L <= 12 && S <= 12;
-    const std::size_t every = c >= 12 ? 1 : static_cast<std::size_t>(std::ceil(12.0 / c));  // label every k-th
+    const std::size_t every =
+            c >= 12 ? 1 : static_cast<std::size_t>(std::ceil(12.0 / c));  // label every k-th
     std::size_t row_chars = 0, col_chars = 0;
-    for (std::size_t i = 0; i < L; i += every) row_chars = std::max(row_chars, display_width(label(labels.rows, i)));
-    for (std::size_t j = 0; j < S; j += every) col_chars = std::max(col_chars, display_width(label(labels.cols, j)));
-    const double rlw = row_chars * kCharWidth + 10;       // row labels
+    for (std::size_t i = 0; i < L; i += every)
+        row_chars = std::max(row_chars, display_width(label(labels.rows, i)));
+    for (std::size_t j = 0; j < S; j += every)
+        col_chars = std::max(col_chars, display_width(label(labels.cols, j)));
+    const double rlw = row_chars * kCharWidth + 10;        // row labels
     const bool across = col_chars * kCharWidth + 10 <= c;  // key labels upright, else turned
     const double clh = across ? 18 : col_chars * kCharWidth + 10;
-    const double th = titles.empty() ? 0 : 20;             // panel title
+    const double th = titles.empty() ? 0 : 20;  // panel title
     const double pw = rlw + S * c, ph = th + clh + L * c;
-    const std::size_t grid_cols = std::clamp<std::size_t>(n, 1, 4), grid_rows = std::max<std::size_t>(1, (n + grid_cols - 1) / grid_cols);
+    const std::size_t grid_cols = std::clamp<std::size_t>(n, 1, 4),
+                      grid_rows = std::max<std::size_t>(1, (n + grid_cols - 1) / grid_cols);
     const double margin = 12, space = 18, top = 34;
     const double bar_x = margin + grid_cols * pw + (grid_cols - 1) * space + 24;
     const double bar_y = top + th + clh, bar_h = std::clamp(L * c, 100.0, 260.0);
     double width = bar_x + 14 + 48 + margin;
-    const std::string footer = std::string("rows: queries · columns: keys · darker = more attention; ") +
-                               "each row sums to 1" + (any_nan(t) ? " · grey: nan (no key allowed)" : "");
-    width = std::max({width, 2 * margin + display_width(title) * 8.6, 2 * margin + display_width(footer) * 6.4});
+    const std::string footer =
+            std::string("rows: queries · columns: keys · darker = more attention; ") +
+            "each row sums to 1" + (any_nan(t) ? " · grey: nan (no key allowed)" : "");
+    width = std::max({width, 2 * margin + display_width(title) * 8.6,
+                      2 * margin + display_width(footer) * 6.4});
     const double grid_bottom = top + grid_rows * ph + (grid_rows - 1) * space;
     const double height = std::max(grid_bottom, bar_y + bar_h + 10) + 34;
 
@@ -313,7 +337,7 @@ std::string draw_svg(const Tensor3& t, const Labels& labels, const std::string& 
             const double cx = gx + (j + 0.5) * c;
             s += across ? text(cx, gy - 6, label(labels.cols, j), "text-anchor=\"middle\"")
                         : "<text transform=\"translate(" + px(cx + 4) + "," + px(gy - 5) +
-                              ") rotate(-90)\">" + esc(label(labels.cols, j)) + "</text>\n";
+                                  ") rotate(-90)\">" + esc(label(labels.cols, j)) + "</text>\n";
         }
         for (std::size_t i = 0; i < L; i += every) {
             s += text(gx - 6, gy + (i + 0.5) * c + 4, label(labels.rows, i), "text-anchor=\"end\"");
@@ -323,34 +347,40 @@ std::string draw_svg(const Tensor3& t, const Labels& labels, const std::string& 
             for (std::size_t j = 0; j < S; ++j) {
                 const double w = t(p, i, j);
                 const double x = gx + j * c, y = gy + i * c;
-                s += "<rect class=\"cell\" x=\"" + px(x) + "\" y=\"" + px(y) + "\" width=\"" + px(c) +
-                     "\" height=\"" + px(c) + "\" fill=\"" + weight_colour(w) + "\"" + stroke + "><title>" +
-                     esc(label(labels.rows, i) + " → " + label(labels.cols, j) + ": " + fixed(w, 4)) +
+                s += "<rect class=\"cell\" x=\"" + px(x) + "\" y=\"" + px(y) + "\" width=\"" +
+                     px(c) + "\" height=\"" + px(c) + "\" fill=\"" + weight_colour(w) + "\"" +
+                     stroke + "><title>" +
+                     esc(label(labels.rows, i) + " → " + label(labels.cols, j) + ": " +
+                         fixed(w, 4)) +
                      "</title></rect>\n";
                 if (values) {
                     const bool dark = !std::isnan(w) && w > 0.55;
-                    s += text(x + c / 2, y + c / 2 + 4, w == 0.0 ? "0" : fixed(w, 2),  // 0: none at all
-                              std::string("text-anchor=\"middle\" font-size=\"") + (c >= 40 ? "12" : "10") +
-                                  "\" fill=\"" + (dark ? "#ffffff" : "#222222") + "\"");
+                    s += text(x + c / 2, y + c / 2 + 4,
+                              w == 0.0 ? "0" : fixed(w, 2),  // 0: none at all
+                              std::string("text-anchor=\"middle\" font-size=\"") +
+                                      (c >= 40 ? "12" : "10") + "\" fill=\"" +
+                                      (dark ? "#ffffff" : "#222222") + "\"");
                 }
             }
         }
-        s += "<rect class=\"frame\" x=\"" + px(gx) + "\" y=\"" + px(gy) + "\" width=\"" + px(S * c) +
-             "\" height=\"" + px(L * c) + "\" fill=\"none\" stroke=\"#888888\"/>\n</g>\n";
+        s += "<rect class=\"frame\" x=\"" + px(gx) + "\" y=\"" + px(gy) + "\" width=\"" +
+             px(S * c) + "\" height=\"" + px(L * c) +
+             "\" fill=\"none\" stroke=\"#888888\"/>\n</g>\n";
     }
     // 3) the colour scale, 0 at the bottom, 1 at the top, with its numbers
     s += "<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">\n";
     for (int k = 0; k <= 8; ++k) {
-        s += "<stop offset=\"" + fixed(k / 8.0, 3) + "\" stop-color=\"" + weight_colour(k / 8.0) + "\"/>\n";
+        s += "<stop offset=\"" + fixed(k / 8.0, 3) + "\" stop-color=\"" + weight_colour(k / 8.0) +
+             "\"/>\n";
     }
     s += "</linearGradient></defs>\n<g class=\"scale\">\n";
     s += text(bar_x, bar_y - 14, "weight");
-    s += "<rect class=\"colourbar\" x=\"" + px(bar_x) + "\" y=\"" + px(bar_y) + "\" width=\"14\" height=\"" +
-         px(bar_h) + "\" fill=\"url(#scale)\" stroke=\"#888888\"/>\n";
+    s += "<rect class=\"colourbar\" x=\"" + px(bar_x) + "\" y=\"" + px(bar_y) +
+         "\" width=\"14\" height=\"" + px(bar_h) + "\" fill=\"url(#scale)\" stroke=\"#888888\"/>\n";
     for (int k = 0; k <= 4; ++k) {
         const double y = bar_y + bar_h * (1 - k / 4.0);
-        s += "<line x1=\"" + px(bar_x + 14) + "\" y1=\"" + px(y) + "\" x2=\"" + px(bar_x + 18) + "\" y2=\"" +
-             px(y) + "\" stroke=\"#444444\"/>\n";
+        s += "<line x1=\"" + px(bar_x + 14) + "\" y1=\"" + px(y) + "\" x2=\"" + px(bar_x + 18) +
+             "\" y2=\"" + px(y) + "\" stroke=\"#444444\"/>\n";
         s += text(bar_x + 21, y + 4, k == 0 ? "0" : k == 4 ? "1" : fixed(k / 4.0, 2));
     }
     s += "</g>\n";
@@ -373,11 +403,13 @@ std::string line_plot_svg(const LinePlot& plot) {
     const double width = 560, height = 320, l = 64, r = 170, t = 42, b = 52;
     const double pw = width - l - r, ph = height - t - b, inner = 16;
     if (plot.x.empty() || plot.x.front() <= 0 || !(plot.y_max > plot.y_min)) {
-        throw std::invalid_argument("line_plot_svg: needs x > 0 (on a log scale) and y_max > y_min");
+        throw std::invalid_argument(
+                "line_plot_svg: needs x > 0 (on a log scale) and y_max > y_min");
     }
     const double x_lo = std::log2(plot.x.front()), x_hi = std::log2(plot.x.back());
     auto X = [&](double x) {
-        return x_hi > x_lo ? l + inner + (std::log2(x) - x_lo) / (x_hi - x_lo) * (pw - 2 * inner) : l + pw / 2;
+        return x_hi > x_lo ? l + inner + (std::log2(x) - x_lo) / (x_hi - x_lo) * (pw - 2 * inner)
+                           : l + pw / 2;
     };
     auto Y = [&](double y) {
         return t + inner + (ph - 2 * inner) * (1 - (y - plot.y_min) / (plot.y_max - plot.y_min));
@@ -388,26 +420,28 @@ std::string line_plot_svg(const LinePlot& plot) {
     s += text(12, 22, plot.title, "font-size=\"14\" font-weight=\"bold\"");
     for (int k = 0; k <= 5; ++k) {  // y grid and ticks
         const double v = plot.y_min + (plot.y_max - plot.y_min) * k / 5.0, y = Y(v);
-        s += "<line class=\"grid\" x1=\"" + px(l) + "\" y1=\"" + px(y) + "\" x2=\"" + px(l + pw) + "\" y2=\"" +
-             px(y) + "\" stroke=\"#e5e5e5\"/>\n";
+        s += "<line class=\"grid\" x1=\"" + px(l) + "\" y1=\"" + px(y) + "\" x2=\"" + px(l + pw) +
+             "\" y2=\"" + px(y) + "\" stroke=\"#e5e5e5\"/>\n";
         s += text(l - 6, y + 4, fixed(v, 1), "text-anchor=\"end\"");
     }
     for (double x : plot.x) {  // x ticks
-        s += "<line x1=\"" + px(X(x)) + "\" y1=\"" + px(t + ph) + "\" x2=\"" + px(X(x)) + "\" y2=\"" +
-             px(t + ph + 4) + "\" stroke=\"#444444\"/>\n";
+        s += "<line x1=\"" + px(X(x)) + "\" y1=\"" + px(t + ph) + "\" x2=\"" + px(X(x)) +
+             "\" y2=\"" + px(t + ph + 4) + "\" stroke=\"#444444\"/>\n";
         char buf[32];
         std::snprintf(buf, sizeof buf, "%g", x);
         s += text(X(x), t + ph + 17, buf, "text-anchor=\"middle\"");
     }
-    s += "<rect class=\"axes\" x=\"" + px(l) + "\" y=\"" + px(t) + "\" width=\"" + px(pw) + "\" height=\"" +
-         px(ph) + "\" fill=\"none\" stroke=\"#444444\"/>\n";
+    s += "<rect class=\"axes\" x=\"" + px(l) + "\" y=\"" + px(t) + "\" width=\"" + px(pw) +
+         "\" height=\"" + px(ph) + "\" fill=\"none\" stroke=\"#444444\"/>\n";
     s += text(l + pw / 2, height - 12, plot.x_label, "text-anchor=\"middle\"");
-    s += "<text transform=\"translate(16," + px(t + ph / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
-         esc(plot.y_label) + "</text>\n";
+    s += "<text transform=\"translate(16," + px(t + ph / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">" + esc(plot.y_label) + "</text>\n";
     for (const auto& [y, name] : plot.reference) {
-        s += "<line class=\"reference\" x1=\"" + px(l) + "\" y1=\"" + px(Y(y)) + "\" x2=\"" + px(l + pw) +
-             "\" y2=\"" + px(Y(y)) + "\" stroke=\"#777777\" stroke-dasharray=\"4 3\"/>\n";
-        s += text(l + pw - 4, Y(y) - 5, name, "text-anchor=\"end\" font-size=\"11\" fill=\"#555555\"");
+        s += "<line class=\"reference\" x1=\"" + px(l) + "\" y1=\"" + px(Y(y)) + "\" x2=\"" +
+             px(l + pw) + "\" y2=\"" + px(Y(y)) +
+             "\" stroke=\"#777777\" stroke-dasharray=\"4 3\"/>\n";
+        s += text(l + pw - 4, Y(y) - 5, name,
+                  "text-anchor=\"end\" font-size=\"11\" fill=\"#555555\"");
     }
     for (std::size_t k = 0; k < plot.series.size(); ++k) {
         const PlotSeries& series = plot.series[k];
@@ -415,21 +449,22 @@ std::string line_plot_svg(const LinePlot& plot) {
         std::string points;
         for (std::size_t i = 0; i < series.y.size() && i < plot.x.size(); ++i)
             points += (i ? " " : "") + px(X(plot.x[i])) + "," + px(Y(series.y[i]));
-        s += "<polyline class=\"series\" points=\"" + points + "\" fill=\"none\" stroke=\"" + colour +
-             "\" stroke-width=\"2\"/>\n";
+        s += "<polyline class=\"series\" points=\"" + points + "\" fill=\"none\" stroke=\"" +
+             colour + "\" stroke-width=\"2\"/>\n";
         for (std::size_t i = 0; i < series.y.size() && i < plot.x.size(); ++i) {
             const double x = X(plot.x[i]), y = Y(series.y[i]);
             char buf[32];
             std::snprintf(buf, sizeof buf, "%g", plot.x[i]);
-            s += "<circle class=\"point\" cx=\"" + px(x) + "\" cy=\"" + px(y) + "\" r=\"3.5\" fill=\"" + colour +
-                 "\"><title>" + esc(series.name + " at " + buf + ": " + fixed(series.y[i], 3)) +
+            s += "<circle class=\"point\" cx=\"" + px(x) + "\" cy=\"" + px(y) +
+                 "\" r=\"3.5\" fill=\"" + colour + "\"><title>" +
+                 esc(series.name + " at " + buf + ": " + fixed(series.y[i], 3)) +
                  "</title></circle>\n";
             s += text(x, y + (k % 2 ? 16 : -8), fixed(series.y[i], 2),
                       "text-anchor=\"middle\" font-size=\"10\" fill=\"" + colour + "\"");
         }
         const double ly = t + 10 + 20 * k;  // the legend
-        s += "<line x1=\"" + px(l + pw + 14) + "\" y1=\"" + px(ly) + "\" x2=\"" + px(l + pw + 36) + "\" y2=\"" +
-             px(ly) + "\" stroke=\"" + colour + "\" stroke-width=\"2\"/>\n";
+        s += "<line x1=\"" + px(l + pw + 14) + "\" y1=\"" + px(ly) + "\" x2=\"" + px(l + pw + 36) +
+             "\" y2=\"" + px(ly) + "\" stroke=\"" + colour + "\" stroke-width=\"2\"/>\n";
         s += text(l + pw + 42, ly + 4, series.name);
     }
     return s + "</svg>\n";

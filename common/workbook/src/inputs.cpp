@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <iterator>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <limits>
 
@@ -23,8 +23,12 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::string num(std::size_t n) { return std::to_string(n); }
-std::string dims(std::size_t a, std::size_t b) { return "(" + num(a) + ", " + num(b) + ")"; }
+std::string num(std::size_t n) {
+    return std::to_string(n);
+}
+std::string dims(std::size_t a, std::size_t b) {
+    return "(" + num(a) + ", " + num(b) + ")";
+}
 
 // An optional parameter vector DIR/file of n entries; empty when the file is absent.
 Vector load_bias(const std::string& path, std::size_t n, const std::string& what) {
@@ -38,8 +42,6 @@ Vector load_bias(const std::string& path, std::size_t n, const std::string& what
     check_finite(path, b.data);
     return b.data;
 }
-
-
 
 }  // namespace
 
@@ -78,8 +80,6 @@ MhaParams load_mha_params(const std::string& dir, std::size_t H) {
     return p;
 }
 
-
-
 // bool (or uint8, which PyTorch reads as bool) → 0 / −∞; float → as it is.
 xt::xarray<double> additive_mask(const NpyArray& mask) {
     if (mask.is_bool() || mask.dtype == "uint8") {
@@ -91,7 +91,8 @@ xt::xarray<double> additive_mask(const NpyArray& mask) {
     }
     for (const double x : mask.data) {
         if (std::isnan(x)) throw InputError("a float mask may hold −inf but not NaN");
-        if (x == kInf) throw InputError("a float mask may hold −inf but not +inf (it makes the softmax NaN)");
+        if (x == kInf)
+            throw InputError("a float mask may hold −inf but not +inf (it makes the softmax NaN)");
     }
     return mask.data;
 }
@@ -99,24 +100,22 @@ xt::xarray<double> additive_mask(const NpyArray& mask) {
 xt::xarray<double> additive_key_padding_mask(const NpyArray& key_padding_mask,
                                              const NpyArray* attn_mask) {
     const NpyArray& m = key_padding_mask;
-    const bool bool_mask = m.is_bool() || m.dtype == "uint8";  // uint8 reads as bool, as in attn_mask
+    const bool bool_mask =
+            m.is_bool() || m.dtype == "uint8";  // uint8 reads as bool, as in attn_mask
     if (!bool_mask && m.dtype.rfind("float", 0) != 0) {
         throw InputError("a mask of dtype " + m.dtype + " is not supported: use bool " +
                          "(True = not allowed) or float (added to the scores)");
     }
     const bool bool_attn_mask =
-        attn_mask != nullptr && (attn_mask->is_bool() || attn_mask->dtype == "uint8");
+            attn_mask != nullptr && (attn_mask->is_bool() || attn_mask->dtype == "uint8");
     if (!bool_mask && bool_attn_mask) {  // 1.13: attn_mask.logical_or(key_padding_mask)
         return xt::where(xt::not_equal(m.data, 0.0), -kInf, 0.0);
     }
     return additive_mask(m);
 }
 
-
 Matrix toy_tokens() {
-    return Matrix{{1., 0., 1., 0.},
-                  {0., 2., 0., 2.},
-                  {1., 1., 1., 1.}};
+    return Matrix{{1., 0., 1., 0.}, {0., 2., 0., 2.}, {1., 1., 1., 1.}};
 }
 
 std::vector<std::string> token_labels(std::size_t n, const std::string& prefix) {
@@ -143,15 +142,20 @@ QKV load_qkv(const Chapter& chapter) {
                          shape_str(in.Q.shape()) + ", got " + shape_str(in.K.shape()));
     }
     if (in.V.shape(0) != in.K.shape(0) && !has_key) {
-        throw InputError(chapter.load_path("key.npy") + ": missing, so the keys default to the "
-                         "queries " + shape_str(in.Q.shape()) + " and S = " + std::to_string(in.K.shape(0)) +
+        throw InputError(chapter.load_path("key.npy") +
+                         ": missing, so the keys default to the "
+                         "queries " +
+                         shape_str(in.Q.shape()) + " and S = " + std::to_string(in.K.shape(0)) +
                          ", but value.npy " + shape_str(in.V.shape()) + " has " +
                          std::to_string(in.V.shape(0)) + " rows; give key.npy (S, d_k)");
     }
     if (in.V.shape(0) != in.K.shape(0) && !has_value) {
-        throw InputError(chapter.load_path("value.npy") + ": missing, and the default (the "
-                         "queries, " + shape_str(in.Q.shape()) + ") does not fit the " +
-                         std::to_string(in.K.shape(0)) + " keys of key.npy; give value.npy (S, d_v)");
+        throw InputError(chapter.load_path("value.npy") +
+                         ": missing, and the default (the "
+                         "queries, " +
+                         shape_str(in.Q.shape()) + ") does not fit the " +
+                         std::to_string(in.K.shape(0)) +
+                         " keys of key.npy; give value.npy (S, d_v)");
     }
     if (in.V.shape(0) != in.K.shape(0)) {
         throw InputError(chapter.load_path("value.npy") + ": expected (S, d_v) with S = " +
@@ -171,18 +175,23 @@ std::size_t heads_option(const Chapter& chapter, std::size_t fallback) {
         std::ifstream in(file);
         std::string text((std::istreambuf_iterator<char>(in)), {});
         if (!in && !in.eof()) throw InputError(file + ": cannot be read");
-        while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+        while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+            text.pop_back();
         std::size_t start = 0;
-        while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
+        while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start])))
+            ++start;
         text = text.substr(start);
-        const bool digits = !text.empty() && text.size() <= 9 &&
-                            std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+        const bool digits =
+                !text.empty() && text.size() <= 9 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
         const std::size_t H = digits ? std::stoul(text) : 0;
         if (H > 0) return H;
-        throw InputError(file + ": expected a positive whole number, got '" + text.substr(0, 40) + "'");
+        throw InputError(file + ": expected a positive whole number, got '" + text.substr(0, 40) +
+                         "'");
     }
     if (fallback == 0) {
-        throw InputError("--heads H is needed with --load (a state_dict does not record num_heads)");
+        throw InputError(
+                "--heads H is needed with --load (a state_dict does not record num_heads)");
     }
     return fallback;
 }
@@ -237,8 +246,8 @@ std::optional<NpyArray> load_optional(const std::string& path) {
 // A mask file in the additive form, or nothing when the file is absent. The error of a
 // mask that cannot be used names the file.
 template <class Convert>
-std::optional<xt::xarray<double>> additive(const std::string& path, const std::optional<NpyArray>& m,
-                                           Convert convert) {
+std::optional<xt::xarray<double>> additive(const std::string& path,
+                                           const std::optional<NpyArray>& m, Convert convert) {
     if (!m) return std::nullopt;
     try {
         return convert(*m);
@@ -250,7 +259,9 @@ std::optional<xt::xarray<double>> additive(const std::string& path, const std::o
 }  // namespace
 
 MhaCase load_mha_case(const std::string& dir, std::size_t H) {
-    const auto path = [&](const std::string& f) { return (std::filesystem::path(dir) / f).string(); };
+    const auto path = [&](const std::string& f) {
+        return (std::filesystem::path(dir) / f).string();
+    };
     MhaCase c;
     c.params = load_mha_params(dir, H);
     c.query = load_sequence(path("query.npy"), "(L, E) or (B, L, E)", c.batched);
@@ -271,10 +282,12 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     // Every input's width must be the module's E.
     const std::size_t E = c.params.E;
     for (const auto& [name, t] : {std::pair<const char*, const Tensor3*>{"query.npy", &c.query},
-                                  {"key.npy", &c.key}, {"value.npy", &c.value}}) {
+                                  {"key.npy", &c.key},
+                                  {"value.npy", &c.value}}) {
         if (t->shape(2) != E) {
             const std::size_t rows = t->shape(1), width = t->shape(2);
-            const std::string got = c.batched ? shape_str(t->shape()) : shape_str(std::vector<std::size_t>{rows, width});
+            const std::string got = c.batched ? shape_str(t->shape())
+                                              : shape_str(std::vector<std::size_t>{rows, width});
             throw InputError(path(name) + ": expected width E = " + std::to_string(E) +
                              " (from in_proj_weight.npy), got shape " + got);
         }
@@ -282,7 +295,8 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     // Masks as PyTorch 1.13 reads them (see additive_key_padding_mask).
     const auto attn = load_optional(path("attn_mask.npy"));
     const auto padding = load_optional(path("key_padding_mask.npy"));
-    c.attn_mask = additive(path("attn_mask.npy"), attn, [](const NpyArray& m) { return additive_mask(m); });
+    c.attn_mask = additive(path("attn_mask.npy"), attn,
+                           [](const NpyArray& m) { return additive_mask(m); });
     c.key_padding_mask = additive(path("key_padding_mask.npy"), padding, [&](const NpyArray& m) {
         return additive_key_padding_mask(m, attn ? &*attn : nullptr);
     });
@@ -292,7 +306,8 @@ MhaCase load_mha_case(const std::string& dir, std::size_t H) {
     // Every mask fits the batch before any chapter uses it, and the error names its file.
     const std::size_t B = c.query.shape(0), L = c.query.shape(1), S = c.key.shape(1);
     using Mask = std::optional<xt::xarray<double>>;
-    const auto check = [&](const std::string& file, const Mask& attn_part, const Mask& padding_part) {
+    const auto check = [&](const std::string& file, const Mask& attn_part,
+                           const Mask& padding_part) {
         try {
             check_masks(B, L, S, H, attn_part, padding_part);
         } catch (const InputError& e) {

@@ -40,10 +40,13 @@ struct Dtype {
     char order = '<';
     char kind = 'f';
     std::size_t size = 0;
-    std::string descr;  // as written in the file
+    std::string descr;          // as written in the file
     std::string name() const {  // numpy's name, e.g. "float32"
         if (kind == 'b') return "bool";
-        const char* base = kind == 'f' ? "float" : kind == 'i' ? "int" : kind == 'u' ? "uint" : "complex";
+        const char* base = kind == 'f'   ? "float"
+                           : kind == 'i' ? "int"
+                           : kind == 'u' ? "uint"
+                                         : "complex";
         return base + std::to_string(8 * size);
     }
 };
@@ -65,7 +68,8 @@ Dtype parse_dtype(const std::string& path, const std::string& descr) {
         refuse("is not a numeric type numpy writes");
     }
     for (char c : digits) {
-        if (!std::isdigit(static_cast<unsigned char>(c))) refuse("is not a numeric type numpy writes");
+        if (!std::isdigit(static_cast<unsigned char>(c)))
+            refuse("is not a numeric type numpy writes");
     }
     if (digits == "0") refuse("has item size 0");
     if (digits[0] == '0') refuse("is not a numeric type numpy writes");
@@ -93,13 +97,19 @@ public:
             skip();
             if (seen[key]) bad("key '" + key + "' appears twice");
             seen[key] = true;
-            if (key == "descr") descr = string_literal();
-            else if (key == "fortran_order") fortran_order = boolean();
-            else if (key == "shape") shape = tuple();
-            else bad("unexpected key '" + key + "'");
+            if (key == "descr")
+                descr = string_literal();
+            else if (key == "fortran_order")
+                fortran_order = boolean();
+            else if (key == "shape")
+                shape = tuple();
+            else
+                bad("unexpected key '" + key + "'");
             skip();
-            if (peek() == ',') ++i_;
-            else if (peek() != '}') bad("expected ',' or '}' at byte " + std::to_string(i_));
+            if (peek() == ',')
+                ++i_;
+            else if (peek() != '}')
+                bad("expected ',' or '}' at byte " + std::to_string(i_));
         }
         ++i_;
         skip();
@@ -149,7 +159,8 @@ private:
             std::size_t d = 0;
             while (std::isdigit(static_cast<unsigned char>(peek()))) {
                 const std::size_t digit = static_cast<std::size_t>(peek() - '0');
-                if (d > (std::numeric_limits<std::size_t>::max() - digit) / 10) bad("shape is too large");
+                if (d > (std::numeric_limits<std::size_t>::max() - digit) / 10)
+                    bad("shape is too large");
                 d = d * 10 + digit;
                 ++i_;
             }
@@ -159,8 +170,10 @@ private:
             dims.push_back(d);
             skip();
             comma = peek() == ',';
-            if (comma) ++i_;
-            else if (peek() != ')') bad("shape must be a tuple of whole numbers");
+            if (comma)
+                ++i_;
+            else if (peek() != ')')
+                bad("shape must be a tuple of whole numbers");
         }
         ++i_;
         if (dims.size() == 1 && !comma) bad("shape (n) is not a tuple: write (n,)");
@@ -198,16 +211,17 @@ std::string read_header(std::istream& in, const std::string& path, std::uintmax_
     unsigned char len[4] = {0, 0, 0, 0};
     in.read(reinterpret_cast<char*>(len), static_cast<std::streamsize>(length_bytes));
     if (!in) fail(path, "truncated .npy header");
-    const std::size_t header_len = len[0] | (len[1] << 8) | (std::size_t(len[2]) << 16) |
-                                   (std::size_t(len[3]) << 24);
+    const std::size_t header_len =
+            len[0] | (len[1] << 8) | (std::size_t(len[2]) << 16) | (std::size_t(len[3]) << 24);
     const std::uintmax_t header_start = 8 + length_bytes;
     if (header_len > file_size - header_start) {
         fail(path, "truncated .npy header: it claims " + std::to_string(header_len) +
-                       " bytes, the file has " + std::to_string(file_size - header_start) + " after the length");
+                           " bytes, the file has " + std::to_string(file_size - header_start) +
+                           " after the length");
     }
     if (header_len > kMaxHeader) {
-        fail(path, "malformed .npy header: " + std::to_string(header_len) + " bytes long, numpy allows at most " +
-                       std::to_string(kMaxHeader));
+        fail(path, "malformed .npy header: " + std::to_string(header_len) +
+                           " bytes long, numpy allows at most " + std::to_string(kMaxHeader));
     }
     std::string header(header_len, '\0');
     in.read(header.data(), static_cast<std::streamsize>(header_len));
@@ -220,7 +234,8 @@ std::string read_header(std::istream& in, const std::string& path, std::uintmax_
 std::uintmax_t regular_file_size(const std::string& path) {
     std::error_code ec;
     const fs::file_status st = fs::status(path, ec);
-    if (ec && st.type() != fs::file_type::not_found) fail(path, "cannot be read (" + ec.message() + ")");
+    if (ec && st.type() != fs::file_type::not_found)
+        fail(path, "cannot be read (" + ec.message() + ")");
     if (st.type() == fs::file_type::not_found) fail(path, "no such file");
     if (st.type() == fs::file_type::directory) fail(path, "is a directory, not a .npy file");
     if (st.type() != fs::file_type::regular) fail(path, "is not a regular file");
@@ -258,19 +273,22 @@ NpyArray load_npy(const std::string& path) {
         }
         count *= d;
     }
-    if (count == 0) fail(path, "shape " + shape_str(shape) + " holds no numbers: every dimension must be at least 1");
+    if (count == 0)
+        fail(path,
+             "shape " + shape_str(shape) + " holds no numbers: every dimension must be at least 1");
     const std::uintmax_t data_start = static_cast<std::uintmax_t>(in.tellg());
     const std::uintmax_t available = file_size - data_start;
     if (available < count * type.size) {
-        fail(path, "truncated: shape " + shape_str(shape) + " of " + type.name() +
-                       " needs " + std::to_string(count * type.size) + " bytes of data, the file has " +
-                       std::to_string(available));
+        fail(path, "truncated: shape " + shape_str(shape) + " of " + type.name() + " needs " +
+                           std::to_string(count * type.size) + " bytes of data, the file has " +
+                           std::to_string(available));
     }
     const std::string kind = std::string(1, type.kind) + std::to_string(type.size);
     static const char* const kRead[] = {"f8", "f4", "b1", "i8", "i4", "i1", "u1"};
     if (std::find(std::begin(kRead), std::end(kRead), kind) == std::end(kRead)) {
-        fail(path, "dtype " + type.name() + " is not supported; use float32 or float64 (the file has '" +
-                       descr + "')");
+        fail(path, "dtype " + type.name() +
+                           " is not supported; use float32 or float64 (the file has '" + descr +
+                           "')");
     }
     std::vector<char> raw(count * type.size);
     in.read(raw.data(), static_cast<std::streamsize>(raw.size()));
@@ -278,13 +296,20 @@ NpyArray load_npy(const std::string& path) {
 
     // Convert to double.
     std::vector<double> values;
-    if (kind == "f8") convert<double>(raw, values);
-    else if (kind == "f4") convert<float>(raw, values);
-    else if (kind == "b1") convert<std::uint8_t>(raw, values);
-    else if (kind == "i8") convert<std::int64_t>(raw, values);
-    else if (kind == "i4") convert<std::int32_t>(raw, values);
-    else if (kind == "i1") convert<std::int8_t>(raw, values);
-    else convert<std::uint8_t>(raw, values);
+    if (kind == "f8")
+        convert<double>(raw, values);
+    else if (kind == "f4")
+        convert<float>(raw, values);
+    else if (kind == "b1")
+        convert<std::uint8_t>(raw, values);
+    else if (kind == "i8")
+        convert<std::int64_t>(raw, values);
+    else if (kind == "i4")
+        convert<std::int32_t>(raw, values);
+    else if (kind == "i1")
+        convert<std::int8_t>(raw, values);
+    else
+        convert<std::uint8_t>(raw, values);
 
     NpyArray result;
     result.dtype = type.name();
@@ -302,7 +327,8 @@ void check_finite(const std::string& path, const xt::xarray<double>& a) {
     for (std::size_t i = 0; i < a.size(); ++i) {
         const double x = a.flat(i);
         if (!std::isfinite(x)) {
-            throw InputError(path + ": holds " + (std::isnan(x) ? std::string("NaN") : std::string("an infinity")) +
+            throw InputError(path + ": holds " +
+                             (std::isnan(x) ? std::string("NaN") : std::string("an infinity")) +
                              " at flat index " + std::to_string(i) + "; inputs must be finite");
         }
     }
@@ -328,8 +354,10 @@ namespace {
 std::string npy_bytes(const xt::xarray<double>& a) {
     std::string dims;
     for (std::size_t d : a.shape()) dims += std::to_string(d) + ", ";
-    if (a.dimension() > 1) dims.resize(dims.size() - 2);
-    else if (a.dimension() == 1) dims.pop_back();
+    if (a.dimension() > 1)
+        dims.resize(dims.size() - 2);
+    else if (a.dimension() == 1)
+        dims.pop_back();
     std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + dims + "), }";
     const std::size_t total = 10 + dict.size() + 1;
     dict += std::string((64 - total % 64) % 64, ' ') + "\n";
@@ -353,8 +381,8 @@ void dump_npy(const std::string& path, const xt::xarray<double>& a) {
     const std::string tmp = path + ".tmp" + std::to_string(::getpid());
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (f == nullptr) fail(path, "cannot write (" + std::string(std::strerror(errno)) + ")");
-    const bool wrote = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() &&
-                       std::fflush(f) == 0;
+    const bool wrote =
+            std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0;
     const int write_errno = errno;
     const bool closed = std::fclose(f) == 0;
     if (!wrote || !closed) {

@@ -31,7 +31,8 @@ std::vector<std::string> format_all(const Matrix& m, int decimals, std::size_t& 
     std::vector<std::string> cells;
     width = 0;
     bool scientific = false;  // numpy: the whole array in scientific notation from 1e16 on
-    for (double x : m) scientific = scientific || (std::isfinite(x) && std::abs(x) >= kScientificFrom);
+    for (double x : m)
+        scientific = scientific || (std::isfinite(x) && std::abs(x) >= kScientificFrom);
     for (double x : m) {
         cells.push_back(format_number(x, decimals, scientific));
         width = std::max(width, cells.back().size());
@@ -53,8 +54,10 @@ constexpr std::size_t kSkip = static_cast<std::size_t>(-1);
 std::vector<std::size_t> shown(std::size_t n) {
     std::vector<std::size_t> idx;
     for (std::size_t i = 0; i < n; ++i) {
-        if (n <= 12 || i < 3 || i >= n - 3) idx.push_back(i);
-        else if (i == 3) idx.push_back(kSkip);
+        if (n <= 12 || i < 3 || i >= n - 3)
+            idx.push_back(i);
+        else if (i == 3)
+            idx.push_back(kSkip);
     }
     return idx;
 }
@@ -128,23 +131,21 @@ std::string torch_format(const Matrix& m) {
 
 void show(std::ostream& out, const std::string& name, const Matrix& m, const Labels& labels,
           const std::string& caption) {
-    out << name << "  " << shape_str(m.shape()) << (caption.empty() ? "" : "  " + caption)
-        << "\n" << format_matrix(m, labels) << "\n\n";
+    out << name << "  " << shape_str(m.shape()) << (caption.empty() ? "" : "  " + caption) << "\n"
+        << format_matrix(m, labels) << "\n\n";
 }
 
-void show(std::ostream& out, const std::string& name, const Vector& v,
-          const std::string& caption) {
+void show(std::ostream& out, const std::string& name, const Vector& v, const std::string& caption) {
     Matrix row = xt::empty<double>({std::size_t{1}, v.size()});
     std::copy(v.begin(), v.end(), row.begin());
     const std::string body = bracketed(row, 4, "");
-    out << name << "  " << shape_str(v.shape()) << (caption.empty() ? "" : "  " + caption)
-        << "\n" << body.substr(1, body.size() - 2) << "\n\n";
+    out << name << "  " << shape_str(v.shape()) << (caption.empty() ? "" : "  " + caption) << "\n"
+        << body.substr(1, body.size() - 2) << "\n\n";
 }
 
 void show(std::ostream& out, const std::string& name, const Tensor3& t, const Labels& labels,
           const std::string& caption) {
-    out << name << "  " << shape_str(t.shape()) << (caption.empty() ? "" : "  " + caption)
-        << "\n";
+    out << name << "  " << shape_str(t.shape()) << (caption.empty() ? "" : "  " + caption) << "\n";
     for (std::size_t h = 0; h < t.shape(0); ++h) {
         const Matrix slice = xt::view(t, h, xt::all(), xt::all());
         out << name << "[" << h << "]\n" << format_matrix(slice, labels) << "\n";

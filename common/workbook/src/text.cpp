@@ -5,14 +5,18 @@ namespace attn {
 
 namespace {
 // A byte 10xxxxxx continues a UTF-8 character; every other byte starts one.
-bool continues(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool continues(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 }  // namespace
 
 std::vector<std::string> utf8_characters(const std::string& s) {
     std::vector<std::string> out;
     for (char c : s) {
-        if (continues(c) && !out.empty()) out.back() += c;
-        else out.emplace_back(1, c);
+        if (continues(c) && !out.empty())
+            out.back() += c;
+        else
+            out.emplace_back(1, c);
     }
     return out;
 }

@@ -17,7 +17,9 @@ double median_ms(const std::function<void()>& f, std::size_t repeats, std::size_
     for (std::size_t i = 0; i < std::max<std::size_t>(1, repeats); ++i) {
         const auto t0 = std::chrono::steady_clock::now();
         f();
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        ms.push_back(
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count());
     }
     std::sort(ms.begin(), ms.end());
     const std::size_t n = ms.size();
@@ -32,10 +34,12 @@ double sgemm_gflops(std::size_t n, std::size_t repeats) {
         B[i] = static_cast<float>(i % 5) * 0.5f;
     }
     const int N = static_cast<int>(n);
-    const double ms = median_ms([&] {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, N, 1.0f, A.data(), N, B.data(), N, 0.0f,
-                    C.data(), N);
-    }, repeats);
+    const double ms = median_ms(
+            [&] {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, N, N, 1.0f, A.data(), N,
+                            B.data(), N, 0.0f, C.data(), N);
+            },
+            repeats);
     return 2.0 * static_cast<double>(n) * n * n / (ms * 1e6);
 }
 

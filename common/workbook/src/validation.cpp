@@ -6,17 +6,21 @@
 #include <cstdio>
 #include <string>
 
-#include <xtensor/xview.hpp>
 #include <vector>
+#include <xtensor/xview.hpp>
 
 namespace attn {
 
 namespace {
 
-std::string num(std::size_t n) { return std::to_string(n); }
+std::string num(std::size_t n) {
+    return std::to_string(n);
+}
 
 // "(a, b)" and "(a, b, c)" from numbers.
-std::string dims(std::size_t a, std::size_t b) { return "(" + num(a) + ", " + num(b) + ")"; }
+std::string dims(std::size_t a, std::size_t b) {
+    return "(" + num(a) + ", " + num(b) + ")";
+}
 std::string dims(std::size_t a, std::size_t b, std::size_t c) {
     return "(" + num(a) + ", " + num(b) + ", " + num(c) + ")";
 }
@@ -29,7 +33,7 @@ void check_width(const std::string& name, const std::string& what, const T& X, s
         auto want = X.shape();
         want[last] = E;
         const std::string each =  // a batch: name one sequence's shape too
-            last == 2 ? "each sequence " + dims(X.shape(1), X.shape(2)) + " needs " : "";
+                last == 2 ? "each sequence " + dims(X.shape(1), X.shape(2)) + " needs " : "";
         throw InputError(name + " " + shape_str(X.shape()) + " must be " + what + " = " +
                          shape_str(want) + ": " + each + "embed_dim E = " + num(E) + " columns");
     }
@@ -59,8 +63,8 @@ void check_attention_shapes(const Matrix& Q, const Matrix& K, const Matrix& V) {
 
 void check_mask(const Matrix& mask, std::size_t L, std::size_t S, const std::string& what) {
     if (mask.shape(0) != L || mask.shape(1) != S) {
-        throw InputError(what + " " + shape_str(mask.shape()) + " must match the scores (L, S) = " +
-                         dims(L, S));
+        throw InputError(what + " " + shape_str(mask.shape()) +
+                         " must match the scores (L, S) = " + dims(L, S));
     }
 }
 
@@ -100,17 +104,16 @@ void check_split(const Matrix& X, std::size_t H) {
 }
 
 // Qh (H, L, d), Kh (H, S, d), Vh (H, S, d_v) and mask (L, S) must fit together.
-void check_heads_fit(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh,
-                     const Matrix* mask) {
-    if (Qh.shape(0) != Kh.shape(0) || Kh.shape(0) != Vh.shape(0) ||
-        Qh.shape(2) != Kh.shape(2) || Kh.shape(1) != Vh.shape(1)) {
+void check_heads_fit(const Tensor3& Qh, const Tensor3& Kh, const Tensor3& Vh, const Matrix* mask) {
+    if (Qh.shape(0) != Kh.shape(0) || Kh.shape(0) != Vh.shape(0) || Qh.shape(2) != Kh.shape(2) ||
+        Kh.shape(1) != Vh.shape(1)) {
         throw InputError("heads do not fit: Qh " + shape_str(Qh.shape()) + ", Kh " +
                          shape_str(Kh.shape()) + " and Vh " + shape_str(Vh.shape()) +
                          " must be (H, L, d), (H, S, d) and (H, S, d_v)");
     }
     if (mask != nullptr && (mask->shape(0) != Qh.shape(1) || mask->shape(1) != Kh.shape(1))) {
-        throw InputError("mask " + shape_str(mask->shape()) + " must be (L, S) = " +
-                         dims(Qh.shape(1), Kh.shape(1)));
+        throw InputError("mask " + shape_str(mask->shape()) +
+                         " must be (L, S) = " + dims(Qh.shape(1), Kh.shape(1)));
     }
 }
 
@@ -130,8 +133,8 @@ void check_sequences(const MhaParams& p, const Matrix& query, const Matrix& key,
 
 // query (B, L, E), key and value (B, S, E), attn_mask (L, S) or (B·H, L, S) and
 // key_padding_mask (B, S) must fit together.
-void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
-                 const Tensor3& value, const std::optional<xt::xarray<double>>& attn_mask,
+void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key, const Tensor3& value,
+                 const std::optional<xt::xarray<double>>& attn_mask,
                  const std::optional<xt::xarray<double>>& key_padding_mask) {
     check_params(p);
     const std::size_t B = query.shape(0), L = query.shape(1), S = key.shape(1), H = p.H;
@@ -172,7 +175,8 @@ void check_fast_inputs(const MhaParamsF& p, const MatrixF& query, const MatrixF&
                        const MatrixF& value, const Tiles& tiles) {
     if (tiles.block_q == 0 || tiles.block_k == 0) throw InputError("tile sizes must be at least 1");
     if (p.H == 0 || p.E == 0 || p.E % p.H != 0) {
-        throw InputError("embed_dim " + num(p.E) + " must be a positive multiple of num_heads " + num(p.H));
+        throw InputError("embed_dim " + num(p.E) + " must be a positive multiple of num_heads " +
+                         num(p.H));
     }
     const std::size_t E = p.E;
     auto need = [](const std::string& name, const auto& got, std::size_t rows, std::size_t cols) {
@@ -184,10 +188,12 @@ void check_fast_inputs(const MhaParamsF& p, const MatrixF& query, const MatrixF&
     need("in_proj_weight", p.in_proj_weight, 3 * E, E);
     need("out_proj.weight", p.out_proj_weight, E, E);
     if (p.in_proj_bias.size() != 0 && p.in_proj_bias.size() != 3 * E) {
-        throw InputError("in_proj_bias " + shape_str(p.in_proj_bias.shape()) + " must be (" + num(3 * E) + ",)");
+        throw InputError("in_proj_bias " + shape_str(p.in_proj_bias.shape()) + " must be (" +
+                         num(3 * E) + ",)");
     }
     if (p.out_proj_bias.size() != 0 && p.out_proj_bias.size() != E) {
-        throw InputError("out_proj.bias " + shape_str(p.out_proj_bias.shape()) + " must be (" + num(E) + ",)");
+        throw InputError("out_proj.bias " + shape_str(p.out_proj_bias.shape()) + " must be (" +
+                         num(E) + ",)");
     }
     need("query", query, query.shape(0), E);
     need("key", key, key.shape(0), E);
@@ -212,7 +218,8 @@ FastMethod parse_method(const std::string& name) {
     for (FastMethod m : fast_methods()) {
         if (method_name(m) == name) return m;
     }
-    throw InputError("unknown method '" + name + "': the methods are loops, xtensor, blas, batched, tiled");
+    throw InputError("unknown method '" + name +
+                     "': the methods are loops, xtensor, blas, batched, tiled");
 }
 
 }  // namespace attn
@@ -230,7 +237,8 @@ double max_row_norm(const xt::xarray<double>& x, std::size_t width) {
     double worst = 0.0;
     for (std::size_t start = 0; start + width <= x.size(); start += width) {
         double sum = 0.0;
-        for (std::size_t j = 0; j < width; ++j) sum += (x.flat(start + j) / big) * (x.flat(start + j) / big);
+        for (std::size_t j = 0; j < width; ++j)
+            sum += (x.flat(start + j) / big) * (x.flat(start + j) / big);
         worst = std::max(worst, std::sqrt(sum));
     }
     return worst * big;
@@ -252,7 +260,7 @@ std::string sci(double x) {
 double projected_bound(double n, const Matrix& W, std::size_t r0, std::size_t E, const Vector& b,
                        std::size_t b0) {
     const Matrix part = xt::view(W, xt::range(r0, r0 + E), xt::all());
-    const double w = max_row_norm(part, part.size()) ;  // Frobenius norm
+    const double w = max_row_norm(part, part.size());  // Frobenius norm
     double bias = 0.0;
     if (b.size() != 0) bias = max_row_norm(Vector(xt::view(b, xt::range(b0, b0 + E))), E);
     return n * w + bias;
@@ -288,8 +296,9 @@ void check_mha_fits(const MhaParams& p, const xt::xarray<double>& query,
                                      largest(p.in_proj_weight), largest(p.out_proj_weight)});
         throw InputError(std::string(scores < 1e300 ? "outputs" : "scores") +
                          " overflowed: inputs too large (largest |x| = " + sci(big) +
-                         " in the inputs and weights; the " + (scores < 1e300 ? "outputs" : "scores") +
-                         " could reach " + sci(scores < 1e300 ? out : scores) + ", beyond float64)");
+                         " in the inputs and weights; the " +
+                         (scores < 1e300 ? "outputs" : "scores") + " could reach " +
+                         sci(scores < 1e300 ? out : scores) + ", beyond float64)");
     }
 }
 
@@ -301,8 +310,8 @@ void check_gradient(const std::string& grad, const xt::xarray<double>& g, const 
     }
 }
 
-void check_attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V,
-                              const Matrix* mask, const Matrix& dO) {
+void check_attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix* mask,
+                              const Matrix& dO) {
     check_attention_shapes(Q, K, V);
     if (mask != nullptr) check_mask(*mask, Q.shape(0), K.shape(0));
     const std::vector<std::size_t> want = {Q.shape(0), V.shape(1)};

@@ -10,9 +10,9 @@ namespace ex {
 Matrix attention(const Matrix& Q, const Matrix& K, const Matrix& V) {
     const std::size_t d_k = Q.shape(1);
     const Matrix s = attn::scores(Q, K);        // 1) scores (L, S)
-    const Matrix scaled = attn::scale(s, d_k);   // 2) scale by 1/√d_k
-    const Matrix w = attn::softmax(scaled);      // 3) softmax over each row (L, S)
-    return attn::weighted_sum(w, V);             // 4) weighted sum (L, d_v)
+    const Matrix scaled = attn::scale(s, d_k);  // 2) scale by 1/√d_k
+    const Matrix w = attn::softmax(scaled);     // 3) softmax over each row (L, S)
+    return attn::weighted_sum(w, V);            // 4) weighted sum (L, d_v)
 }
 
 }  // namespace ex

@@ -8,9 +8,9 @@ namespace ex {
 Tensor3 split_heads(const Matrix& X, std::size_t H) {
     const std::size_t L = X.shape(0), d = X.shape(1) / H;
     Tensor3 heads = xt::zeros<double>({H, L, d});
-    for (std::size_t h = 0; h < H; ++h)              // every head
-        for (std::size_t i = 0; i < L; ++i)          // every token
-            for (std::size_t c = 0; c < d; ++c)      // its d columns of the block
+    for (std::size_t h = 0; h < H; ++h)          // every head
+        for (std::size_t i = 0; i < L; ++i)      // every token
+            for (std::size_t c = 0; c < d; ++c)  // its d columns of the block
                 heads(h, i, c) = X(i, h * d + c);
     return heads;
 }
@@ -22,7 +22,7 @@ Matrix merge_heads(const Tensor3& heads) {
     for (std::size_t h = 0; h < H; ++h)
         for (std::size_t i = 0; i < L; ++i)
             for (std::size_t c = 0; c < d; ++c)
-                X(i, h * d + c) = heads(h, i, c);    // head h's block, side by side
+                X(i, h * d + c) = heads(h, i, c);  // head h's block, side by side
     return X;
 }
 

@@ -7,9 +7,9 @@ namespace ex {
 
 // Returns (L, L).
 Matrix causal_mask(std::size_t L) {
-    Matrix m = xt::zeros<double>({L, L});          // everything allowed …
-    for (std::size_t i = 0; i < L; ++i)            // … except, for query i,
-        for (std::size_t j = i + 1; j < L; ++j)    // every later key j > i
+    Matrix m = xt::zeros<double>({L, L});        // everything allowed …
+    for (std::size_t i = 0; i < L; ++i)          // … except, for query i,
+        for (std::size_t j = i + 1; j < L; ++j)  // every later key j > i
             m(i, j) = -INFINITY;
     return m;
 }

@@ -13,7 +13,7 @@ Matrix cross_attention(const Matrix& target, const Matrix& source, const Matrix&
     const Matrix Q = attn::project(target, W_q, Vector{});  // (L, d): the target asks
     const Matrix K = attn::project(source, W_k, Vector{});  // (S, d): the source answers …
     const Matrix V = attn::project(source, W_v, Vector{});  // (S, d_v): … and supplies the values
-    return attn::attention(Q, K, V).output;                  // softmax(Q·Kᵀ / √d)·V: (L, d_v)
+    return attn::attention(Q, K, V).output;                 // softmax(Q·Kᵀ / √d)·V: (L, d_v)
 }
 
 }  // namespace ex

@@ -22,7 +22,7 @@ Matrix appended(const Matrix& cache, const Matrix& r) {
 
 // K_cache and V_cache are (t, E) and become (t+1, E); x is (E,); returns (E,).
 Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache, const Vector& x) {
-    const Matrix row = xt::view(x, xt::newaxis(), xt::all());    // (1, E)
+    const Matrix row = xt::view(x, xt::newaxis(), xt::all());  // (1, E)
     // 1) project only the new token: one query, one key, one value (1, E)
     const Matrix q = attn::project(row, p.W_q(), p.b_q());
     const Matrix k = attn::project(row, p.W_k(), p.b_k());
@@ -31,8 +31,10 @@ Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache,
     K_cache = appended(K_cache, k);
     V_cache = appended(V_cache, v);
     // 3) attend from the new query to every cached key, in every head: (H, 1, d)
-    const Tensor3 heads = attn::attend_heads(attn::split_heads(q, p.H), attn::split_heads(K_cache, p.H),
-                                             attn::split_heads(V_cache, p.H)).output;
+    const Tensor3 heads =
+            attn::attend_heads(attn::split_heads(q, p.H), attn::split_heads(K_cache, p.H),
+                               attn::split_heads(V_cache, p.H))
+                    .output;
     // 4) merge and project out: (1, E), its row 0
     const Matrix out = attn::project(attn::merge_heads(heads), p.out_proj_weight, p.b_o());
     return xt::row(out, 0);

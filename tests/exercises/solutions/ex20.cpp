@@ -14,13 +14,13 @@ AttentionGrads attention_backward(const Matrix& Q, const Matrix& K, const Matrix
                                   const Matrix& mask, const Matrix& dO) {
     const attn::Attention a = attn::attention(Q, K, V, &mask);  // P (L, S), O (L, d_v)
     const Matrix P_T = xt::transpose(a.weights);
-    const Matrix dV = attn::weighted_sum(P_T, dO);                  // 4) Pᵀ·dO     (S, d_v)
-    const Matrix dP = attn::scores(dO, V);                          //    dO·Vᵀ     (L, S)
-    const Matrix dS = attn::softmax_backward(a.weights, dP);        // 3) P ∘ (dP − rowsum(dP ∘ P))
+    const Matrix dV = attn::weighted_sum(P_T, dO);            // 4) Pᵀ·dO     (S, d_v)
+    const Matrix dP = attn::scores(dO, V);                    //    dO·Vᵀ     (L, S)
+    const Matrix dS = attn::softmax_backward(a.weights, dP);  // 3) P ∘ (dP − rowsum(dP ∘ P))
     const double scale = 1.0 / std::sqrt(static_cast<double>(Q.shape(1)));
     const Matrix dS_T = xt::transpose(dS);
-    const Matrix dQ = attn::weighted_sum(dS, K) * scale;            // 2), 1) dS·K / √d_k
-    const Matrix dK = attn::weighted_sum(dS_T, Q) * scale;          //        dSᵀ·Q / √d_k
+    const Matrix dQ = attn::weighted_sum(dS, K) * scale;    // 2), 1) dS·K / √d_k
+    const Matrix dK = attn::weighted_sum(dS_T, Q) * scale;  //        dSᵀ·Q / √d_k
     return {dQ, dK, dV};
 }
 

@@ -11,11 +11,11 @@ namespace ex {
 // heads (H, L, d), W_o (E, E), dO (L, E); returns d_heads (H, L, d), dW_o (E, E), db_o (E,).
 OutputProjectionGrads output_projection_backward(const Tensor3& heads, const Matrix& W_o,
                                                  const Matrix& dO) {
-    const Matrix concat = attn::merge_heads(heads);                  // the forward's step 4, (L, E)
-    const Matrix dO_T = xt::transpose(dO);                           // (E, L)
-    const Matrix d_concat = attn::weighted_sum(dO, W_o);             // 5) dO·W_o      (L, E)
-    const Matrix dW_o = attn::weighted_sum(dO_T, concat);            //    dOᵀ·concat  (E, E)
-    const Vector db_o = xt::sum(dO, {0});                            //    Σ_i dO(i, ·) (E,)
+    const Matrix concat = attn::merge_heads(heads);        // the forward's step 4, (L, E)
+    const Matrix dO_T = xt::transpose(dO);                 // (E, L)
+    const Matrix d_concat = attn::weighted_sum(dO, W_o);   // 5) dO·W_o      (L, E)
+    const Matrix dW_o = attn::weighted_sum(dO_T, concat);  //    dOᵀ·concat  (E, E)
+    const Vector db_o = xt::sum(dO, {0});                  //    Σ_i dO(i, ·) (E,)
     return {attn::split_heads(d_concat, heads.shape(0)), dW_o, db_o};  // 4) the reverse of merging
 }
 

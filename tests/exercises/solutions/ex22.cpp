@@ -13,7 +13,7 @@ Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& tar
     for (long t : targets) N += t != -100;
     Matrix d = xt::zeros<double>({n, C});
     for (std::size_t r = 0; r < n; ++r) {
-        if (targets[r] == -100) continue;  // no target: this row is in no loss
+        if (targets[r] == -100) continue;    // no target: this row is in no loss
         double top = logits(r, 0), sum = 0;  // 2) softmax of the row, its largest logit first
         for (std::size_t k = 0; k < C; ++k) top = std::max(top, logits(r, k));
         for (std::size_t k = 0; k < C; ++k) sum += std::exp(logits(r, k) - top);

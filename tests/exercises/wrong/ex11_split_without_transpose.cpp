@@ -20,7 +20,8 @@ Matrix mha_forward(const attn::MhaParams& p, const Matrix& query, const Matrix& 
     const Tensor3 Qh = split(attn::project(query, p.W_q(), p.b_q()), p.H);
     const Tensor3 Kh = split(attn::project(key, p.W_k(), p.b_k()), p.H);
     const Tensor3 Vh = split(attn::project(value, p.W_v(), p.b_v()), p.H);
-    const Matrix concat = xt::reshape_view(attn::attend_heads(Qh, Kh, Vh).output, {query.shape(0), p.E});
+    const Matrix concat =
+            xt::reshape_view(attn::attend_heads(Qh, Kh, Vh).output, {query.shape(0), p.E});
     return attn::project(concat, p.out_proj_weight, p.b_o());
 }
 

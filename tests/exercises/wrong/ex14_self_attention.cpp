@@ -8,8 +8,8 @@
 
 namespace ex {
 
-Matrix cross_attention(const Matrix& target, const Matrix&, const Matrix& W_q,
-                       const Matrix& W_k, const Matrix& W_v) {
+Matrix cross_attention(const Matrix& target, const Matrix&, const Matrix& W_q, const Matrix& W_k,
+                       const Matrix& W_v) {
     const Matrix Q = attn::project(target, W_q, Vector{});
     const Matrix K = attn::project(target, W_k, Vector{});
     const Matrix V = attn::project(target, W_v, Vector{});

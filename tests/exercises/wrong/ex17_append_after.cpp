@@ -26,8 +26,10 @@ Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache,
     const Matrix v = attn::project(row, p.W_v(), p.b_v());
     Vector result = xt::zeros<double>({p.E});
     if (K_cache.shape(0) > 0) {  // nothing to attend to before the first token
-        const Tensor3 heads = attn::attend_heads(attn::split_heads(q, p.H), attn::split_heads(K_cache, p.H),
-                                                 attn::split_heads(V_cache, p.H)).output;
+        const Tensor3 heads =
+                attn::attend_heads(attn::split_heads(q, p.H), attn::split_heads(K_cache, p.H),
+                                   attn::split_heads(V_cache, p.H))
+                        .output;
         result = xt::row(attn::project(attn::merge_heads(heads), p.out_proj_weight, p.b_o()), 0);
     }
     K_cache = appended(K_cache, k);

@@ -19,7 +19,8 @@ Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache,
     xt::row(K, t) = xt::row(attn::project(row, p.W_k(), p.b_k()), 0);
     xt::row(V, t) = xt::row(attn::project(row, p.W_v(), p.b_v()), 0);
     const Tensor3 heads = attn::attend_heads(attn::split_heads(q, p.H), attn::split_heads(K, p.H),
-                                             attn::split_heads(V, p.H)).output;
+                                             attn::split_heads(V, p.H))
+                                  .output;
     return xt::row(attn::project(attn::merge_heads(heads), p.out_proj_weight, p.b_o()), 0);
 }
 

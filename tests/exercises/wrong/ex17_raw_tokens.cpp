@@ -29,7 +29,8 @@ Vector kv_cache_step(const attn::MhaParams& p, Matrix& K_cache, Matrix& V_cache,
     const Matrix K = attn::project(K_cache, p.W_k(), p.b_k());
     const Matrix V = attn::project(V_cache, p.W_v(), p.b_v());
     const Tensor3 heads = attn::attend_heads(attn::split_heads(q, p.H), attn::split_heads(K, p.H),
-                                             attn::split_heads(V, p.H)).output;
+                                             attn::split_heads(V, p.H))
+                                  .output;
     return xt::row(attn::project(attn::merge_heads(heads), p.out_proj_weight, p.b_o()), 0);
 }
 

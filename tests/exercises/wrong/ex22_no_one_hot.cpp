@@ -16,7 +16,8 @@ Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& tar
         double sum = 0, top = logits(r, 0);
         for (std::size_t k = 0; k < logits.shape(1); ++k) top = std::max(top, logits(r, k));
         for (std::size_t k = 0; k < logits.shape(1); ++k) sum += std::exp(logits(r, k) - top);
-        for (std::size_t k = 0; k < logits.shape(1); ++k) d(r, k) = std::exp(logits(r, k) - top) / sum / N;
+        for (std::size_t k = 0; k < logits.shape(1); ++k)
+            d(r, k) = std::exp(logits(r, k) - top) / sum / N;
     }
     return d;
 }

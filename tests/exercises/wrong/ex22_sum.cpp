@@ -14,7 +14,8 @@ Matrix cross_entropy_backward(const Matrix& logits, const std::vector<long>& tar
         double sum = 0, top = logits(r, 0);
         for (std::size_t k = 0; k < logits.shape(1); ++k) top = std::max(top, logits(r, k));
         for (std::size_t k = 0; k < logits.shape(1); ++k) sum += std::exp(logits(r, k) - top);
-        for (std::size_t k = 0; k < logits.shape(1); ++k) d(r, k) = std::exp(logits(r, k) - top) / sum;
+        for (std::size_t k = 0; k < logits.shape(1); ++k)
+            d(r, k) = std::exp(logits(r, k) - top) / sum;
         d(r, std::size_t(targets[r])) -= 1.0;
     }
     return d;

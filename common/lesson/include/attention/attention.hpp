@@ -53,5 +53,4 @@ Attention attention(const Matrix& Q, const Matrix& K, const Matrix& V,
 /// The same computation with plain loops; returns only the output (L, d_v).
 Matrix attention_loop(const Matrix& Q, const Matrix& K, const Matrix& V);
 
-
 }  // namespace attn

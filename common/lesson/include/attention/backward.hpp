@@ -96,14 +96,14 @@ struct MhaGrads {
     Matrix key;              ///< (S, E) ∂loss/∂key
     Matrix value;            ///< (S, E) ∂loss/∂value
     // The intermediates, in the order the backward pass makes them.
-    Matrix d_concat;         ///< (L, E) step 5: ∂loss/∂concat = dO·W_o
-    Tensor3 d_heads;         ///< (H, L, d_head) step 4: d_concat split into heads
-    Tensor3 dQh;             ///< (H, L, d_head) step 3: every head's dQ
-    Tensor3 dKh;             ///< (H, S, d_head) step 3: every head's dK
-    Tensor3 dVh;             ///< (H, S, d_head) step 3: every head's dV
-    Matrix dQ;               ///< (L, E) step 2: the heads' dQ merged
-    Matrix dK;               ///< (S, E) step 2: the heads' dK merged
-    Matrix dV;               ///< (S, E) step 2: the heads' dV merged
+    Matrix d_concat;  ///< (L, E) step 5: ∂loss/∂concat = dO·W_o
+    Tensor3 d_heads;  ///< (H, L, d_head) step 4: d_concat split into heads
+    Tensor3 dQh;      ///< (H, L, d_head) step 3: every head's dQ
+    Tensor3 dKh;      ///< (H, S, d_head) step 3: every head's dK
+    Tensor3 dVh;      ///< (H, S, d_head) step 3: every head's dV
+    Matrix dQ;        ///< (L, E) step 2: the heads' dQ merged
+    Matrix dK;        ///< (S, E) step 2: the heads' dK merged
+    Matrix dV;        ///< (S, E) step 2: the heads' dV merged
 };
 
 /// The backward pass of mha_forward(p, query, key, value, mask) on one sequence: query
@@ -136,10 +136,10 @@ struct MhaBatchGrads {
 /// (B, L, E) the upstream gradient. The parameters are shared by the samples, so their
 /// gradients are the sums of every sample's; each input's gradient is its own sample's.
 /// The shapes must fit (check_backward_batch in workbook/validation.hpp).
-MhaBatchGrads mha_backward_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
-                                 const Tensor3& value, const Tensor3& dO,
-                                 const std::optional<xt::xarray<double>>& attn_mask = std::nullopt,
-                                 const std::optional<xt::xarray<double>>& key_padding_mask = std::nullopt);
+MhaBatchGrads mha_backward_batch(
+        const MhaParams& p, const Tensor3& query, const Tensor3& key, const Tensor3& value,
+        const Tensor3& dO, const std::optional<xt::xarray<double>>& attn_mask = std::nullopt,
+        const std::optional<xt::xarray<double>>& key_padding_mask = std::nullopt);
 
 // ---- checking a gradient ---------------------------------------------------------------
 

@@ -26,8 +26,7 @@ Matrix self_attention_layer(const Matrix& X);
 
 /// The positions j whose input row, perturbed, changes output row `row` of `layer` (by more
 /// than 1e-12): the positions that can influence that output.
-std::vector<std::size_t> influencers(const SequenceLayer& layer, const Matrix& X,
-                                     std::size_t row);
+std::vector<std::size_t> influencers(const SequenceLayer& layer, const Matrix& X, std::size_t row);
 
 /// How many times `layer` must be stacked before input `from` can change output `to`
 /// (0 if it cannot within max_layers).

@@ -47,12 +47,12 @@ using VectorF = xt::xtensor<float, 1>;
 
 /// nn.MultiheadAttention's parameters in float32, laid out as in `state_dict()` (see MhaParams).
 struct MhaParamsF {
-    std::size_t E = 0;        ///< embed_dim
-    std::size_t H = 0;        ///< num_heads
-    MatrixF in_proj_weight;   ///< (3E, E) [W_q; W_k; W_v]
-    VectorF in_proj_bias;     ///< (3E,) or empty
-    MatrixF out_proj_weight;  ///< (E, E) W_o
-    VectorF out_proj_bias;    ///< (E,) or empty
+    std::size_t E = 0;                            ///< embed_dim
+    std::size_t H = 0;                            ///< num_heads
+    MatrixF in_proj_weight;                       ///< (3E, E) [W_q; W_k; W_v]
+    VectorF in_proj_bias;                         ///< (3E,) or empty
+    MatrixF out_proj_weight;                      ///< (E, E) W_o
+    VectorF out_proj_bias;                        ///< (E,) or empty
     std::size_t d_head() const { return E / H; }  ///< E / H
 };
 
@@ -100,8 +100,8 @@ private:
 
 /// What one method returns.
 struct FastResult {
-    MatrixF output;               ///< (L, E) the module's output
-    std::size_t peak_bytes = 0;   ///< the most extra memory held at once (MemoryMeter)
+    MatrixF output;              ///< (L, E) the module's output
+    std::size_t peak_bytes = 0;  ///< the most extra memory held at once (MemoryMeter)
 };
 
 /// Multi-head attention on one sequence, the way `method` computes it, in float32:
@@ -130,8 +130,8 @@ struct FastGrads {
     MatrixF out_proj_weight;  ///< (E, E) out_proj.weight.grad
     VectorF out_proj_bias;    ///< (E,) out_proj.bias.grad; empty without bias
     MatrixF query;            ///< (L, E) query.grad (with key's and value's if they are query)
-    MatrixF key;              ///< (S, E) key.grad (with value's if value is key); empty if key is query
-    MatrixF value;            ///< (S, E) value.grad; empty if value is key (or query)
+    MatrixF key;    ///< (S, E) key.grad (with value's if value is key); empty if key is query
+    MatrixF value;  ///< (S, E) value.grad; empty if value is key (or query)
 };
 
 /// What one forward + backward pass returns.
@@ -202,10 +202,10 @@ std::size_t fast_threads();
 /// After each block of `block` keys: the running max m, the running sum l of exp(s − m),
 /// and the running output o = Σ exp(s − m)·v (not yet divided by l).
 struct OnlineTrace {
-    std::vector<double> max;   ///< m after each block
-    std::vector<double> sum;   ///< l after each block
-    Matrix acc;                ///< (blocks, d_v): o after each block
-    Vector output;             ///< (d_v,) o / l at the end: softmax(scores)·V
+    std::vector<double> max;  ///< m after each block
+    std::vector<double> sum;  ///< l after each block
+    Matrix acc;               ///< (blocks, d_v): o after each block
+    Vector output;            ///< (d_v,) o / l at the end: softmax(scores)·V
 };
 
 /// Runs the online softmax on one row (see OnlineTrace); block ≥ 1.
@@ -216,6 +216,5 @@ OnlineTrace online_softmax_trace(const Vector& scores, const Matrix& V, std::siz
 /// more than H·rows·S weights: the check for the benchmark's large sizes.
 Matrix mha_reference(const MhaParams& p, const Matrix& query, const Matrix& key,
                      const Matrix& value, std::size_t rows = 512);
-
 
 }  // namespace attn

@@ -8,7 +8,6 @@
 
 namespace attn {
 
-
 /// Causal mask for text generation, additive (L, L): 0 on and below the diagonal,
 /// −∞ above it, so token i sees tokens 0..i and never a later one.
 Matrix causal_mask(std::size_t L);

@@ -25,17 +25,17 @@ class Random;
 
 /// The learned parameters, named and laid out as in `nn.MultiheadAttention.state_dict()`.
 struct MhaParams {
-    std::size_t E = 0;        ///< embed_dim
-    std::size_t H = 0;        ///< num_heads; E must be a multiple of H
-    Matrix in_proj_weight;    ///< (3E, E): rows [0, E) are W_q, [E, 2E) W_k, [2E, 3E) W_v
-    Vector in_proj_bias;      ///< (3E,) b_q, b_k, b_v one after another; empty = no bias
-    Matrix out_proj_weight;   ///< (E, E) W_o
-    Vector out_proj_bias;     ///< (E,) b_o; empty = no bias
+    std::size_t E = 0;       ///< embed_dim
+    std::size_t H = 0;       ///< num_heads; E must be a multiple of H
+    Matrix in_proj_weight;   ///< (3E, E): rows [0, E) are W_q, [E, 2E) W_k, [2E, 3E) W_v
+    Vector in_proj_bias;     ///< (3E,) b_q, b_k, b_v one after another; empty = no bias
+    Matrix out_proj_weight;  ///< (E, E) W_o
+    Vector out_proj_bias;    ///< (E,) b_o; empty = no bias
 
     std::size_t d_head() const { return E / H; }  ///< E / H, the width of one head
-    Matrix W_q() const;  ///< (E, E) block 0 of in_proj_weight
-    Matrix W_k() const;  ///< (E, E) block 1 of in_proj_weight
-    Matrix W_v() const;  ///< (E, E) block 2 of in_proj_weight
+    Matrix W_q() const;                           ///< (E, E) block 0 of in_proj_weight
+    Matrix W_k() const;                           ///< (E, E) block 1 of in_proj_weight
+    Matrix W_v() const;                           ///< (E, E) block 2 of in_proj_weight
     Vector b_q() const;  ///< (E,) block 0 of in_proj_bias, zeros if there is no bias
     Vector b_k() const;  ///< (E,) block 1 of in_proj_bias, zeros if there is no bias
     Vector b_v() const;  ///< (E,) block 2 of in_proj_bias, zeros if there is no bias
@@ -73,16 +73,16 @@ HeadsAttention attend_heads_loop(const Tensor3& Qh, const Tensor3& Kh, const Ten
 
 /// Every intermediate of one forward pass on one sequence.
 struct MhaForward {
-    Matrix Q;                ///< (L, E) step 1: projected queries, query·W_qᵀ + b_q
-    Matrix K;                ///< (S, E) step 1: projected keys, key·W_kᵀ + b_k
-    Matrix V;                ///< (S, E) step 1: projected values, value·W_vᵀ + b_v
-    Tensor3 Qh;              ///< (H, L, d_head) step 2: queries split into heads
-    Tensor3 Kh;              ///< (H, S, d_head) step 2: keys split into heads
-    Tensor3 Vh;              ///< (H, S, d_head) step 2: values split into heads
-    HeadsAttention heads;    ///< step 3: per-head scores, weights (H, L, S), outputs (H, L, d)
-    Matrix concat;           ///< (L, E) step 4: heads merged
-    Matrix output;           ///< (L, E) step 5: concat·W_oᵀ + b_o
-    Matrix weights_mean;     ///< (L, S) the weights averaged over heads (PyTorch's default)
+    Matrix Q;              ///< (L, E) step 1: projected queries, query·W_qᵀ + b_q
+    Matrix K;              ///< (S, E) step 1: projected keys, key·W_kᵀ + b_k
+    Matrix V;              ///< (S, E) step 1: projected values, value·W_vᵀ + b_v
+    Tensor3 Qh;            ///< (H, L, d_head) step 2: queries split into heads
+    Tensor3 Kh;            ///< (H, S, d_head) step 2: keys split into heads
+    Tensor3 Vh;            ///< (H, S, d_head) step 2: values split into heads
+    HeadsAttention heads;  ///< step 3: per-head scores, weights (H, L, S), outputs (H, L, d)
+    Matrix concat;         ///< (L, E) step 4: heads merged
+    Matrix output;         ///< (L, E) step 5: concat·W_oᵀ + b_o
+    Matrix weights_mean;   ///< (L, S) the weights averaged over heads (PyTorch's default)
 };
 
 /// Multi-head attention on one sequence: query (L, E), key (S, E), value (S, E).
@@ -101,9 +101,9 @@ struct MhaBatch {
 /// `nn.MultiheadAttention(batch_first=True)` on a batch: query (B, L, E), key and value
 /// (B, S, E); attn_mask additive (L, S) or (B·H, L, S); key_padding_mask additive (B, S).
 /// Each may be absent. The shapes must fit (check_batch in workbook/validation.hpp).
-MhaBatch mha_forward_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
-                           const Tensor3& value,
-                           const std::optional<xt::xarray<double>>& attn_mask = std::nullopt,
-                           const std::optional<xt::xarray<double>>& key_padding_mask = std::nullopt);
+MhaBatch mha_forward_batch(
+        const MhaParams& p, const Tensor3& query, const Tensor3& key, const Tensor3& value,
+        const std::optional<xt::xarray<double>>& attn_mask = std::nullopt,
+        const std::optional<xt::xarray<double>>& key_padding_mask = std::nullopt);
 
 }  // namespace attn

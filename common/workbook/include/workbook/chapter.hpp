@@ -11,12 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "workbook/errors.hpp"
+#include "attention/types.hpp"
 #include "workbook/compare.hpp"
+#include "workbook/errors.hpp"
 #include "workbook/heatmap.hpp"
 #include "workbook/npy.hpp"
 #include "workbook/show.hpp"
-#include "attention/types.hpp"
 
 namespace attn {
 
@@ -31,10 +31,10 @@ struct Option {
 /// What a chapter says about itself: its slug and the files `--load` reads. (Its title is
 /// its row of chapters/manifest.tsv: see manifest.hpp.)
 struct ChapterInfo {
-    std::string slug;                ///< e.g. "06_self_attention"
-    std::string load_help;           ///< the files `--load DIR` reads; empty = no `--load`
-                                     ///< (`--dump DIR` is always there)
-    std::vector<Option> options{};   ///< extra options
+    std::string slug;               ///< e.g. "06_self_attention"
+    std::string load_help;          ///< the files `--load DIR` reads; empty = no `--load`
+                                    ///< (`--dump DIR` is always there)
+    std::vector<Option> options{};  ///< extra options
 };
 
 /// The running chapter: parsed options, and the printer that also dumps.

@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "workbook/show.hpp"
 #include "attention/types.hpp"
+#include "workbook/show.hpp"
 
 namespace attn {
 
@@ -45,13 +45,14 @@ Tensor3 as_stack(const Matrix& w);
 /// on top (written downwards when longer than a cell), then a line explaining the shades.
 /// Missing labels default to t0, t1, …. Beyond 32 rows or columns the first 16 and the
 /// last 16 are drawn, with "…" between.
-std::string heatmap_text(const Matrix& w, const Labels& labels = {}, const HeatmapStyle& style = {});
+std::string heatmap_text(const Matrix& w, const Labels& labels = {},
+                         const HeatmapStyle& style = {});
 
 /// A stack (n, L, S) — one matrix per head, or per sample — drawn as panels side by side,
 /// titled `<panel> 0`, `<panel> 1`, … (untitled when panel is empty), sharing the row
 /// labels, wrapped at style.width.
-std::string heatmap_text(const Tensor3& w, const Labels& labels = {}, const HeatmapStyle& style = {},
-                         const std::string& panel = "head");
+std::string heatmap_text(const Tensor3& w, const Labels& labels = {},
+                         const HeatmapStyle& style = {}, const std::string& panel = "head");
 
 /// The colour of a weight in the SVG images, "#rrggbb": ColorBrewer's "Reds" (as d2l draws
 /// attention), white-ish at 0, dark red at 1; light grey for NaN.
@@ -75,13 +76,13 @@ struct PlotSeries {
 
 /// A small line plot over a log₂ x axis, such as chapter 03's largest weight against d_k.
 struct LinePlot {
-    std::string title;                ///< above the plot
-    std::string x_label;              ///< under the x axis
-    std::string y_label;              ///< beside the y axis
-    std::vector<double> x;            ///< the x values, > 0, increasing; one tick each
-    std::vector<PlotSeries> series;   ///< the lines, each with a value per x
-    double y_min = 0.0;               ///< bottom of the y axis
-    double y_max = 1.0;               ///< top of the y axis
+    std::string title;               ///< above the plot
+    std::string x_label;             ///< under the x axis
+    std::string y_label;             ///< beside the y axis
+    std::vector<double> x;           ///< the x values, > 0, increasing; one tick each
+    std::vector<PlotSeries> series;  ///< the lines, each with a value per x
+    double y_min = 0.0;              ///< bottom of the y axis
+    double y_max = 1.0;              ///< top of the y axis
     std::vector<std::pair<double, std::string>> reference{};  ///< dashed lines: y and label
 };
 

@@ -13,7 +13,6 @@
 
 namespace attn {
 
-
 /// The seed's 3 tokens × 4 dims (L = 3, E = 4):
 /// [[1, 0, 1, 0], [0, 2, 0, 2], [1, 1, 1, 1]].
 Matrix toy_tokens();
@@ -61,12 +60,12 @@ MhaExample load_mha_example(const Chapter& chapter);
 
 /// A whole nn.MultiheadAttention call read from a folder, as chapter 11 replays it.
 struct MhaCase {
-    MhaParams params;     ///< the module's state_dict
-    Tensor3 query;        ///< (B, L, E); B = 1 when the file is (L, E)
-    Tensor3 key;          ///< (B, S, E), default query
-    Tensor3 value;        ///< (B, S, E), default query
-    bool batched = false; ///< query.npy was 3-D
-    std::optional<xt::xarray<double>> attn_mask;         ///< additive (L, S) or (B·H, L, S)
+    MhaParams params;                             ///< the module's state_dict
+    Tensor3 query;                                ///< (B, L, E); B = 1 when the file is (L, E)
+    Tensor3 key;                                  ///< (B, S, E), default query
+    Tensor3 value;                                ///< (B, S, E), default query
+    bool batched = false;                         ///< query.npy was 3-D
+    std::optional<xt::xarray<double>> attn_mask;  ///< additive (L, S) or (B·H, L, S)
     std::optional<xt::xarray<double>> key_padding_mask;  ///< additive (B, S)
 };
 

@@ -13,8 +13,8 @@ namespace attn {
 
 /// The contents of a `.npy` file, converted to double, with the dtype it had.
 struct NpyArray {
-    std::string dtype;           ///< "float32", "float64", "bool", "int64", …
-    xt::xarray<double> data;     ///< the values, row-major (bool becomes 0.0 / 1.0)
+    std::string dtype;        ///< "float32", "float64", "bool", "int64", …
+    xt::xarray<double> data;  ///< the values, row-major (bool becomes 0.0 / 1.0)
     /// True for a bool array (a mask where True = not allowed).
     bool is_bool() const { return dtype == "bool"; }
 };

@@ -37,13 +37,13 @@ std::string format_matrix(const Matrix& m, const Labels& labels = {}, int decima
 std::string torch_format(const Matrix& m);
 
 /// Prints `name  (rows, cols)  caption`, then the matrix, then a blank line.
-void show(std::ostream& out, const std::string& name, const Matrix& m,
-          const Labels& labels = {}, const std::string& caption = "");
+void show(std::ostream& out, const std::string& name, const Matrix& m, const Labels& labels = {},
+          const std::string& caption = "");
 /// Prints a vector as one row: `name  (n,)  caption`, then `[a, b, c]`.
 void show(std::ostream& out, const std::string& name, const Vector& v,
           const std::string& caption = "");
 /// Prints a stack (n, rows, cols) as n matrices named `name[0]`, `name[1]`, ….
-void show(std::ostream& out, const std::string& name, const Tensor3& t,
-          const Labels& labels = {}, const std::string& caption = "");
+void show(std::ostream& out, const std::string& name, const Tensor3& t, const Labels& labels = {},
+          const std::string& caption = "");
 
 }  // namespace attn

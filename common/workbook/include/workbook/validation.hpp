@@ -24,8 +24,7 @@ void check_attention_shapes(const Matrix& Q, const Matrix& K, const Matrix& V);
 
 /// An additive mask must be (L, S), the shape of the scores it is added to. `what` names it
 /// in the message (e.g. "the default causal mask").
-void check_mask(const Matrix& mask, std::size_t L, std::size_t S,
-                const std::string& what = "mask");
+void check_mask(const Matrix& mask, std::size_t L, std::size_t S, const std::string& what = "mask");
 
 /// At least one head, at least one column, and H divides E.
 void check_heads(std::size_t E, std::size_t H);
@@ -54,8 +53,8 @@ void check_masks(std::size_t B, std::size_t L, std::size_t S, std::size_t H,
                  const std::optional<xt::xarray<double>>& key_padding_mask);
 
 /// What mha_forward_batch() needs: query (B, L, E), key and value (B, S, E) and the masks.
-void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key,
-                 const Tensor3& value, const std::optional<xt::xarray<double>>& attn_mask,
+void check_batch(const MhaParams& p, const Tensor3& query, const Tensor3& key, const Tensor3& value,
+                 const std::optional<xt::xarray<double>>& attn_mask,
                  const std::optional<xt::xarray<double>>& key_padding_mask);
 
 /// An upstream gradient `grad` must have the shape of what it is the gradient of (`what`,
@@ -64,8 +63,8 @@ void check_gradient(const std::string& grad, const xt::xarray<double>& g, const 
                     const xt::xarray<double>& of);
 
 /// What attention_backward() needs: Q, K, V fit, mask (L, S) or null, dO (L, d_v).
-void check_attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V,
-                              const Matrix* mask, const Matrix& dO);
+void check_attention_backward(const Matrix& Q, const Matrix& K, const Matrix& V, const Matrix* mask,
+                              const Matrix& dO);
 
 /// What project_backward() needs: X (n, E_in), W (E_out, E_in), dY (n, E_out).
 void check_projection_backward(const Matrix& X, const Matrix& W, const Matrix& dY);
