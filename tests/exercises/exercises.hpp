@@ -165,4 +165,9 @@ double role_score(const Tensor3& weights, const Matrix& keys);
 /// m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², w − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε).
 Vector adam_step(const Vector& w, const Vector& g, Vector& m, Vector& v, int t, double lr);
 
+/// Exercise 25: a language model's targets. tokens (B, L) holds token ids (whole numbers),
+/// pad is the id of padding. Returns (B, L): at (b, i) the next word, tokens(b, i + 1), or
+/// -100 (no target) at the last position and wherever that token or the next one is pad.
+Matrix next_word_targets(const Matrix& tokens, double pad);
+
 }  // namespace ex

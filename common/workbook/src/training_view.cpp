@@ -14,6 +14,7 @@
 #include "workbook/errors.hpp"
 #include "workbook/npy.hpp"
 #include "workbook/show.hpp"
+#include "attention/masks.hpp"
 
 namespace attn {
 
@@ -61,6 +62,7 @@ void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, 
         write_text(d + "/tokens.txt", lines(words));
         dump_npy(d + "/query.npy", layer_input(f, i, b, L));
         dump_npy(d + "/weights.npy", head_weights(f, i, b));
+        if (m.size.causal) dump_npy(d + "/attn_mask.npy", causal_mask(L));  // additive: −∞ above the diagonal
     }
 }
 

@@ -8,6 +8,7 @@
 ///       in_proj_weight.npy in_proj_bias.npy out_proj.weight.npy out_proj.bias.npy
 ///       num_heads.txt tokens.txt query.npy (the layer's input (L, E) on the example)
 ///       weights.npy (H, L, S) every head's attention on the example
+///       attn_mask.npy (L, L), a causal model's only (chapter 25): additive, −∞ above the diagonal
 ///   DIR/checkpoints/step_\<NNNNNN\>/      tokens.txt and layer\<i\>/ at that step of training
 ///   DIR/\<state_dict name\>.npy           every parameter of the trained model
 #pragma once
