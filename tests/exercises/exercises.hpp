@@ -170,4 +170,10 @@ Vector adam_step(const Vector& w, const Vector& g, Vector& m, Vector& v, int t, 
 /// -100 (no target) at the last position and wherever that token or the next one is pad.
 Matrix next_word_targets(const Matrix& tokens, double pad);
 
+/// Exercise 26: alignment accuracy. weights (n, L, S) is the cross-attention of n sentence
+/// pairs (one head, or the mean of the heads): row i of pair b is target word i's weights over
+/// the source words. aligned (n, L) names the source position target word i translates, or -1
+/// (none). Returns the fraction of the rows with a source word whose largest weight is on it.
+double alignment_accuracy(const Tensor3& weights, const Matrix& aligned);
+
 }  // namespace ex
