@@ -176,4 +176,9 @@ Matrix next_word_targets(const Matrix& tokens, double pad);
 /// (none). Returns the fraction of the rows with a source word whose largest weight is on it.
 double alignment_accuracy(const Tensor3& weights, const Matrix& aligned);
 
+/// Exercise 27: one token per sentence. embedding (V, E) holds a vector per word; words (K, 2)
+/// holds each sentence's two word ids (its name and its place). Returns (K, E): row k the sum
+/// of the embedding rows of sentence k's two words.
+Matrix sentence_vectors(const Matrix& embedding, const Matrix& words);
+
 }  // namespace ex

@@ -23,13 +23,13 @@ void write_lines(const std::string& path, const std::vector<std::string>& words)
 
 }  // namespace
 
-void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqForward& f, const PairBatch& batch,
-                      std::size_t b, const std::vector<std::string>& queries, const std::vector<std::string>& keys) {
+void dump_attention_layer(const std::string& dir, const MhaParams& p, const Matrix& query, const Matrix& key,
+                          const Tensor3& weights, const Matrix* mask, const std::vector<std::string>& queries,
+                          const std::vector<std::string>& keys) {
     const std::string d = dir + "/layer0";
     std::error_code ec;
     std::filesystem::create_directories(d, ec);
     if (ec) throw InputError(d + ": cannot create (" + ec.message() + ")");
-    const MhaParams& p = m.decoder.layers[0];
     write_lines(dir + "/tokens.txt", queries);
     write_lines(d + "/tokens.txt", queries);
     write_lines(d + "/key_tokens.txt", keys);
@@ -38,14 +38,19 @@ void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqFor
     dump_npy(d + "/in_proj_bias.npy", p.in_proj_bias);
     dump_npy(d + "/out_proj.weight.npy", p.out_proj_weight);
     dump_npy(d + "/out_proj.bias.npy", p.out_proj_bias);
-    dump_npy(d + "/query.npy", f.x[b]);
-    dump_npy(d + "/key.npy", f.e[b]);
-    dump_npy(d + "/value.npy", f.e[b]);
+    dump_npy(d + "/query.npy", query);
+    dump_npy(d + "/key.npy", key);
+    dump_npy(d + "/value.npy", key);
+    if (mask) dump_npy(d + "/attn_mask.npy", *mask);
+    dump_npy(d + "/weights.npy", weights);
+}
+
+void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqForward& f, const PairBatch& batch,
+                      std::size_t b, const std::vector<std::string>& queries, const std::vector<std::string>& keys) {
     Matrix mask = xt::zeros<double>({f.x[b].shape(0), f.e[b].shape(0)});
     for (std::size_t j = 0; j < mask.shape(1); ++j)
         if (batch.source(b, j) == 0) xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
-    dump_npy(d + "/attn_mask.npy", mask);
-    dump_npy(d + "/weights.npy", f.weights[b]);
+    dump_attention_layer(dir, m.decoder.layers[0], f.x[b], f.e[b], f.weights[b], &mask, queries, keys);
 }
 
 Matrix alignment_map(const PairBatch& batch, std::size_t b) {

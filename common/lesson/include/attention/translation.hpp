@@ -41,8 +41,12 @@ struct PairBatch {
 struct PairTask {
     std::vector<std::string> source_vocab;  ///< id → source word (id 0 pads)
     std::vector<std::string> target_vocab;  ///< id → target word (also the answers)
-    std::size_t S = 0, L = 0, E = 0, H = 0;  ///< source length, target length, width, heads
-    std::size_t batch = 32, steps = 300;    ///< sentences per step, steps built in
+    std::size_t S = 0;        ///< source length
+    std::size_t L = 0;        ///< target length
+    std::size_t E = 0;        ///< embed_dim
+    std::size_t H = 0;        ///< heads of the cross-attention
+    std::size_t batch = 32;   ///< sentence pairs per step
+    std::size_t steps = 300;  ///< steps built in
     double lr = 1e-2;                       ///< Adam's learning rate
     /// Draws B pairs; held_out: from the pairs training never sees.
     std::function<PairBatch(Random& rng, std::size_t B, bool held_out)> draw;
@@ -89,6 +93,7 @@ struct TranslationScore {
     double alignment = 0.0;  ///< fraction of aligned target words whose attention (mean over
                              ///< heads) is largest on the source word they translate
 };
+/// The word and alignment accuracies of a forward pass f on batch.
 TranslationScore score(const Seq2SeqForward& f, const PairBatch& batch);
 
 }  // namespace attn

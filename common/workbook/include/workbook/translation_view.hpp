@@ -1,5 +1,5 @@
 /// \file translation_view.hpp
-/// \brief Chapter 26's files: the `--dump` layout of the cross-attention, and the true alignment.
+/// \brief Chapters 26 and 27's files: the `--dump` layout of a cross-attention, and the true alignment.
 ///
 /// `--dump DIR` of chapter 26 writes, for the example pair it shows:
 ///   DIR/tokens.txt                    the target side's words (the queries), one a line
@@ -18,6 +18,13 @@
 #include "attention/translation.hpp"
 
 namespace attn {
+
+/// Writes DIR/tokens.txt and DIR/layer0/ (see above) for one attention whose keys and values
+/// are the same rows: query (L, E), key (S, E), weights (H, L, S), mask (L, S) additive or null.
+/// Chapter 27 writes its question's query over the sentences this way.
+void dump_attention_layer(const std::string& dir, const MhaParams& p, const Matrix& query, const Matrix& key,
+                          const Tensor3& weights, const Matrix* mask, const std::vector<std::string>& queries,
+                          const std::vector<std::string>& keys);
 
 /// Writes DIR/tokens.txt and DIR/layer0/ for pair b of a forward pass (see above).
 void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqForward& f, const PairBatch& batch,
