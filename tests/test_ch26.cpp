@@ -50,6 +50,10 @@ TEST_CASE("ch26: held-out noun-adjective pairs are never drawn in training", "[c
     for (std::size_t s = 0; s < 500; ++s) seen.insert(key(train, s));
     for (std::size_t s = 0; s < 500; ++s) CHECK(seen.count(key(held, s)) == 0);
     for (std::size_t s = 0; s < 500; ++s) CHECK(held.aligned(s, 2) == 1);  // every held-out sentence has an adjective
+    std::size_t plain = 0;  // training sentences without an adjective: a third, as the chapter says
+    for (std::size_t s = 0; s < 500; ++s) plain += train.aligned(s, 2) != 1;
+    CHECK(plain > 135);
+    CHECK(plain < 200);
 }
 
 TEST_CASE("ch26: the encoder-decoder's gradient equals central differences", "[ch26]") {

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
         ch.step("1) the two languages and the model");
         ch.say("Generated pairs: \"the|a [ADJECTIVE] NOUN VERB\" in English, \"le|un NOUN [ADJECTIVE] VERB\" "
                "in a French-like target, word for word except that the adjective comes after the noun "
-               "(six nouns, six adjectives, four verbs; a quarter of the training sentences have no "
+               "(six nouns, six adjectives, four verbs; a third of the training sentences have no "
                "adjective). A third of the noun-adjective pairs are kept for the held-out sentences, which "
                "all have an adjective. The model: the "
                "source words embedded with their positions (the encoder); at every target position the "

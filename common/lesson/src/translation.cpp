@@ -73,7 +73,8 @@ PairTask reordering_task() {
             std::size_t n = 0, a = 0, v = 0;
             bool adjective = false;
             // held out: a sentence with an adjective, whose (noun, adjective) pair is one of the
-            // third training never shows; training: any other sentence, a quarter without adjective
+            // third training never shows; training: any other sentence (a quarter are drawn without an
+            // adjective; as a third of the others are redrawn, a third of those kept have none)
             do n = rng.integer(0, kNouns.size() - 1), a = rng.integer(0, kAdjectives.size() - 1),
                v = rng.integer(0, kVerbs.size() - 1), adjective = held_out || rng.uniform() < 0.75;
             while (adjective && ((n + 2 * a) % 3 == 0) != held_out);
