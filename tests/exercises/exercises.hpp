@@ -181,4 +181,9 @@ double alignment_accuracy(const Tensor3& weights, const Matrix& aligned);
 /// of the embedding rows of sentence k's two words.
 Matrix sentence_vectors(const Matrix& embedding, const Matrix& words);
 
+/// Exercise 28: cut an image (H, W) into patches of P×P pixels, as vision transformers do.
+/// Returns (H/P · W/P, P·P): patch n = i·(W/P) + j is grid row i, column j (row-major over the
+/// grid), and its P·P pixels are read row by row.
+Matrix patchify(const Matrix& image, std::size_t P);
+
 }  // namespace ex

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "attention/translation.hpp"
+#include "attention/types.hpp"
 
 namespace attn {
 
@@ -29,6 +30,15 @@ void dump_attention_layer(const std::string& dir, const MhaParams& p, const Matr
 /// Writes DIR/tokens.txt and DIR/layer0/ for pair b of a forward pass (see above).
 void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqForward& f, const PairBatch& batch,
                       std::size_t b, const std::vector<std::string>& queries, const std::vector<std::string>& keys);
+
+/// Chapter 28: an image (H, W, 3) drawn pixel by pixel, with a grid (g, g) of attention weights
+/// laid over it: each patch's outline is as dark as its weight (the largest black), and the
+/// weight is written in the patch.
+std::string patch_weights_svg(const Tensor3& image, const Matrix& weights, const std::string& title);
+
+/// Chapter 28: the image (H, W, 3) as text, one character per pixel: R, G, B for the colour
+/// that is lit, · for black.
+std::string image_text(const Tensor3& image);
 
 /// The true alignment of pair b as a map (L, S): 1 where target word i translates source word j.
 Matrix alignment_map(const PairBatch& batch, std::size_t b);
