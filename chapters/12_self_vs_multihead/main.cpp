@@ -141,6 +141,9 @@ int main(int argc, char** argv) {
                     "Translation (English->French)  Aligns subject/verb positions\n"
                     "Text summarization             Attends to important sentences only\n"
                     "Image captioning (BLIP)        Attends to visual regions + text tokens\n\n";
+        ch.say("Each row of that table is trained in Part VII, where its attention map is measured on "
+               "held-out data: the next word in chapter 25, translation alignment in 26, the important "
+               "sentence in 27, image regions in 28 (./workbook run 25, ... 28).");
         ch.out() << "Component              Purpose\n"
                     "Query, Key, Value      Core to self-attention computation\n"
                     "Self-Attention         Finds relationships across input tokens\n"

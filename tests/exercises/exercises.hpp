@@ -165,4 +165,25 @@ double role_score(const Tensor3& weights, const Matrix& keys);
 /// m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², w − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε).
 Vector adam_step(const Vector& w, const Vector& g, Vector& m, Vector& v, int t, double lr);
 
+/// Exercise 25: a language model's targets. tokens (B, L) holds token ids (whole numbers),
+/// pad is the id of padding. Returns (B, L): at (b, i) the next word, tokens(b, i + 1), or
+/// -100 (no target) at the last position and wherever that token or the next one is pad.
+Matrix next_word_targets(const Matrix& tokens, double pad);
+
+/// Exercise 26: alignment accuracy. weights (n, L, S) is the cross-attention of n sentence
+/// pairs (one head, or the mean of the heads): row i of pair b is target word i's weights over
+/// the source words. aligned (n, L) names the source position target word i translates, or -1
+/// (none). Returns the fraction of the rows with a source word whose largest weight is on it.
+double alignment_accuracy(const Tensor3& weights, const Matrix& aligned);
+
+/// Exercise 27: one token per sentence. embedding (V, E) holds a vector per word; words (K, 2)
+/// holds each sentence's two word ids (its name and its place). Returns (K, E): row k the sum
+/// of the embedding rows of sentence k's two words.
+Matrix sentence_vectors(const Matrix& embedding, const Matrix& words);
+
+/// Exercise 28: cut an image (H, W) into patches of P×P pixels, as vision transformers do.
+/// Returns (H/P · W/P, P·P): patch n = i·(W/P) + j is grid row i, column j (row-major over the
+/// grid), and its P·P pixels are read row by row.
+Matrix patchify(const Matrix& image, std::size_t P);
+
 }  // namespace ex

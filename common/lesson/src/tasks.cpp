@@ -181,6 +181,69 @@ Task referent_task(std::size_t layers) {
     return t;
 }
 
+// ---- chapter 25 ------------------------------------------------------------------------
+
+//! [next_word_targets]
+Tokens next_word_targets(const Tokens& tokens, long pad) {
+    const std::size_t B = tokens.shape(0), L = tokens.shape(1);
+    Tokens targets = xt::empty<long>({B, L});
+    for (std::size_t b = 0; b < B; ++b)
+        for (std::size_t i = 0; i < L; ++i) {
+            const bool next_is_word = i + 1 < L && tokens(b, i) != pad && tokens(b, i + 1) != pad;
+            targets(b, i) = next_is_word ? tokens(b, i + 1) : kNoTarget;  // predict the word after i
+        }
+    return targets;
+}
+//! [next_word_targets]
+
+namespace {
+const std::vector<std::string> kSingular = {"key", "door", "book", "lamp", "box", "cabinet"};
+const std::vector<std::string> kPlural = {"keys", "doors", "books", "lamps", "boxes", "cabinets"};
+const std::vector<std::string> kColours = {"old", "red", "small", "new"};
+// A pair of noun stems (first, second) training never shows: a third of the 36.
+bool held_out_stems(std::size_t first, std::size_t second) { return (first + 2 * second) % 3 == 0; }
+}  // namespace
+
+Task agreement_task() {
+    Task t;
+    t.name = "agreement";
+    t.vocab = {"<pad>", "the", "near", "is", "are", "."};
+    for (const auto* group : {&kSingular, &kPlural, &kColours}) t.vocab.insert(t.vocab.end(), group->begin(), group->end());
+    t.classes = t.vocab;  // the answer at every position is the next word
+    const std::size_t L = 9, N = kSingular.size();
+    t.size = {t.vocab.size(), t.classes.size(), L, 24, 2, 1, 0, true};
+    t.batch = 32;
+    t.steps = 400;
+    t.lr = 1e-2;
+    t.draw = [t, L, N](Random& rng, std::size_t B, bool held_out) {
+        TaskBatch out{xt::zeros<long>({B, L}), {}};
+        for (std::size_t b = 0; b < B; ++b) {
+            std::size_t first = 0, second = 0;
+            do first = rng.integer(0, N - 1), second = rng.integer(0, N - 1);
+            while (held_out_stems(first, second) != held_out);
+            const bool plural1 = rng.uniform() < 0.5, plural2 = rng.uniform() < 0.5;  // drawn apart
+            std::vector<std::string> w = {"the", (plural1 ? kPlural : kSingular)[first], "near", "the"};
+            for (std::size_t a = rng.integer(0, 2); a > 0; --a) w.push_back(kColours[rng.integer(0, kColours.size() - 1)]);
+            w.push_back((plural2 ? kPlural : kSingular)[second]);
+            w.push_back(plural1 ? "are" : "is");  // the verb agrees with the first noun
+            w.push_back(".");
+            const std::vector<long> ids = encode(t, w);
+            for (std::size_t i = 0; i < ids.size(); ++i) out.tokens(b, i) = ids[i];
+        }
+        out.targets = next_word_targets(out.tokens, 0);
+        return out;
+    };
+    return t;
+}
+
+Tokens deciding_targets(const Task& task, const Tokens& targets) {
+    const long is = encode(task, {"is"})[0], are = encode(task, {"are"})[0];
+    Tokens d = targets;
+    for (long& x : d)
+        if (x != is && x != are) x = kNoTarget;
+    return d;
+}
+
 std::vector<long> encode(const Task& task, const std::vector<std::string>& words) {
     std::vector<long> ids;
     for (const std::string& w : words) {

@@ -142,7 +142,8 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
                 for (std::size_t i = 0; i < L; ++i) {
                     double mx = -std::numeric_limits<double>::infinity();
                     for (std::size_t j = 0; j < L; ++j) {
-                        if (tokens(b, j) == m.size.pad) P[i * L + j] = -std::numeric_limits<double>::infinity();  // a padding key: weight 0
+                        if (tokens(b, j) == m.size.pad || (m.size.causal && j > i))  // a padding key, or a
+                            P[i * L + j] = -std::numeric_limits<double>::infinity();   // later one: weight 0
                         mx = std::max(mx, P[i * L + j]);
                     }
                     double sum = 0.0;
@@ -332,5 +333,33 @@ double accuracy(const ModelForward& f, const Tokens& targets) {
     }
     return total ? double(right) / double(total) : 0.0;
 }
+
+// ---- generating one token at a time (chapter 25) -------------------------------------------
+
+CachedModel::CachedModel(const Model& m) : m_(m) {
+    for (const MhaParams& p : m.layers) caches_.emplace_back(p);
+}
+
+//! [cached_step]
+Vector CachedModel::step(long token) {
+    const std::size_t E = m_.size.E, C = m_.size.classes;
+    // 1) embed the new token at position t: x (E,)
+    Vector x = xt::view(m_.embedding, std::size_t(token), xt::all());
+    x += xt::view(m_.position, t_, xt::all());
+    ++t_;
+    // 2) every layer: x = x + attention from x's query to every key kept so far (itself included)
+    for (KVCache& cache : caches_) x += cache.step(x);
+    // 3) read out, then softmax: probabilities of the next word (C,)
+    Vector p = xt::empty<double>({C});
+    double mx = -std::numeric_limits<double>::infinity(), sum = 0.0;
+    for (std::size_t k = 0; k < C; ++k) {
+        p(k) = m_.readout_bias(k);
+        for (std::size_t e = 0; e < E; ++e) p(k) += m_.readout_weight(k, e) * x(e);
+        mx = std::max(mx, p(k));
+    }
+    for (std::size_t k = 0; k < C; ++k) sum += (p(k) = std::exp(p(k) - mx));
+    return p / sum;
+}
+//! [cached_step]
 
 }  // namespace attn

@@ -16,6 +16,7 @@
 #include "workbook/errors.hpp"
 #include "workbook/npy.hpp"
 #include "workbook/show.hpp"
+#include "attention/masks.hpp"
 
 namespace attn {
 
@@ -49,9 +50,12 @@ std::uint64_t seed_option(const Chapter& ch, std::uint64_t fallback) {
 void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, std::size_t b,
                  const std::vector<std::string>& words, const Tokens* tokens) {
     const std::size_t L = words.size();
-    Matrix mask = xt::zeros<double>({L, L});  // (L, L) additive: the padding keys blocked
-    const bool masked = tokens != nullptr && m.size.pad >= 0;
-    for (std::size_t j = 0; masked && j < L; ++j) {
+    // (L, L) additive, as the forward pass masked: −∞ above the diagonal in a causal model,
+    // and on the padding keys when the tokens are given
+    Matrix mask = m.size.causal ? causal_mask(L) : Matrix(xt::zeros<double>({L, L}));
+    const bool padded = tokens != nullptr && m.size.pad >= 0;
+    const bool masked = m.size.causal || padded;
+    for (std::size_t j = 0; padded && j < L; ++j) {
         if ((*tokens)(b, j) == m.size.pad) xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
     }
     make_dir(dir);

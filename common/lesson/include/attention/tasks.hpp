@@ -52,6 +52,21 @@ Task subject_verb_object_task(std::size_t heads);
 /// nouns with each other in an order, that training never shows.
 Task referent_task(std::size_t layers = 2);
 
+/// A language model's targets: at every position the token after it, kNoTarget at the last
+/// position and wherever the next token is `pad` (or the token itself is). tokens (B, L).
+Tokens next_word_targets(const Tokens& tokens, long pad);
+
+/// Chapter 25: "the NOUN near the [ADJ [ADJ]] NOUN VERB ." with the verb ("is" or "are")
+/// agreeing with the first noun, whose number is drawn apart from the second's. A causal
+/// model predicts every next word (next_word_targets); the deciding positions are those whose
+/// next word is the verb. Held-out sentences pair the two noun stems in ways training never
+/// shows (a third of the 36 pairs).
+Task agreement_task();
+
+/// Chapter 25: the targets of a batch kept only where the next word is "is" or "are" (the
+/// deciding positions), kNoTarget elsewhere.
+Tokens deciding_targets(const Task& task, const Tokens& targets);
+
 /// The token ids of words (every word must be in task.vocab; an unknown one throws
 /// std::invalid_argument naming it).
 std::vector<long> encode(const Task& task, const std::vector<std::string>& words);

@@ -4,7 +4,8 @@
 /// The model, for a batch of B sequences of L tokens (E wide, H heads, N layers):
 ///   1) embed     x = embedding.weight[token] + position.weight[position]   (B·L, E)
 ///   2) attend    N times: x = x + MultiheadAttention(x, x, x), the five steps of mha.hpp
-///                with a residual connection (no mask: every token sees every token)
+///                with a residual connection (no mask: every token sees every token; or, with
+///                ModelSize::causal, chapter 13's causal mask: token i sees tokens 0..i)
 ///   3) read out  logits = x·readout.weightᵀ + readout.bias                 (B·L, C)
 ///   4) loss      softmax cross-entropy, the mean over the positions that have a target
 /// and its backward pass, each step reversed (Part V's gradients), then one optimiser step
@@ -27,6 +28,7 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "attention/kv_cache.hpp"
 #include "attention/mha.hpp"
 #include "attention/types.hpp"
 
@@ -49,6 +51,8 @@ struct ModelSize {
     std::size_t layers = 1;   ///< attention layers, one after another
     long pad = -1;            ///< a padding token id no query attends to (PyTorch's
                               ///< key_padding_mask = tokens == pad); −1: none
+    bool causal = false;      ///< chapter 13's causal mask in every layer: query i sees
+                              ///< keys 0..i only (a language model predicting the next word)
 };
 
 /// The parameters, named as in the PyTorch module's state_dict. The same struct holds
@@ -101,7 +105,9 @@ struct ModelForward {
 
 /// The forward pass on tokens (B, L); targets (B, L) with kNoTarget where there is none
 /// (targets may be empty: no loss). Every id must be in range (the chapters make their own).
-/// Keys holding size.pad are blocked in every head (their weight is 0).
+/// Keys holding size.pad are blocked in every head (their weight is 0); with size.causal, so
+/// are the keys after the query. A blocked weight is exactly 0, so the backward pass needs no
+/// mask of its own: dS = P ∘ (dP − rowsum) is 0 wherever P is.
 ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& targets);
 
 /// The mean cross-entropy of the model on a batch (model_forward(...).loss).
@@ -142,5 +148,24 @@ Matrix layer_input(const ModelForward& f, std::size_t layer, std::size_t b, std:
 
 /// The index of the largest logit in every row with a target; the fraction right.
 double accuracy(const ModelForward& f, const Tokens& targets);
+
+/// Chapter 25: a causal model run one token at a time, each layer with chapter 17's KVCache.
+/// Fed tokens t_0, t_1, … it returns, after each, the softmax of the read-out at that
+/// position: the same numbers as row i of model_forward(...).probs, with each earlier token's
+/// keys and values kept instead of recomputed.
+class CachedModel {
+public:
+    /// An empty cache for every layer of m (a causal model; m is copied).
+    explicit CachedModel(const Model& m);
+    /// Feeds the token at the next position (≤ size.L tokens in all); returns (classes,).
+    Vector step(long token);
+    /// Tokens fed so far.
+    std::size_t length() const { return t_; }
+
+private:
+    Model m_;
+    std::vector<KVCache> caches_;  // one per layer
+    std::size_t t_ = 0;
+};
 
 }  // namespace attn

@@ -8,6 +8,8 @@
 ///       in_proj_weight.npy in_proj_bias.npy out_proj.weight.npy out_proj.bias.npy
 ///       num_heads.txt tokens.txt query.npy (the layer's input (L, E) on the example)
 ///       weights.npy (H, L, S) every head's attention on the example
+///       attn_mask.npy (L, L) where the model masked: additive, −∞ above the diagonal in a
+///                     causal model (chapter 25) and on padding keys (chapter 24), else 0
 ///   DIR/checkpoints/step_\<NNNNNN\>/      tokens.txt and layer\<i\>/ at that step of training
 ///   DIR/\<state_dict name\>.npy           every parameter of the trained model
 #pragma once
@@ -26,8 +28,8 @@ namespace attn {
 std::uint64_t seed_option(const Chapter& ch, std::uint64_t fallback);
 
 /// Writes DIR/tokens.txt and DIR/layer\<i\>/ for sequence b of a forward pass (see above).
-/// With `tokens` (the batch f was run on) and a model with a padding id, each layer also gets
-/// attn_mask.npy (L, L): −∞ on the padding keys, as the forward pass blocked them, 0 elsewhere.
+/// `tokens` (the batch f was run on) lets a model with a padding id mark its padding keys
+/// in attn_mask.npy.
 void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, std::size_t b,
                  const std::vector<std::string>& words, const Tokens* tokens = nullptr);
 
