@@ -5,10 +5,10 @@
 #include <regex>
 #include <set>
 
-#include <workbook/npy.hpp>
 #include <attention/random.hpp>
 #include <attention/tasks.hpp>
 #include <attention/training.hpp>
+#include <workbook/npy.hpp>
 
 using attn::Model;
 using attn::Tokens;
@@ -29,12 +29,19 @@ TEST_CASE("ch25: next_word_targets shifts each sentence one place left, by hand"
     CHECK((attn::next_word_targets(tok, 0) == want));
 }
 
-TEST_CASE("ch25: the verb agrees with the first noun, the nearer noun is no guide, held-out pairs are never trained on", "[ch25]") {
+TEST_CASE(
+        "ch25: the verb agrees with the first noun, the nearer noun is no guide, held-out pairs "
+        "are never trained on",
+        "[ch25]") {
     const attn::Task task = attn::agreement_task();
     attn::Random rng(7);
     const attn::TaskBatch train = task.draw(rng, 600, false), held = task.draw(rng, 600, true);
-    const auto word = [&](const attn::TaskBatch& b, std::size_t s, std::size_t i) { return task.vocab[std::size_t(b.tokens(s, i))]; };
-    const auto stem = [](std::string w) { return w.substr(0, 3); };  // key/keys, box/boxes, ...: three letters tell them apart
+    const auto word = [&](const attn::TaskBatch& b, std::size_t s, std::size_t i) {
+        return task.vocab[std::size_t(b.tokens(s, i))];
+    };
+    const auto stem = [](std::string w) {
+        return w.substr(0, 3);
+    };  // key/keys, box/boxes, ...: three letters tell them apart
     std::set<std::pair<std::string, std::string>> trained;
     std::size_t nearer_agrees = 0;
     for (const attn::TaskBatch* b : {&train, &held})
@@ -42,12 +49,15 @@ TEST_CASE("ch25: the verb agrees with the first noun, the nearer noun is no guid
             std::size_t v = 0;
             while (word(*b, s, v) != "is" && word(*b, s, v) != "are") ++v;
             const std::string first = word(*b, s, 1), nearer = word(*b, s, v - 1);
-            CHECK((first.back() == 's') == (word(*b, s, v) == "are"));  // by hand: plural first noun, "are"
+            CHECK((first.back() == 's') ==
+                  (word(*b, s, v) == "are"));  // by hand: plural first noun, "are"
             // the deciding position (the nearer noun's) is the one whose target is the verb
             const Tokens d = attn::deciding_targets(task, b->targets);
             for (std::size_t i = 0; i < task.size.L; ++i) CHECK((d(s, i) != N) == (i == v - 1));
-            if (b == &train) trained.insert({stem(first), stem(nearer)});
-            else CHECK(trained.count({stem(first), stem(nearer)}) == 0);
+            if (b == &train)
+                trained.insert({stem(first), stem(nearer)});
+            else
+                CHECK(trained.count({stem(first), stem(nearer)}) == 0);
             if (b == &train) nearer_agrees += (nearer.back() == 's') == (first.back() == 's');
         }
     CHECK(trained.size() == 24);  // 36 pairs of stems, a third held out
@@ -64,14 +74,16 @@ TEST_CASE("ch25: with the causal mask a position's output ignores every later wo
     for (std::size_t l = 0; l < 2; ++l)
         for (std::size_t h = 0; h < 2; ++h)
             for (std::size_t i = 0; i < 6; ++i)
-                for (std::size_t j = i + 1; j < 6; ++j) CHECK(fa.layers[l].weights(0, h, i, j) == 0.0);
+                for (std::size_t j = i + 1; j < 6; ++j)
+                    CHECK(fa.layers[l].weights(0, h, i, j) == 0.0);
     CHECK_THAT(attn::Matrix(xt::view(fb.logits, xt::range(0, 3), xt::all())),
                Near(attn::Matrix(xt::view(fa.logits, xt::range(0, 3), xt::all())), 0.0));
     // without the mask the first rows do change: the test above can fail
     size.causal = false;
     attn::Random rng2(3);
     const Model open = attn::init_model(size, rng2);
-    CHECK(std::abs(attn::model_forward(open, a, {}).logits(0, 0) - attn::model_forward(open, b, {}).logits(0, 0)) > 1e-6);
+    CHECK(std::abs(attn::model_forward(open, a, {}).logits(0, 0) -
+                   attn::model_forward(open, b, {}).logits(0, 0)) > 1e-6);
 }
 
 TEST_CASE("ch25: the causal model's gradient equals central differences", "[ch25]") {
@@ -99,7 +111,10 @@ TEST_CASE("ch25: the causal model's gradient equals central differences", "[ch25
     }
 }
 
-TEST_CASE("ch25: writing with the key/value cache gives the causal model's probabilities, position by position", "[ch25]") {
+TEST_CASE(
+        "ch25: writing with the key/value cache gives the causal model's probabilities, position "
+        "by position",
+        "[ch25]") {
     attn::ModelSize size{9, 9, 7, 8, 2, 2, -1, true};
     attn::Random rng(5);
     const Model m = attn::init_model(size, rng);
@@ -117,10 +132,15 @@ TEST_CASE("ch25: writing with the key/value cache gives the causal model's proba
     attn::Random rng2(5);
     const Model open = attn::init_model(size, rng2);
     attn::CachedModel gen2(open);
-    CHECK(xt::amax(xt::abs(gen2.step(tok(0, 0)) - attn::Vector(xt::row(attn::model_forward(open, tok, {}).probs, 0))))() > 1e-6);
+    CHECK(xt::amax(xt::abs(gen2.step(tok(0, 0)) -
+                           attn::Vector(xt::row(attn::model_forward(open, tok, {}).probs, 0))))() >
+          1e-6);
 }
 
-TEST_CASE("ch25: trained 250 steps, the verb is right on held-out pairs and a head's deciding row favours the first noun", "[ch25]") {
+TEST_CASE(
+        "ch25: trained 250 steps, the verb is right on held-out pairs and a head's deciding row "
+        "favours the first noun",
+        "[ch25]") {
     const attn::Task task = attn::agreement_task();
     const Model m = attn::train_quietly(task, 250, 25);
     attn::Random test_rng(99);
@@ -129,12 +149,16 @@ TEST_CASE("ch25: trained 250 steps, the verb is right on held-out pairs and a he
     const Tokens d = attn::deciding_targets(task, held.targets);
     CHECK(attn::accuracy(f, d) >= 0.95);
     const auto first_noun = [&](std::size_t b, std::size_t i) { return d(b, i) == N ? -1L : 1L; };
-    const double share = std::max(attn::role_score(f, 0, 0, first_noun, task.size.L), attn::role_score(f, 0, 1, first_noun, task.size.L));
+    const double share = std::max(attn::role_score(f, 0, 0, first_noun, task.size.L),
+                                  attn::role_score(f, 0, 1, first_noun, task.size.L));
     // the deciding row sees 5 to 7 words: spread evenly, the first noun would get at most 1/5
     CHECK(share >= 0.4);
 }
 
-TEST_CASE("ch25: the chapter's figures: >= 95% at the deciding position, copying the nearer noun near 50%", "[ch25]") {
+TEST_CASE(
+        "ch25: the chapter's figures: >= 95% at the deciding position, copying the nearer noun "
+        "near 50%",
+        "[ch25]") {
     // the recorded output, which the first test holds the chapter to
     const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
     std::smatch m;
@@ -144,16 +168,21 @@ TEST_CASE("ch25: the chapter's figures: >= 95% at the deciding position, copying
     CHECK(std::abs(std::stod(m[1]) - 50.0) < 5.0);
 }
 
-TEST_CASE("ch25: --dump writes the layout with the causal mask, and chapter 11 replays the layer with it", "[ch25]") {
+TEST_CASE(
+        "ch25: --dump writes the layout with the causal mask, and chapter 11 replays the layer "
+        "with it",
+        "[ch25]") {
     wbtest::TempDir out("ch25_dump");
     wbtest::run_dumping(slug, out, {"--steps", "8"});
-    for (const std::string f : {"tokens.txt", "layer0/weights.npy", "layer0/attn_mask.npy", "layer0/query.npy",
-                                "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000008/tokens.txt",
-                                "layers.0.self_attn.in_proj_weight.npy"})
+    for (const std::string f :
+         {"tokens.txt", "layer0/weights.npy", "layer0/attn_mask.npy", "layer0/query.npy",
+          "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000008/tokens.txt",
+          "layers.0.self_attn.in_proj_weight.npy"})
         CHECK(std::filesystem::exists(out / f));
     const xt::xarray<double> w = attn::load_npy(out / "layer0/weights.npy").data;
     wbtest::TempDir replay("ch25_replay");
-    const auto r = wbtest::run_chapter("11_multihead_attention", {"--load", out / "layer0", "--dump", replay.path()});
+    const auto r = wbtest::run_chapter("11_multihead_attention",
+                                       {"--load", out / "layer0", "--dump", replay.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     CHECK_THAT(attn::load_npy(replay / "weights.npy").data, Near(w, 1e-12));

@@ -5,9 +5,9 @@
 #include <regex>
 #include <set>
 
-#include <workbook/npy.hpp>
 #include <attention/important.hpp>
 #include <attention/random.hpp>
+#include <workbook/npy.hpp>
 
 using wbtest::Near;
 
@@ -19,7 +19,10 @@ TEST_CASE("ch27: chapter 27 prints its recorded output", "[ch27]") {
     wbtest::check_recorded_output(slug);
 }
 
-TEST_CASE("ch27: the answer is the place of the one sentence about the asked name, and held-out pairs are never trained on", "[ch27]") {
+TEST_CASE(
+        "ch27: the answer is the place of the one sentence about the asked name, and held-out "
+        "pairs are never trained on",
+        "[ch27]") {
     const attn::DocTask task = attn::important_sentence_task();
     attn::Random rng(3);
     const attn::DocBatch train = task.draw(rng, 400, false), held = task.draw(rng, 400, true);
@@ -31,7 +34,8 @@ TEST_CASE("ch27: the answer is the place of the one sentence about the asked nam
                 if (d->names(b, k) == d->question(b, 0)) {
                     ++about;
                     CHECK(long(k) == d->sentence(b, 0));
-                    CHECK(task.words[std::size_t(d->places(b, k))] == task.places[std::size_t(d->answer(b, 0))]);
+                    CHECK(task.words[std::size_t(d->places(b, k))] ==
+                          task.places[std::size_t(d->answer(b, 0))]);
                 }
             CHECK(about == 1);
             for (std::size_t k = 0; k < task.K; ++k)
@@ -68,7 +72,10 @@ TEST_CASE("ch27: the model's gradient equals central differences", "[ch27]") {
     }
 }
 
-TEST_CASE("ch27: trained 150 steps, held-out questions are answered and the query weighs the answering sentence", "[ch27]") {
+TEST_CASE(
+        "ch27: trained 150 steps, held-out questions are answered and the query weighs the "
+        "answering sentence",
+        "[ch27]") {
     const attn::DocTask task = attn::important_sentence_task();
     attn::Random rng(27);
     attn::Model m = attn::init_doc_model(task, rng);
@@ -80,25 +87,29 @@ TEST_CASE("ch27: trained 150 steps, held-out questions are answered and the quer
     CHECK(s.weight >= 0.8);  // spread evenly it would be 1/4
 }
 
-TEST_CASE("ch27: the chapter's figures: >= 95% right, most of the weight on the answering sentence", "[ch27]") {
+TEST_CASE("ch27: the chapter's figures: >= 95% right, most of the weight on the answering sentence",
+          "[ch27]") {
     // the recorded output, which the first test holds the chapter to
     const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
     std::smatch m;
     REQUIRE(std::regex_search(out, m, std::regex("accuracy \\(the right place\\) +([0-9.]+)%")));
     CHECK(std::stod(m[1]) >= 95.0);
-    REQUIRE(std::regex_search(out, m, std::regex("mean weight on the sentence that answers +([0-9.]+)")));
+    REQUIRE(std::regex_search(out, m,
+                              std::regex("mean weight on the sentence that answers +([0-9.]+)")));
     CHECK(std::stod(m[1]) >= 0.8);
 }
 
 TEST_CASE("ch27: --dump writes the query's layout, and chapter 11 replays it", "[ch27]") {
     wbtest::TempDir out("ch27_dump");
     wbtest::run_dumping(slug, out, {"--steps", "4"});
-    for (const std::string f : {"tokens.txt", "layer0/weights.npy", "layer0/key.npy", "layer0/key_tokens.txt",
-                                "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000004/tokens.txt"})
+    for (const std::string f :
+         {"tokens.txt", "layer0/weights.npy", "layer0/key.npy", "layer0/key_tokens.txt",
+          "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000004/tokens.txt"})
         CHECK(std::filesystem::exists(out / f));
     const xt::xarray<double> w = attn::load_npy(out / "layer0/weights.npy").data;
     wbtest::TempDir replay("ch27_replay");
-    const auto r = wbtest::run_chapter("11_multihead_attention", {"--load", out / "layer0", "--dump", replay.path()});
+    const auto r = wbtest::run_chapter("11_multihead_attention",
+                                       {"--load", out / "layer0", "--dump", replay.path()});
     INFO(r.err);
     REQUIRE(r.status == 0);
     CHECK_THAT(attn::load_npy(replay / "weights.npy").data, Near(w, 1e-12));

@@ -3,8 +3,8 @@
 // cannot hold at once; then the source's comparison, applications and summary.
 #include <xtensor/xview.hpp>
 
-#include <workbook/chapter.hpp>
 #include <attention/mha.hpp>
+#include <workbook/chapter.hpp>
 
 using attn::Matrix;
 using attn::Tensor3;
@@ -39,11 +39,12 @@ attn::MhaParams hand_set(std::size_t H, const std::vector<Link>& links) {
     const std::size_t E = 12, d = E / H;
     attn::MhaParams p{E, H, xt::zeros<double>({3 * E, E}), {}, xt::eye<double>(E), {}};
     for (const Link& l : links) {
-        p.in_proj_weight(l.row, l.q) = 3.0;                                  // W_q
-        for (Type k : l.k) p.in_proj_weight(E + l.row, k) = 3.0;             // W_k
+        p.in_proj_weight(l.row, l.q) = 3.0;                       // W_q
+        for (Type k : l.k) p.in_proj_weight(E + l.row, k) = 3.0;  // W_k
     }
-    for (std::size_t h = 0; h < H; ++h)                                      // W_v: the type,
-        for (std::size_t t = 0; t < 4; ++t) p.in_proj_weight(2 * E + h * d + t, t) = 1.0;  // per head
+    for (std::size_t h = 0; h < H; ++h)  // W_v: the type,
+        for (std::size_t t = 0; t < 4; ++t)
+            p.in_proj_weight(2 * E + h * d + t, t) = 1.0;  // per head
     return p;
 }
 
@@ -52,7 +53,9 @@ void links(attn::Chapter& ch, const Matrix& w) {
     for (std::size_t i = 0; i < w.shape(0); ++i) {
         std::string line;
         for (std::size_t j = 0; j < w.shape(1); ++j)
-            if (j != i && w(i, j) > 0.3) line += (line.empty() ? " " : ", ") + kWords[j] + " " + attn::format_number(w(i, j), 2);
+            if (j != i && w(i, j) > 0.3)
+                line += (line.empty() ? " " : ", ") + kWords[j] + " " +
+                        attn::format_number(w(i, j), 2);
         if (!line.empty()) ch.out() << "  " << kWords[i] << " ->" << line << "\n";
     }
     ch.out() << "\n";
@@ -87,14 +90,15 @@ int main(int argc, char** argv) {
                "split cat's weight between them:");
         const attn::MhaParams one = hand_set(1, {{0, CAT, {MOUSE, CHASED}}});
         const attn::MhaForward f1 = attn::mha_forward(one, X, X, X);
-        ch.show_weights("weights_one_head", Matrix(xt::view(f1.heads.weights, 0, xt::all(), xt::all())), words,
-                "(L, S) rows: queries, columns: keys");
+        ch.show_weights("weights_one_head",
+                        Matrix(xt::view(f1.heads.weights, 0, xt::all(), xt::all())), words,
+                        "(L, S) rows: queries, columns: keys");
         links(ch, xt::view(f1.heads.weights, 0, xt::all(), xt::all()));
         ch.say("So cat's output is one blend, half mouse and half chased (its value slice "
                "carries the word type): it cannot say which word is the object and which the "
                "verb.");
-        ch.show("output_one_head", Matrix(xt::view(f1.output, xt::range(1, 2), xt::range(0, 4))), {{"cat"}, kTypes},
-                "(1, 4) cat's output row, its first 4 of E = 12 columns");
+        ch.show("output_one_head", Matrix(xt::view(f1.output, xt::range(1, 2), xt::range(0, 4))),
+                {{"cat"}, kTypes}, "(1, 4) cat's output row, its first 4 of E = 12 columns");
         //! [step2]
 
         //! [step3]
@@ -104,23 +108,27 @@ int main(int argc, char** argv) {
                "head 0: cat <-> mouse (q: cat, k: mouse; q: mouse, k: cat)\n"
                "head 1: chased <-> cat (q: chased, k: cat; q: cat, k: chased)\n"
                "head 2: the <-> the (q: the, k: the)");
-        const attn::MhaParams three = hand_set(3, {{0, CAT, {MOUSE}}, {1, MOUSE, {CAT}},     // head 0
-                                                   {4, CHASED, {CAT}}, {5, CAT, {CHASED}},   // head 1
-                                                   {8, THE, {THE}}});                        // head 2
+        const attn::MhaParams three = hand_set(3, {{0, CAT, {MOUSE}},
+                                                   {1, MOUSE, {CAT}},  // head 0
+                                                   {4, CHASED, {CAT}},
+                                                   {5, CAT, {CHASED}},  // head 1
+                                                   {8, THE, {THE}}});   // head 2
         const attn::MhaForward f3 = attn::mha_forward(three, X, X, X);
         for (std::size_t h = 0; h < 3; ++h) {
             const Matrix w = xt::view(f3.heads.weights, h, xt::all(), xt::all());
             ch.show("weights_head_" + std::to_string(h), w, words, "(L, S)");
             links(ch, w);
         }
-        ch.heatmap("weights_heads", f3.heads.weights, words, "(H, L, S) the three heads side by side");
+        ch.heatmap("weights_heads", f3.heads.weights, words,
+                   "(H, L, S) the three heads side by side");
         ch.dump("Q_heads", f3.Qh);  // (H, L, d_head), for ./workbook view's "why this score"
         ch.dump("K_heads", f3.Kh);  // (H, S, d_head)
         ch.dump_lines("tokens.txt", kWords);
         ch.say("Now cat's query has one distribution per head: head 0 puts nearly all of it "
                "on \"mouse\", head 1 nearly all on \"chased\". Each head's value slice carries "
                "the word type, so each head's output says which words it gathered:");
-        ch.show("heads_output", f3.heads.output, {kWords, kTypes}, "(H, L, d_head) word types gathered per head");
+        ch.show("heads_output", f3.heads.output, {kWords, kTypes},
+                "(H, L, d_head) word types gathered per head");
         ch.say("Combining is chapter 10's: concatenate the heads, then W_o (here the "
                "identity). In the combined output, cat's row holds \"mouse\" in head 0's "
                "columns and \"chased\" in head 1's, apart:");
@@ -141,14 +149,17 @@ int main(int argc, char** argv) {
                     "Translation (English->French)  Aligns subject/verb positions\n"
                     "Text summarization             Attends to important sentences only\n"
                     "Image captioning (BLIP)        Attends to visual regions + text tokens\n\n";
-        ch.say("Each row of that table is trained in Part VII, where its attention map is measured on "
-               "held-out data: the next word in chapter 25, translation alignment in 26, the important "
+        ch.say("Each row of that table is trained in Part VII, where its attention map is measured "
+               "on "
+               "held-out data: the next word in chapter 25, translation alignment in 26, the "
+               "important "
                "sentence in 27, image regions in 28 (./workbook run 25, ... 28).");
-        ch.out() << "Component              Purpose\n"
-                    "Query, Key, Value      Core to self-attention computation\n"
-                    "Self-Attention         Finds relationships across input tokens\n"
-                    "Multi-Head Attention   Multiple attention heads for richer representation\n"
-                    "Parallelizable         Yes - allows faster training & longer input support\n\n";
+        ch.out()
+                << "Component              Purpose\n"
+                   "Query, Key, Value      Core to self-attention computation\n"
+                   "Self-Attention         Finds relationships across input tokens\n"
+                   "Multi-Head Attention   Multiple attention heads for richer representation\n"
+                   "Parallelizable         Yes - allows faster training & longer input support\n\n";
         ch.say("Self-attention is what lets a Transformer read a whole context at once; "
                "several heads let it read that context for several relationships side by "
                "side. The same mechanism sits inside GPT (text), DALL-E (images), Whisper "

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <numeric>
 
-#include <workbook/chapter.hpp>
-#include <workbook/training_view.hpp>
 #include <attention/random.hpp>
 #include <attention/tasks.hpp>
 #include <attention/training.hpp>
+#include <workbook/chapter.hpp>
+#include <workbook/training_view.hpp>
 
 namespace {
 
@@ -25,14 +25,18 @@ attn::Tokens one(const attn::Task& task, const Words& words) {
     return t;
 }
 
-std::string percent(double x) { return attn::format_number(100 * x, 1) + "%"; }
+std::string percent(double x) {
+    return attn::format_number(100 * x, 1) + "%";
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const attn::ChapterInfo info{"25_next_word", "",
-                                 {{"--steps", "N", "training steps (default 400)"},
-                                  {"--seed", "S", "the random seed of the weights and batches (default 25)"}}};
+    const attn::ChapterInfo info{
+            "25_next_word",
+            "",
+            {{"--steps", "N", "training steps (default 400)"},
+             {"--seed", "S", "the random seed of the weights and batches (default 25)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
         const attn::Task task = attn::agreement_task();
         const std::size_t steps = ch.option_count("--steps", task.steps);
@@ -44,14 +48,20 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) the language and the model");
-        ch.say("Generated sentences \"the NOUN near the [ADJ [ADJ]] NOUN VERB .\": six noun stems, each "
+        ch.say("Generated sentences \"the NOUN near the [ADJ [ADJ]] NOUN VERB .\": six noun stems, "
+               "each "
                "singular or plural (key/keys, door/doors, book/books, lamp/lamps, box/boxes, "
-               "cabinet/cabinets), zero to two of four adjectives, and the verb \"is\" or \"are\", which "
-               "agrees with the FIRST noun. The two nouns' numbers are drawn apart, so the nearer noun "
-               "is no guide. A third of the 36 pairs of noun stems are kept for the held-out sentences. "
+               "cabinet/cabinets), zero to two of four adjectives, and the verb \"is\" or \"are\", "
+               "which "
+               "agrees with the FIRST noun. The two nouns' numbers are drawn apart, so the nearer "
+               "noun "
+               "is no guide. A third of the 36 pairs of noun stems are kept for the held-out "
+               "sentences. "
                "The model (E = 24, two heads, one layer, random weights, random seed " +
-               std::to_string(rng_seed) + ") predicts the next word at every position, through "
-               "chapter 13's causal mask: position i sees words 0..i only. At the second noun the next "
+               std::to_string(rng_seed) +
+               ") predicts the next word at every position, through "
+               "chapter 13's causal mask: position i sees words 0..i only. At the second noun the "
+               "next "
                "word is the verb: that is the deciding position.");
         //! [step1]
 
@@ -60,22 +70,32 @@ int main(int argc, char** argv) {
         attn::Random rng(rng_seed);
         attn::Model model = attn::init_model(task.size, rng);
         const attn::ModelForward before = attn::model_forward(model, ex, {});
-        ch.heatmap("weights_before", attn::head_weights(before, 0, 0), labels, "(H, L, L) untrained: above the diagonal 0, the mask");
-        if (!dump.empty()) attn::dump_layers(attn::checkpoint_dir(dump, 0), model, before, 0, kExample);
+        ch.heatmap("weights_before", attn::head_weights(before, 0, 0), labels,
+                   "(H, L, L) untrained: above the diagonal 0, the mask");
+        if (!dump.empty())
+            attn::dump_layers(attn::checkpoint_dir(dump, 0), model, before, 0, kExample);
         //! [step2]
 
         //! [step3]
-        ch.step("3) training: Adam, " + std::to_string(steps) + " steps of " + std::to_string(task.batch) + " sentences");
+        ch.step("3) training: Adam, " + std::to_string(steps) + " steps of " +
+                std::to_string(task.batch) + " sentences");
         const std::size_t every = std::max<std::size_t>(1, steps / 4);
-        const attn::TrainLog log = attn::train(model, task, steps, rng, [&](std::size_t step, double loss) {
-            if (step % every != 0 && step != steps) return;
-            ch.out() << "  step " << step << "  loss " << attn::format_number(loss, 4) << "\n";
-            if (!dump.empty()) attn::dump_layers(attn::checkpoint_dir(dump, step), model, attn::model_forward(model, ex, {}), 0, kExample);
-        });
+        const attn::TrainLog log =
+                attn::train(model, task, steps, rng, [&](std::size_t step, double loss) {
+                    if (step % every != 0 && step != steps) return;
+                    ch.out() << "  step " << step << "  loss " << attn::format_number(loss, 4)
+                             << "\n";
+                    if (!dump.empty())
+                        attn::dump_layers(attn::checkpoint_dir(dump, step), model,
+                                          attn::model_forward(model, ex, {}), 0, kExample);
+                });
         ch.out() << "\n" << attn::loss_curve_text(log.loss) << "\n";
-        ch.write_svg("loss_curve", attn::line_plot_svg(attn::loss_curve_plot(log.loss, "Chapter 25: the training loss")));
-        ch.say("The loss cannot reach 0: which noun follows \"the\", and which adjective, are drawn at "
-               "random, so no model can predict them. The verb can be predicted, and the full stop.");
+        ch.write_svg("loss_curve", attn::line_plot_svg(attn::loss_curve_plot(
+                                           log.loss, "Chapter 25: the training loss")));
+        ch.say("The loss cannot reach 0: which noun follows \"the\", and which adjective, are "
+               "drawn at "
+               "random, so no model can predict them. The verb can be predicted, and the full "
+               "stop.");
         //! [step3]
 
         //! [step4]
@@ -85,41 +105,60 @@ int main(int argc, char** argv) {
         const attn::Tokens deciding = attn::deciding_targets(task, held.targets);
         const attn::ModelForward f = attn::model_forward(model, held.tokens, held.targets);
         // key_of: from the deciding position, the first noun (position 1); -1 for every other row
-        const auto first_noun = [&](std::size_t b, std::size_t i) { return deciding(b, i) == attn::kNoTarget ? -1L : 1L; };
+        const auto first_noun = [&](std::size_t b, std::size_t i) {
+            return deciding(b, i) == attn::kNoTarget ? -1L : 1L;
+        };
         std::size_t nearer_agrees = 0, rows = 0;  // how often the nearer noun has the verb's number
         for (std::size_t b = 0; b < held.tokens.shape(0); ++b)
             for (std::size_t i = 0; i < task.size.L; ++i)
                 if (deciding(b, i) != attn::kNoTarget) {
                     const std::string& noun = task.vocab[std::size_t(held.tokens(b, i))];
-                    nearer_agrees += (noun.back() == 's') == (task.vocab[std::size_t(deciding(b, i))] == "are");
+                    nearer_agrees += (noun.back() == 's') ==
+                                     (task.vocab[std::size_t(deciding(b, i))] == "are");
                     ++rows;
                 }
         ch.out() << "  2000 held-out sentences (noun pairs training never saw):\n"
-                 << "    next-word accuracy at the deciding position   " << percent(attn::accuracy(f, deciding)) << "\n"
-                 << "    mean attention there on the first noun        head 0 " << attn::format_number(attn::role_score(f, 0, 0, first_noun, task.size.L), 2)
-                 << "   head 1 " << attn::format_number(attn::role_score(f, 0, 1, first_noun, task.size.L), 2) << "\n"
-                 << "    copying the nearer noun's number would score  " << percent(double(nearer_agrees) / double(rows)) << "\n\n";
-        const double share = std::max(attn::role_score(f, 0, 0, first_noun, task.size.L), attn::role_score(f, 0, 1, first_noun, task.size.L));
+                 << "    next-word accuracy at the deciding position   "
+                 << percent(attn::accuracy(f, deciding)) << "\n"
+                 << "    mean attention there on the first noun        head 0 "
+                 << attn::format_number(attn::role_score(f, 0, 0, first_noun, task.size.L), 2)
+                 << "   head 1 "
+                 << attn::format_number(attn::role_score(f, 0, 1, first_noun, task.size.L), 2)
+                 << "\n"
+                 << "    copying the nearer noun's number would score  "
+                 << percent(double(nearer_agrees) / double(rows)) << "\n\n";
+        const double share = std::max(attn::role_score(f, 0, 0, first_noun, task.size.L),
+                                      attn::role_score(f, 0, 1, first_noun, task.size.L));
         if (share >= 0.9)
-            ch.say("One head puts nearly all of the deciding position's weight on the first noun: the "
+            ch.say("One head puts nearly all of the deciding position's weight on the first noun: "
+                   "the "
                    "word that decides, found from the next-word loss alone.");
         else
-            ch.say("No head looks only at the first noun: the better one puts " + attn::format_number(share, 2) +
-                   " of the deciding position's weight there on average, the rest elsewhere. That is "
+            ch.say("No head looks only at the first noun: the better one puts " +
+                   attn::format_number(share, 2) +
+                   " of the deciding position's weight there on average, the rest elsewhere. That "
+                   "is "
                    "enough of the first noun's value for the read-out to choose the verb; the rows "
                    "below show where the rest goes in the example.");
         const attn::ModelForward after = attn::model_forward(model, ex, {});
         ch.heatmap("weights_after", attn::head_weights(after, 0, 0), labels, "(H, L, L) trained");
-        attn::Matrix lamp_rows = xt::view(attn::head_weights(after, 0, 0), xt::all(), 5, xt::all());  // (H, L): "lamp"'s row
-        ch.heatmap("deciding_row", lamp_rows, {{"head 0", "head 1"}, kExample}, "the deciding position's row in each head: where \"lamp\" looks to choose the verb");
+        attn::Matrix lamp_rows = xt::view(attn::head_weights(after, 0, 0), xt::all(), 5,
+                                          xt::all());  // (H, L): "lamp"'s row
+        ch.heatmap("deciding_row", lamp_rows, {{"head 0", "head 1"}, kExample},
+                   "the deciding position's row in each head: where \"lamp\" looks to choose the "
+                   "verb");
         //! [step4]
 
         //! [step5]
         ch.step("5) writing, one token at a time, with the key/value cache");
-        ch.say("Each layer keeps the keys and values of the words so far (chapter 17's KVCache); each "
-               "new word adds one row and asks one query. At every step, the three likeliest next words; "
+        ch.say("Each layer keeps the keys and values of the words so far (chapter 17's KVCache); "
+               "each "
+               "new word adds one row and asks one query. At every step, the three likeliest next "
+               "words; "
                "the likeliest is taken.");
-        for (const Words& prompt : {Words{"the", "keys", "near", "the", "old", "lamp"}, Words{"the", "key", "near", "the", "red", "lamps"}, Words{"the"}}) {
+        for (const Words& prompt :
+             {Words{"the", "keys", "near", "the", "old", "lamp"},
+              Words{"the", "key", "near", "the", "red", "lamps"}, Words{"the"}}) {
             attn::CachedModel gen(model);
             Words text = prompt;
             attn::Vector p;
@@ -127,9 +166,12 @@ int main(int argc, char** argv) {
             while (gen.length() < task.size.L && text.back() != ".") {
                 std::vector<std::size_t> order(p.size());
                 std::iota(order.begin(), order.end(), 0);
-                std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p(a) > p(b); });
+                std::stable_sort(order.begin(), order.end(),
+                                 [&](std::size_t a, std::size_t b) { return p(a) > p(b); });
                 ch.out() << "  after \"" << text.back() << "\":";
-                for (std::size_t k = 0; k < 3; ++k) ch.out() << "  " << task.vocab[order[k]] << " " << attn::format_number(p(order[k]), 2);
+                for (std::size_t k = 0; k < 3; ++k)
+                    ch.out() << "  " << task.vocab[order[k]] << " "
+                             << attn::format_number(p(order[k]), 2);
                 ch.out() << "\n";
                 text.push_back(task.vocab[order[0]]);
                 p = gen.step(long(order[0]));

@@ -27,25 +27,32 @@ Matrix variant(const Matrix& tok, double pad, int which) {
     for (std::size_t b = 0; b < B; ++b)
         for (std::size_t i = 0; i < L; ++i) {
             if (which == 0) out(b, i) = tok(b, i) == pad ? -100 : tok(b, i);
-            if (which == 1) out(b, i) = i > 0 && tok(b, i) != pad && tok(b, i - 1) != pad ? tok(b, i - 1) : -100;
+            if (which == 1)
+                out(b, i) =
+                        i > 0 && tok(b, i) != pad && tok(b, i - 1) != pad ? tok(b, i - 1) : -100;
             if (which == 2) out(b, i) = i + 1 < L ? tok(b, i + 1) : -100;
         }
     return out;
 }
 
 void compare(const Matrix& tokens, double pad) {
-    expect({"next_word_targets(tokens, pad = " + std::to_string(long(pad)) + ")", {{"tokens", tokens}},
+    expect({"next_word_targets(tokens, pad = " + std::to_string(long(pad)) + ")",
+            {{"tokens", tokens}},
             [=] {
                 return std::vector<Mistake>{
-                    gives(variant(tokens, pad, 0), "those are each position's own word: the target of "
-                                                   "position i is the word at i + 1, the one it has not seen."),
-                    gives(variant(tokens, pad, 1), "that is the word before each position, which the "
-                                                   "model already sees: shift the other way, tokens(b, i + 1)."),
-                    gives(variant(tokens, pad, 2), "padding is not a word to predict: where tokens(b, i) "
-                                                   "or tokens(b, i + 1) is pad, the target is -100."),
+                        gives(variant(tokens, pad, 0),
+                              "those are each position's own word: the target of "
+                              "position i is the word at i + 1, the one it has not seen."),
+                        gives(variant(tokens, pad, 1),
+                              "that is the word before each position, which the "
+                              "model already sees: shift the other way, tokens(b, i + 1)."),
+                        gives(variant(tokens, pad, 2),
+                              "padding is not a word to predict: where tokens(b, i) "
+                              "or tokens(b, i + 1) is pad, the target is -100."),
                 };
             },
-            "row by row: targets(b, i) = tokens(b, i + 1), and -100 at the last position and at padding."},
+            "row by row: targets(b, i) = tokens(b, i + 1), and -100 at the last position and at "
+            "padding."},
            ex::next_word_targets(tokens, pad), reference(tokens, pad));
 }
 
@@ -66,7 +73,8 @@ int main(int argc, char** argv) {
         Matrix tokens = xt::empty<double>({std::size_t{5}, std::size_t{9}});
         for (std::size_t b = 0; b < 5; ++b) {
             const std::size_t length = rng.integer(4, 9);
-            for (std::size_t i = 0; i < 9; ++i) tokens(b, i) = i < length ? double(4 + rng.integer(0, 11)) : 3.0;
+            for (std::size_t i = 0; i < 9; ++i)
+                tokens(b, i) = i < length ? double(4 + rng.integer(0, 11)) : 3.0;
         }
         compare(tokens, 3);
     });

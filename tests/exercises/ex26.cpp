@@ -19,9 +19,11 @@ namespace {
 double reference(const Tensor3& w, const Matrix& aligned) {
     const std::size_t n = w.shape(0), L = w.shape(1), S = w.shape(2);
     attn::Seq2SeqForward f;
-    for (std::size_t b = 0; b < n; ++b) f.weights.push_back(Tensor3(xt::view(w, xt::range(b, b + 1), xt::all(), xt::all())));
+    for (std::size_t b = 0; b < n; ++b)
+        f.weights.push_back(Tensor3(xt::view(w, xt::range(b, b + 1), xt::all(), xt::all())));
     f.logits = xt::zeros<double>({n * L, std::size_t{1}});
-    attn::PairBatch p{xt::zeros<long>({n, S}), xt::zeros<long>({n, L}), xt::zeros<long>({n, L}), xt::empty<long>({n, L})};
+    attn::PairBatch p{xt::zeros<long>({n, S}), xt::zeros<long>({n, L}), xt::zeros<long>({n, L}),
+                      xt::empty<long>({n, L})};
     std::copy(aligned.begin(), aligned.end(), p.aligned.begin());
     return attn::score(f, p).alignment;
 }
@@ -36,10 +38,12 @@ Array variant(const Tensor3& w, const Matrix& aligned, int which) {
             const std::size_t j = std::size_t(aligned(b, i));
             std::size_t best = 0;
             if (which == 0) {
-                for (std::size_t k = 1; k < w.shape(2); ++k) if (w(b, i, k) > w(b, i, best)) best = k;
+                for (std::size_t k = 1; k < w.shape(2); ++k)
+                    if (w(b, i, k) > w(b, i, best)) best = k;
                 right += best == j;
             } else {
-                for (std::size_t r = 1; r < w.shape(1); ++r) if (w(b, r, j) > w(b, best, j)) best = r;
+                for (std::size_t r = 1; r < w.shape(1); ++r)
+                    if (w(b, r, j) > w(b, best, j)) best = r;
                 right += best == i;
                 rows += 1;
             }
@@ -48,16 +52,20 @@ Array variant(const Tensor3& w, const Matrix& aligned, int which) {
 }
 
 void compare(const Tensor3& w, const Matrix& aligned) {
-    expect({"alignment_accuracy(weights, aligned)", {{"weights", w}, {"aligned", aligned}},
+    expect({"alignment_accuracy(weights, aligned)",
+            {{"weights", w}, {"aligned", aligned}},
             [=] {
                 return std::vector<Mistake>{
-                    gives(variant(w, aligned, 0), "you counted the rows that translate no source word "
-                                                  "(aligned -1): leave them out of both counts."),
-                    gives(variant(w, aligned, 1), "a row is one target word: take the largest weight along "
-                                                  "row i, over the source words j, not down a column."),
+                        gives(variant(w, aligned, 0),
+                              "you counted the rows that translate no source word "
+                              "(aligned -1): leave them out of both counts."),
+                        gives(variant(w, aligned, 1),
+                              "a row is one target word: take the largest weight along "
+                              "row i, over the source words j, not down a column."),
                 };
             },
-            "for every row with aligned(b, i) >= 0: is the column of its largest weight aligned(b, i)? "
+            "for every row with aligned(b, i) >= 0: is the column of its largest weight aligned(b, "
+            "i)? "
             "The fraction of those rows where it is."},
            Array{ex::alignment_accuracy(w, aligned)}, Array{reference(w, aligned)});
 }
@@ -81,7 +89,8 @@ int main(int argc, char** argv) {
         for (std::size_t b = 0; b < 4; ++b)
             for (std::size_t i = 0; i < 5; ++i) {
                 double sum = 0;
-                for (std::size_t j = 0; j < 4; ++j) sum += (w(b, i, j) = std::exp(2 * rng.normal()));
+                for (std::size_t j = 0; j < 4; ++j)
+                    sum += (w(b, i, j) = std::exp(2 * rng.normal()));
                 for (std::size_t j = 0; j < 4; ++j) w(b, i, j) /= sum;
                 aligned(b, i) = i == 4 ? -1.0 : double(rng.integer(0, 3));
             }

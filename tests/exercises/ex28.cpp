@@ -12,20 +12,29 @@ using namespace ex::check;
 namespace {
 
 void compare(const Matrix& image, std::size_t P) {
-    expect({"patchify(image, P = " + std::to_string(P) + ")", {{"image", image}},
+    expect({"patchify(image, P = " + std::to_string(P) + ")",
+            {{"image", image}},
             [=] {
                 const std::size_t rows = image.shape(0) / P, cols = image.shape(1) / P;
-                Matrix column_major = xt::empty<double>({rows * cols, P * P}), reshaped = xt::empty<double>({rows * cols, P * P});
+                Matrix column_major = xt::empty<double>({rows * cols, P * P}),
+                       reshaped = xt::empty<double>({rows * cols, P * P});
                 for (std::size_t i = 0; i < rows; ++i)
                     for (std::size_t j = 0; j < cols; ++j)
                         for (std::size_t r = 0; r < P; ++r)
-                            for (std::size_t c = 0; c < P; ++c) column_major(j * rows + i, r * P + c) = image(i * P + r, j * P + c);
-                for (std::size_t k = 0; k < image.size(); ++k) reshaped(k / (P * P), k % (P * P)) = image.data()[k];
+                            for (std::size_t c = 0; c < P; ++c)
+                                column_major(j * rows + i, r * P + c) = image(i * P + r, j * P + c);
+                for (std::size_t k = 0; k < image.size(); ++k)
+                    reshaped(k / (P * P), k % (P * P)) = image.data()[k];
                 return std::vector<Mistake>{
-                    gives(column_major, "your patches are numbered down the columns of the grid: patch n = i·(W/P) + j "
-                                        "goes along grid row i first, as text is read."),
-                    gives(reshaped, "reshaping is not patching: P·P pixels in reading order are part of one image "
-                                    "row, not a P×P square; take rows i·P..i·P+P−1 and columns j·P..j·P+P−1."),
+                        gives(column_major,
+                              "your patches are numbered down the columns of the grid: patch n = "
+                              "i·(W/P) + j "
+                              "goes along grid row i first, as text is read."),
+                        gives(reshaped,
+                              "reshaping is not patching: P·P pixels in reading order are part of "
+                              "one image "
+                              "row, not a P×P square; take rows i·P..i·P+P−1 and columns "
+                              "j·P..j·P+P−1."),
                 };
             },
             "out(i·(W/P) + j, r·P + c) = image(i·P + r, j·P + c)."},

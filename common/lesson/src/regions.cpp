@@ -12,7 +12,8 @@
 namespace attn {
 
 namespace {
-constexpr std::size_t kGrid = 4, kPatch = 4, kPatches = kGrid * kGrid, kPixels = 3 * kPatch * kPatch;
+constexpr std::size_t kGrid = 4, kPatch = 4, kPatches = kGrid * kGrid,
+                      kPixels = 3 * kPatch * kPatch;
 
 // Pixel (r, c) of a patch holding `shape`: 0 a filled square, 1 a ring, 2 a cross.
 bool lit(std::size_t shape, std::size_t r, std::size_t c) {
@@ -22,29 +23,38 @@ bool lit(std::size_t shape, std::size_t r, std::size_t c) {
 }
 
 // A (colour, shape, patch) combination no training image holds: a third of them.
-bool held_out_combination(std::size_t colour, std::size_t shape, std::size_t patch) { return (colour + 2 * shape + patch) % 3 == 0; }
+bool held_out_combination(std::size_t colour, std::size_t shape, std::size_t patch) {
+    return (colour + 2 * shape + patch) % 3 == 0;
+}
 }  // namespace
 
 ImageTask image_regions_task() {
     ImageTask t;
     t.draw = [](Random& rng, std::size_t B, bool held_out) {
-        ImageBatch d{xt::zeros<double>({B, kPatches, kPixels}), xt::empty<long>({B, std::size_t{1}}),
-                     xt::empty<long>({B, std::size_t{1}}), xt::empty<long>({B, std::size_t{1}})};
+        ImageBatch d{xt::zeros<double>({B, kPatches, kPixels}),
+                     xt::empty<long>({B, std::size_t{1}}), xt::empty<long>({B, std::size_t{1}}),
+                     xt::empty<long>({B, std::size_t{1}})};
         for (std::size_t b = 0; b < B; ++b) {
             std::size_t colour[2], shape[2], patch[2];
             const std::size_t asked = rng.integer(0, 1);
             for (bool ok = false; !ok;) {  // two objects, different colours and patches
                 for (std::size_t k = 0; k < 2; ++k)
-                    colour[k] = rng.integer(0, 2), shape[k] = rng.integer(0, 2), patch[k] = rng.integer(0, kPatches - 1);
+                    colour[k] = rng.integer(0, 2), shape[k] = rng.integer(0, 2),
+                    patch[k] = rng.integer(0, kPatches - 1);
                 ok = colour[0] != colour[1] && patch[0] != patch[1];
-                for (std::size_t k = 0; k < 2; ++k)  // only the asked object may be held out, and it must be
-                    ok = ok && held_out_combination(colour[k], shape[k], patch[k]) == (held_out && k == asked);
+                for (std::size_t k = 0; k < 2;
+                     ++k)  // only the asked object may be held out, and it must be
+                    ok = ok && held_out_combination(colour[k], shape[k], patch[k]) ==
+                                       (held_out && k == asked);
             }
             for (std::size_t k = 0; k < 2; ++k)
                 for (std::size_t r = 0; r < kPatch; ++r)
                     for (std::size_t c = 0; c < kPatch; ++c)
-                        if (lit(shape[k], r, c)) d.pixels(b, patch[k], colour[k] * kPatch * kPatch + r * kPatch + c) = 1.0;
-            d.word(b, 0) = long(colour[asked]), d.answer(b, 0) = long(shape[asked]), d.patch(b, 0) = long(patch[asked]);
+                        if (lit(shape[k], r, c))
+                            d.pixels(b, patch[k], colour[k] * kPatch * kPatch + r * kPatch + c) =
+                                    1.0;
+            d.word(b, 0) = long(colour[asked]), d.answer(b, 0) = long(shape[asked]),
+                      d.patch(b, 0) = long(patch[asked]);
         }
         return d;
     };
@@ -54,7 +64,8 @@ ImageTask image_regions_task() {
 ImageModel init_image_model(const ImageTask& task, Random& rng) {
     ImageModel m{init_model({kPixels, 0, kPatches, task.E, 1, 0}, rng),
                  init_model({task.colours.size(), task.shapes.size(), 0, task.E, 1, 1}, rng)};
-    m.image.embedding /= std::sqrt(double(kPixels) / 12.0);  // a patch lights about 12 pixels: keep x near N(0, 1)
+    m.image.embedding /= std::sqrt(double(kPixels) /
+                                   12.0);  // a patch lights about 12 pixels: keep x near N(0, 1)
     return m;
 }
 
@@ -69,14 +80,17 @@ ImageForward image_forward(const ImageModel& m, const ImageBatch& batch) {
         Matrix x = m.image.position;
         for (std::size_t n = 0; n < kPatches; ++n)
             for (std::size_t p = 0; p < kPixels; ++p)
-                if (batch.pixels(b, n, p) != 0.0) xt::row(x, n) += batch.pixels(b, n, p) * xt::row(m.image.embedding, p);
-        Matrix u = xt::view(m.caption.embedding, xt::range(batch.word(b, 0), batch.word(b, 0) + 1), xt::all());
+                if (batch.pixels(b, n, p) != 0.0)
+                    xt::row(x, n) += batch.pixels(b, n, p) * xt::row(m.image.embedding, p);
+        Matrix u = xt::view(m.caption.embedding, xt::range(batch.word(b, 0), batch.word(b, 0) + 1),
+                            xt::all());
         // 2) attend: the word's one query over the 16 patches
         const MhaForward a = mha_forward(m.caption.layers[0], u, x, x);
         xt::row(f.weights, b) = xt::view(a.heads.weights, 0, 0, xt::all());
         // 3) read out, then softmax over the shapes
         Vector logits = m.caption.readout_bias;
-        for (std::size_t c = 0; c < C; ++c) logits(c) += xt::sum(xt::row(m.caption.readout_weight, c) * xt::row(a.output, 0))();
+        for (std::size_t c = 0; c < C; ++c)
+            logits(c) += xt::sum(xt::row(m.caption.readout_weight, c) * xt::row(a.output, 0))();
         Vector p = xt::exp(logits - xt::amax(logits)());
         p /= double(xt::sum(p)());
         xt::row(f.probs, b) = p;
@@ -111,7 +125,8 @@ ImageModel image_backward(const ImageModel& m, const ImageForward& f, const Imag
         g.image.position += dx;
         for (std::size_t n = 0; n < kPatches; ++n)
             for (std::size_t p = 0; p < kPixels; ++p)
-                if (batch.pixels(b, n, p) != 0.0) xt::row(g.image.embedding, p) += batch.pixels(b, n, p) * xt::row(dx, n);
+                if (batch.pixels(b, n, p) != 0.0)
+                    xt::row(g.image.embedding, p) += batch.pixels(b, n, p) * xt::row(dx, n);
         xt::row(g.caption.embedding, std::size_t(batch.word(b, 0))) += xt::row(a.query, 0);
     }
     return g;
@@ -137,7 +152,8 @@ ImageScore score(const ImageForward& f, const ImageBatch& batch) {
     const std::size_t B = batch.word.shape(0);
     ImageScore s;
     for (std::size_t b = 0; b < B; ++b) {
-        s.accuracy += double(long(xt::argmax(xt::row(f.probs, b))()) == batch.answer(b, 0)) / double(B);
+        s.accuracy +=
+                double(long(xt::argmax(xt::row(f.probs, b))()) == batch.answer(b, 0)) / double(B);
         s.share += f.weights(b, std::size_t(batch.patch(b, 0))) / double(B);
     }
     return s;
@@ -147,10 +163,11 @@ ImageScore score(const ImageForward& f, const ImageBatch& batch) {
 Matrix patchify(const Matrix& image, std::size_t P) {
     const std::size_t rows = image.shape(0) / P, cols = image.shape(1) / P;
     Matrix patches = xt::empty<double>({rows * cols, P * P});
-    for (std::size_t i = 0; i < rows; ++i)          // patch row
-        for (std::size_t j = 0; j < cols; ++j)      // patch column: patch n = i·cols + j
-            for (std::size_t r = 0; r < P; ++r)     // pixel row within the patch
-                for (std::size_t c = 0; c < P; ++c) patches(i * cols + j, r * P + c) = image(i * P + r, j * P + c);
+    for (std::size_t i = 0; i < rows; ++i)       // patch row
+        for (std::size_t j = 0; j < cols; ++j)   // patch column: patch n = i·cols + j
+            for (std::size_t r = 0; r < P; ++r)  // pixel row within the patch
+                for (std::size_t c = 0; c < P; ++c)
+                    patches(i * cols + j, r * P + c) = image(i * P + r, j * P + c);
     return patches;
 }
 //! [patchify]
@@ -161,7 +178,8 @@ Tensor3 image_pixels(const ImageBatch& batch, std::size_t b) {
         for (std::size_t ch = 0; ch < 3; ++ch)
             for (std::size_t r = 0; r < kPatch; ++r)
                 for (std::size_t c = 0; c < kPatch; ++c)
-                    img((n / kGrid) * kPatch + r, (n % kGrid) * kPatch + c, ch) = batch.pixels(b, n, ch * kPatch * kPatch + r * kPatch + c);
+                    img((n / kGrid) * kPatch + r, (n % kGrid) * kPatch + c, ch) =
+                            batch.pixels(b, n, ch * kPatch * kPatch + r * kPatch + c);
     return img;
 }
 

@@ -47,11 +47,12 @@ Task previous_token_task() {
     t.steps = 300;
     t.lr = 1e-2;
     t.draw = [](Random& rng, std::size_t B, bool held_out) {
-        return draw_part(rng, B, 8, held_out, [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
-            for (std::size_t i = 0; i < 8; ++i) tok(b, i) = long(r.integer(0, 7));
-            tgt(b, 0) = kNoTarget;  // the first token has no token before it
-            for (std::size_t i = 1; i < 8; ++i) tgt(b, i) = tok(b, i - 1);
-        });
+        return draw_part(rng, B, 8, held_out,
+                         [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
+                             for (std::size_t i = 0; i < 8; ++i) tok(b, i) = long(r.integer(0, 7));
+                             tgt(b, 0) = kNoTarget;  // the first token has no token before it
+                             for (std::size_t i = 1; i < 8; ++i) tgt(b, i) = tok(b, i - 1);
+                         });
     };
     return t;
 }
@@ -64,17 +65,21 @@ Task previous_and_first_task(std::size_t heads) {
     t.name = "previous_and_first";
     t.vocab = digits(V);
     for (std::size_t p = 0; p < V; ++p)
-        for (std::size_t f = 0; f < V; ++f) t.classes.push_back(std::to_string(p) + "," + std::to_string(f));
+        for (std::size_t f = 0; f < V; ++f)
+            t.classes.push_back(std::to_string(p) + "," + std::to_string(f));
     t.size = {V, V * V, L, 24, heads, 1};
     t.batch = 16;
     t.steps = 150;
     t.lr = 1e-2;
     t.draw = [](Random& rng, std::size_t B, bool held_out) {
-        return draw_part(rng, B, L, held_out, [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
-            for (std::size_t i = 0; i < L; ++i) tok(b, i) = long(r.integer(0, V - 1));
-            tgt(b, 0) = kNoTarget;
-            for (std::size_t i = 1; i < L; ++i) tgt(b, i) = tok(b, i - 1) * long(V) + tok(b, 0);  // "prev,first"
-        });
+        return draw_part(rng, B, L, held_out,
+                         [](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
+                             for (std::size_t i = 0; i < L; ++i)
+                                 tok(b, i) = long(r.integer(0, V - 1));
+                             tgt(b, 0) = kNoTarget;
+                             for (std::size_t i = 1; i < L; ++i)
+                                 tgt(b, i) = tok(b, i - 1) * long(V) + tok(b, 0);  // "prev,first"
+                         });
     };
     return t;
 }
@@ -90,7 +95,8 @@ Task subject_verb_object_task(std::size_t heads) {
     Task t;
     t.name = "subject_verb_object";
     t.vocab = {"<pad>", "the"};
-    for (const auto* group : {&kSizes, &kAnimals, &kVerbs}) t.vocab.insert(t.vocab.end(), group->begin(), group->end());
+    for (const auto* group : {&kSizes, &kAnimals, &kVerbs})
+        t.vocab.insert(t.vocab.end(), group->begin(), group->end());
     for (const std::string& s : kAnimals)
         for (const std::string& o : kAnimals) t.classes.push_back(s + "->" + o);
     const std::size_t N = kAnimals.size(), L = 7;
@@ -99,24 +105,28 @@ Task subject_verb_object_task(std::size_t heads) {
     t.steps = 400;
     t.lr = 1e-2;
     t.draw = [N](Random& rng, std::size_t B, bool held_out) {
-        return draw_part(rng, B, L, held_out, [N](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
-            const long the = 1, adj0 = 2, noun0 = adj0 + long(kSizes.size()), verb0 = noun0 + long(N);
-            const std::size_t s = r.integer(0, N - 1);
-            std::size_t o = r.integer(0, N - 2);
-            o += o >= s;  // the object is another animal
-            std::vector<long> w{the};
-            if (r.uniform() < 0.5) w.push_back(adj0 + long(r.integer(0, kSizes.size() - 1)));
-            w.push_back(noun0 + long(s));
-            const std::size_t verb_at = w.size();
-            w.push_back(verb0 + long(r.integer(0, kVerbs.size() - 1)));
-            w.push_back(the);
-            if (r.uniform() < 0.5) w.push_back(adj0 + long(r.integer(0, kSizes.size() - 1)));
-            w.push_back(noun0 + long(o));
-            for (std::size_t i = 0; i < L; ++i) {
-                tok(b, i) = i < w.size() ? w[i] : 0;  // <pad> after the sentence
-                tgt(b, i) = i == verb_at ? long(s * N + o) : kNoTarget;
-            }
-        });
+        return draw_part(rng, B, L, held_out,
+                         [N](Random& r, Tokens& tok, Tokens& tgt, std::size_t b) {
+                             const long the = 1, adj0 = 2, noun0 = adj0 + long(kSizes.size()),
+                                        verb0 = noun0 + long(N);
+                             const std::size_t s = r.integer(0, N - 1);
+                             std::size_t o = r.integer(0, N - 2);
+                             o += o >= s;  // the object is another animal
+                             std::vector<long> w{the};
+                             if (r.uniform() < 0.5)
+                                 w.push_back(adj0 + long(r.integer(0, kSizes.size() - 1)));
+                             w.push_back(noun0 + long(s));
+                             const std::size_t verb_at = w.size();
+                             w.push_back(verb0 + long(r.integer(0, kVerbs.size() - 1)));
+                             w.push_back(the);
+                             if (r.uniform() < 0.5)
+                                 w.push_back(adj0 + long(r.integer(0, kSizes.size() - 1)));
+                             w.push_back(noun0 + long(o));
+                             for (std::size_t i = 0; i < L; ++i) {
+                                 tok(b, i) = i < w.size() ? w[i] : 0;  // <pad> after the sentence
+                                 tgt(b, i) = i == verb_at ? long(s * N + o) : kNoTarget;
+                             }
+                         });
     };
     return t;
 }
@@ -126,21 +136,28 @@ Task subject_verb_object_task(std::size_t heads) {
 namespace {
 const std::vector<std::string> kFoods = {"cake", "soup", "bread", "pie", "apple", "cookie"};
 const std::vector<std::string> kBoxes = {"box", "bag", "bowl", "plate", "basket", "jar"};
-const std::vector<std::string> kTastes = {"sweet", "salty", "sour", "spicy", "stale"};  // fit a food
-const std::vector<std::string> kShapes = {"small", "heavy", "full", "narrow", "dirty"};  // fit a container
-const std::vector<std::string> kFrame = {"<pad>", "she", "didn't", "want", "to", "eat", "take", "the",
-                                         "from", "with", "because", "it", "was", "too"};
+const std::vector<std::string> kTastes = {"sweet", "salty", "sour", "spicy",
+                                          "stale"};  // fit a food
+const std::vector<std::string> kShapes = {"small", "heavy", "full", "narrow",
+                                          "dirty"};  // fit a container
+const std::vector<std::string> kFrame = {"<pad>", "she",  "didn't", "want",    "to", "eat", "take",
+                                         "the",   "from", "with",   "because", "it", "was", "too"};
 // A (referent, adjective) pair training never shows: about one in three.
-bool held_out_pair(std::size_t noun, std::size_t adj) { return (noun + 2 * adj) % 3 == 0; }
+bool held_out_pair(std::size_t noun, std::size_t adj) {
+    return (noun + 2 * adj) % 3 == 0;
+}
 // A (first noun, second noun) order training never shows: about one in three.
-bool held_out_order(std::size_t first, std::size_t second) { return (2 * first + second) % 3 == 1; }
+bool held_out_order(std::size_t first, std::size_t second) {
+    return (2 * first + second) % 3 == 1;
+}
 }  // namespace
 
 Task referent_task(std::size_t layers) {
     Task t;
     t.name = "referent";
     t.vocab = kFrame;
-    for (const auto* group : {&kFoods, &kBoxes, &kTastes, &kShapes}) t.vocab.insert(t.vocab.end(), group->begin(), group->end());
+    for (const auto* group : {&kFoods, &kBoxes, &kTastes, &kShapes})
+        t.vocab.insert(t.vocab.end(), group->begin(), group->end());
     t.classes = kFoods;
     t.classes.insert(t.classes.end(), kBoxes.begin(), kBoxes.end());
     const std::size_t L = 15;
@@ -155,17 +172,27 @@ Task referent_task(std::size_t layers) {
             std::vector<std::string> w;
             std::size_t referent = 0;
             for (;;) {
-                const std::size_t form = rng.integer(0, 4);  // 0-1: food first, 2-3: container first, 4: one noun
-                const std::size_t f = rng.integer(0, F - 1), c = rng.integer(0, C - 1), a = rng.integer(0, A - 1);
+                const std::size_t form =
+                        rng.integer(0, 4);  // 0-1: food first, 2-3: container first, 4: one noun
+                const std::size_t f = rng.integer(0, F - 1), c = rng.integer(0, C - 1),
+                                  a = rng.integer(0, A - 1);
                 const bool taste = form == 4 || rng.uniform() < 0.5;  // the adjective fits the food
                 referent = taste ? f : F + c;
                 const bool pair_unseen = held_out_pair(referent, taste ? a : A + a);
-                const bool order_unseen = form < 2 ? held_out_order(f, F + c) : held_out_order(F + c, f);
-                if (held_out ? !(pair_unseen && (form == 4 || order_unseen)) : (pair_unseen || order_unseen)) continue;
+                const bool order_unseen =
+                        form < 2 ? held_out_order(f, F + c) : held_out_order(F + c, f);
+                if (held_out ? !(pair_unseen && (form == 4 || order_unseen))
+                             : (pair_unseen || order_unseen))
+                    continue;
                 const std::string adj = taste ? kTastes[a] : kShapes[a];
-                if (form < 2) w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f], "from", "the", kBoxes[c]};
-                else if (form < 4) w = {"she", "didn't", "want", "to", "take", "the", kBoxes[c], "with", "the", kFoods[f]};
-                else w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f]};
+                if (form < 2)
+                    w = {"she", "didn't",  "want", "to",  "eat",
+                         "the", kFoods[f], "from", "the", kBoxes[c]};
+                else if (form < 4)
+                    w = {"she", "didn't",  "want", "to",  "take",
+                         "the", kBoxes[c], "with", "the", kFoods[f]};
+                else
+                    w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f]};
                 for (const char* x : {"because", "it", "was", "too"}) w.push_back(x);
                 w.push_back(adj);
                 break;
@@ -190,7 +217,8 @@ Tokens next_word_targets(const Tokens& tokens, long pad) {
     for (std::size_t b = 0; b < B; ++b)
         for (std::size_t i = 0; i < L; ++i) {
             const bool next_is_word = i + 1 < L && tokens(b, i) != pad && tokens(b, i + 1) != pad;
-            targets(b, i) = next_is_word ? tokens(b, i + 1) : kNoTarget;  // predict the word after i
+            targets(b, i) =
+                    next_is_word ? tokens(b, i + 1) : kNoTarget;  // predict the word after i
         }
     return targets;
 }
@@ -201,14 +229,17 @@ const std::vector<std::string> kSingular = {"key", "door", "book", "lamp", "box"
 const std::vector<std::string> kPlural = {"keys", "doors", "books", "lamps", "boxes", "cabinets"};
 const std::vector<std::string> kColours = {"old", "red", "small", "new"};
 // A pair of noun stems (first, second) training never shows: a third of the 36.
-bool held_out_stems(std::size_t first, std::size_t second) { return (first + 2 * second) % 3 == 0; }
+bool held_out_stems(std::size_t first, std::size_t second) {
+    return (first + 2 * second) % 3 == 0;
+}
 }  // namespace
 
 Task agreement_task() {
     Task t;
     t.name = "agreement";
     t.vocab = {"<pad>", "the", "near", "is", "are", "."};
-    for (const auto* group : {&kSingular, &kPlural, &kColours}) t.vocab.insert(t.vocab.end(), group->begin(), group->end());
+    for (const auto* group : {&kSingular, &kPlural, &kColours})
+        t.vocab.insert(t.vocab.end(), group->begin(), group->end());
     t.classes = t.vocab;  // the answer at every position is the next word
     const std::size_t L = 9, N = kSingular.size();
     t.size = {t.vocab.size(), t.classes.size(), L, 24, 2, 1, 0, true};
@@ -222,8 +253,10 @@ Task agreement_task() {
             do first = rng.integer(0, N - 1), second = rng.integer(0, N - 1);
             while (held_out_stems(first, second) != held_out);
             const bool plural1 = rng.uniform() < 0.5, plural2 = rng.uniform() < 0.5;  // drawn apart
-            std::vector<std::string> w = {"the", (plural1 ? kPlural : kSingular)[first], "near", "the"};
-            for (std::size_t a = rng.integer(0, 2); a > 0; --a) w.push_back(kColours[rng.integer(0, kColours.size() - 1)]);
+            std::vector<std::string> w = {"the", (plural1 ? kPlural : kSingular)[first], "near",
+                                          "the"};
+            for (std::size_t a = rng.integer(0, 2); a > 0; --a)
+                w.push_back(kColours[rng.integer(0, kColours.size() - 1)]);
             w.push_back((plural2 ? kPlural : kSingular)[second]);
             w.push_back(plural1 ? "are" : "is");  // the verb agrees with the first noun
             w.push_back(".");
@@ -249,7 +282,8 @@ std::vector<long> encode(const Task& task, const std::vector<std::string>& words
     for (const std::string& w : words) {
         std::size_t k = 0;
         while (k < task.vocab.size() && task.vocab[k] != w) ++k;
-        if (k == task.vocab.size()) throw std::invalid_argument("\"" + w + "\" is not a word of the task " + task.name);
+        if (k == task.vocab.size())
+            throw std::invalid_argument("\"" + w + "\" is not a word of the task " + task.name);
         ids.push_back(long(k));
     }
     return ids;
@@ -264,10 +298,10 @@ TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
     adam.lr = task.lr;
     TrainLog log;
     for (std::size_t step = 1; step <= steps; ++step) {
-        const TaskBatch batch = task.draw(rng, task.batch, false);            // a) a batch
+        const TaskBatch batch = task.draw(rng, task.batch, false);             // a) a batch
         const ModelForward f = model_forward(m, batch.tokens, batch.targets);  // b) forward, loss
-        Model grad = model_backward(m, f, batch.tokens, batch.targets);       // c) backward
-        adam.step(m, grad);                                                   // d) update
+        Model grad = model_backward(m, f, batch.tokens, batch.targets);        // c) backward
+        adam.step(m, grad);                                                    // d) update
         log.loss.push_back(f.loss);
         if (on_step) on_step(step, f.loss);
     }

@@ -2,12 +2,12 @@
 // Every matrix is a batch's rows stacked: row b·L + i is token i of sequence b.
 #include "attention/training.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
-#include <xtensor/xview.hpp>
 #include <xtensor-blas/xlinalg.hpp>  // declares cblas_dgemm (xflens's copy of cblas.h)
+#include <xtensor/xview.hpp>
 
 #include "attention/random.hpp"
 
@@ -19,19 +19,22 @@ namespace {
 // Transposed operands are read in place (BLAS's flags), never copied.
 
 // C (n, m) += A (n, k) · B (m, k)ᵀ         e.g. x·Wᵀ, a linear layer
-void add_ABt(const double* A, const double* B, double* C, std::size_t n, std::size_t m, std::size_t k) {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(m), int(k), 1.0, A, int(k), B, int(k), 1.0,
-                C, int(m));
+void add_ABt(const double* A, const double* B, double* C, std::size_t n, std::size_t m,
+             std::size_t k) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n), int(m), int(k), 1.0, A, int(k), B,
+                int(k), 1.0, C, int(m));
 }
 // C (n, m) += A (n, k) · B (k, m)          e.g. dY·W, a linear layer's input gradient
-void add_AB(const double* A, const double* B, double* C, std::size_t n, std::size_t m, std::size_t k) {
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(m), int(k), 1.0, A, int(k), B, int(m), 1.0,
-                C, int(m));
+void add_AB(const double* A, const double* B, double* C, std::size_t n, std::size_t m,
+            std::size_t k) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(m), int(k), 1.0, A, int(k),
+                B, int(m), 1.0, C, int(m));
 }
 // C (n, m) += A (k, n)ᵀ · B (k, m)         e.g. dYᵀ·X, a linear layer's weight gradient
-void add_AtB(const double* A, const double* B, double* C, std::size_t n, std::size_t m, std::size_t k) {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(n), int(m), int(k), 1.0, A, int(n), B, int(m), 1.0,
-                C, int(m));
+void add_AtB(const double* A, const double* B, double* C, std::size_t n, std::size_t m,
+             std::size_t k) {
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(n), int(m), int(k), 1.0, A, int(n), B,
+                int(m), 1.0, C, int(m));
 }
 
 // C = alpha·op(A)·op(B) + beta·C on blocks inside larger row-major matrices: op is the
@@ -40,8 +43,8 @@ void add_AtB(const double* A, const double* B, double* C, std::size_t n, std::si
 void block_product(bool ta, bool tb, std::size_t n, std::size_t m, std::size_t k, double alpha,
                    const double* A, std::size_t lda, const double* B, std::size_t ldb, double beta,
                    double* C, std::size_t ldc) {
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(n), int(m),
-                int(k), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                int(n), int(m), int(k), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
 }
 
 // out (m,) += the column sums of A (n, m): a bias's gradient.
@@ -67,9 +70,11 @@ std::size_t NamedArray::size() const {
 
 std::vector<NamedArray> named_parameters(Model& m) {
     const auto named = [](std::string name, auto& a) {
-        return NamedArray{std::move(name), a.data(), std::vector<std::size_t>(a.shape().begin(), a.shape().end())};
+        return NamedArray{std::move(name), a.data(),
+                          std::vector<std::size_t>(a.shape().begin(), a.shape().end())};
     };
-    std::vector<NamedArray> out{named("embedding.weight", m.embedding), named("position.weight", m.position)};
+    std::vector<NamedArray> out{named("embedding.weight", m.embedding),
+                                named("position.weight", m.position)};
     for (std::size_t i = 0; i < m.layers.size(); ++i) {
         const std::string pre = "layers." + std::to_string(i) + ".self_attn.";
         out.push_back(named(pre + "in_proj_weight", m.layers[i].in_proj_weight));
@@ -87,7 +92,8 @@ Model init_model(const ModelSize& size, Random& rng) {
     m.size = size;
     m.embedding = rng.normal_matrix(size.vocab, size.E);
     m.position = rng.normal_matrix(size.L, size.E);
-    for (std::size_t i = 0; i < size.layers; ++i) m.layers.push_back(random_mha_params(size.E, size.H, rng));
+    for (std::size_t i = 0; i < size.layers; ++i)
+        m.layers.push_back(random_mha_params(size.E, size.H, rng));
     const double bound = 1.0 / std::sqrt(static_cast<double>(size.E));
     m.readout_weight = xt::empty<double>({size.classes, size.E});
     m.readout_bias = xt::empty<double>({size.classes});
@@ -142,16 +148,20 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
                 for (std::size_t i = 0; i < L; ++i) {
                     double mx = -std::numeric_limits<double>::infinity();
                     for (std::size_t j = 0; j < L; ++j) {
-                        if (tokens(b, j) == m.size.pad || (m.size.causal && j > i))  // a padding key, or a
-                            P[i * L + j] = -std::numeric_limits<double>::infinity();   // later one: weight 0
+                        if (tokens(b, j) == m.size.pad ||
+                            (m.size.causal && j > i))  // a padding key, or a
+                            P[i * L +
+                              j] = -std::numeric_limits<double>::infinity();  // later one: weight 0
                         mx = std::max(mx, P[i * L + j]);
                     }
                     double sum = 0.0;
-                    for (std::size_t j = 0; j < L; ++j) sum += (P[i * L + j] = std::exp(P[i * L + j] - mx));
+                    for (std::size_t j = 0; j < L; ++j)
+                        sum += (P[i * L + j] = std::exp(P[i * L + j] - mx));
                     for (std::size_t j = 0; j < L; ++j) P[i * L + j] /= sum;
                 }
                 // output O_h = P·V_h, written into head h's columns of concat
-                block_product(false, false, L, d, L, 1.0, P, L, V, 3 * E, 0.0, &c.concat(b * L, h * d), E);
+                block_product(false, false, L, d, L, 1.0, P, L, V, 3 * E, 0.0,
+                              &c.concat(b * L, h * d), E);
             }
         }
         // step 5, output projection, and the residual: x = x + concat·W_oᵀ + b_o
@@ -177,7 +187,8 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
         for (std::size_t k = 0; k < C; ++k) f.probs(r, k) /= sum;
         const long t = targets.size() ? targets(r / L, r % L) : kNoTarget;
         if (t == kNoTarget) continue;
-        total += -(f.logits(r, std::size_t(t)) - mx - std::log(sum));  // −log softmax, computed stably
+        total += -(f.logits(r, std::size_t(t)) - mx -
+                   std::log(sum));  // −log softmax, computed stably
         ++f.n_targets;
     }
     f.loss = f.n_targets ? total / static_cast<double>(f.n_targets) : 0.0;
@@ -199,14 +210,16 @@ Matrix cross_entropy_backward(const Matrix& probs, const std::vector<long>& targ
     for (std::size_t r = 0; r < targets.size(); ++r) {
         if (targets[r] == kNoTarget) continue;
         for (std::size_t k = 0; k < probs.shape(1); ++k) d(r, k) = probs(r, k) / double(n_targets);
-        d(r, std::size_t(targets[r])) -= 1.0 / double(n_targets);  // ∂(−log p_t)/∂logit = p − one_hot(t)
+        d(r, std::size_t(targets[r])) -=
+                1.0 / double(n_targets);  // ∂(−log p_t)/∂logit = p − one_hot(t)
     }
     return d;
 }
 //! [cross_entropy_backward]
 
 //! [model_backward]
-Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens, const Tokens& targets) {
+Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens,
+                     const Tokens& targets) {
     const std::size_t B = f.B, L = tokens.shape(1), E = m.size.E, H = m.size.H;
     const std::size_t C = m.size.classes, d = E / H, n = B * L;
     const double scale = 1.0 / std::sqrt(static_cast<double>(d));
@@ -244,17 +257,21 @@ Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens
                 const double* P = &c.weights(b, h, 0, 0);
                 const double* dO = &d_concat(b * L, h * d);  // head h's part of d_concat, stride E
                 // dV_h = Pᵀ·dO_h;  dP = dO_h·V_hᵀ (into dS, then turned into dS in place)
-                block_product(true, false, L, d, L, 1.0, P, L, dO, E, 0.0, &dqkv(b * L, 2 * E + h * d), 3 * E);
+                block_product(true, false, L, d, L, 1.0, P, L, dO, E, 0.0,
+                              &dqkv(b * L, 2 * E + h * d), 3 * E);
                 block_product(false, true, L, L, d, 1.0, dO, E, V, 3 * E, 0.0, dS.data(), L);
                 // dS_i = P_i ∘ (dP_i − Σ_j P_ij dP_ij)
                 for (std::size_t i = 0; i < L; ++i) {
                     double rowsum = 0.0;
                     for (std::size_t j = 0; j < L; ++j) rowsum += P[i * L + j] * dS[i * L + j];
-                    for (std::size_t j = 0; j < L; ++j) dS[i * L + j] = P[i * L + j] * (dS[i * L + j] - rowsum);
+                    for (std::size_t j = 0; j < L; ++j)
+                        dS[i * L + j] = P[i * L + j] * (dS[i * L + j] - rowsum);
                 }
                 // dQ_h = dS·K_h / √d;  dK_h = dSᵀ·Q_h / √d
-                block_product(false, false, L, d, L, scale, dS.data(), L, K, 3 * E, 0.0, &dqkv(b * L, h * d), 3 * E);
-                block_product(true, false, L, d, L, scale, dS.data(), L, Q, 3 * E, 0.0, &dqkv(b * L, E + h * d), 3 * E);
+                block_product(false, false, L, d, L, scale, dS.data(), L, K, 3 * E, 0.0,
+                              &dqkv(b * L, h * d), 3 * E);
+                block_product(true, false, L, d, L, scale, dS.data(), L, Q, 3 * E, 0.0,
+                              &dqkv(b * L, E + h * d), 3 * E);
             }
         }
         // step 1 reversed: d in_proj_weight = dqkvᵀ·x, d in_proj_bias = column sums,

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <limits>
 
+#include <xtensor-blas/xlinalg.hpp>
 #include <xtensor/xsort.hpp>
 #include <xtensor/xview.hpp>
-#include <xtensor-blas/xlinalg.hpp>
 
 #include "attention/backward.hpp"
 #include "attention/random.hpp"
@@ -32,18 +32,23 @@ long id_of(const std::vector<std::string>& vocab, const std::string& w) {
 Matrix source_mask(const Tokens& source, std::size_t b, std::size_t L) {
     Matrix mask = xt::zeros<double>({L, source.shape(1)});
     for (std::size_t j = 0; j < source.shape(1); ++j)
-        if (source(b, j) == 0) xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
+        if (source(b, j) == 0)
+            xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
     return mask;
 }
 
 constexpr std::size_t kNone = std::size_t(-1);
 
 // Sentence pair b of p: "the|a [ADJ] NOUN VERB" → "le|un NOUN' [ADJ'] VERB' </s>", with its alignment.
-void fill_pair(const PairTask& t, PairBatch& p, std::size_t b, bool definite, std::size_t n, std::size_t a, std::size_t v) {
+void fill_pair(const PairTask& t, PairBatch& p, std::size_t b, bool definite, std::size_t n,
+               std::size_t a, std::size_t v) {
     const bool adjective = a != kNone;
-    std::vector<std::string> src = {definite ? "the" : "a"}, tgt = {definite ? "le" : "un", kNoms[n]};
+    std::vector<std::string> src = {definite ? "the" : "a"},
+                             tgt = {definite ? "le" : "un", kNoms[n]};
     std::vector<long> align = {0, adjective ? 2 : 1};  // le ↔ the (un ↔ a), NOUN' ↔ NOUN
-    if (adjective) src.push_back(kAdjectives[a]), tgt.push_back(kAdjectifs[a]), align.push_back(1);  // after the noun
+    if (adjective)
+        src.push_back(kAdjectives[a]), tgt.push_back(kAdjectifs[a]),
+                align.push_back(1);  // after the noun
     src.push_back(kNouns[n]);
     src.push_back(kVerbs[v]), tgt.push_back(kVerbes[v]), align.push_back(long(src.size()) - 1);
     tgt.push_back("</s>"), align.push_back(-1);
@@ -61,12 +66,15 @@ PairTask reordering_task() {
     PairTask t;
     t.source_vocab = {"<pad>", "the", "a"};
     t.target_vocab = {"<pad>", "<s>", "</s>", "le", "un"};
-    for (const auto* g : {&kNouns, &kAdjectives, &kVerbs}) t.source_vocab.insert(t.source_vocab.end(), g->begin(), g->end());
-    for (const auto* g : {&kNoms, &kAdjectifs, &kVerbes}) t.target_vocab.insert(t.target_vocab.end(), g->begin(), g->end());
+    for (const auto* g : {&kNouns, &kAdjectives, &kVerbs})
+        t.source_vocab.insert(t.source_vocab.end(), g->begin(), g->end());
+    for (const auto* g : {&kNoms, &kAdjectifs, &kVerbes})
+        t.target_vocab.insert(t.target_vocab.end(), g->begin(), g->end());
     t.S = 4, t.L = 5, t.E = 32, t.H = 2;
     t.batch = 32, t.steps = 300, t.lr = 1e-2;
     t.draw = [t](Random& rng, std::size_t B, bool held_out) {
-        PairBatch p{xt::zeros<long>({B, t.S}), xt::zeros<long>({B, t.L}), xt::empty<long>({B, t.L}), xt::empty<long>({B, t.L})};
+        PairBatch p{xt::zeros<long>({B, t.S}), xt::zeros<long>({B, t.L}), xt::empty<long>({B, t.L}),
+                    xt::empty<long>({B, t.L})};
         p.targets.fill(kNoTarget);
         p.aligned.fill(-1);
         for (std::size_t b = 0; b < B; ++b) {
@@ -75,8 +83,9 @@ PairTask reordering_task() {
             // held out: a sentence with an adjective, whose (noun, adjective) pair is one of the
             // third training never shows; training: any other sentence (a quarter are drawn without an
             // adjective; as a third of the others are redrawn, a third of those kept have none)
-            do n = rng.integer(0, kNouns.size() - 1), a = rng.integer(0, kAdjectives.size() - 1),
-               v = rng.integer(0, kVerbs.size() - 1), adjective = held_out || rng.uniform() < 0.75;
+            do
+                n = rng.integer(0, kNouns.size() - 1), a = rng.integer(0, kAdjectives.size() - 1),
+                v = rng.integer(0, kVerbs.size() - 1), adjective = held_out || rng.uniform() < 0.75;
             while (adjective && ((n + 2 * a) % 3 == 0) != held_out);
             fill_pair(t, p, b, rng.uniform() < 0.5, n, adjective ? a : kNone, v);
         }
@@ -85,13 +94,15 @@ PairTask reordering_task() {
     return t;
 }
 
-PairBatch reordering_pair(const PairTask& task, const std::string& article, const std::string& noun, const std::string& adjective,
-                          const std::string& verb) {
-    PairBatch p{xt::zeros<long>({std::size_t{1}, task.S}), xt::zeros<long>({std::size_t{1}, task.L}),
-                xt::empty<long>({std::size_t{1}, task.L}), xt::empty<long>({std::size_t{1}, task.L})};
+PairBatch reordering_pair(const PairTask& task, const std::string& article, const std::string& noun,
+                          const std::string& adjective, const std::string& verb) {
+    PairBatch p{
+            xt::zeros<long>({std::size_t{1}, task.S}), xt::zeros<long>({std::size_t{1}, task.L}),
+            xt::empty<long>({std::size_t{1}, task.L}), xt::empty<long>({std::size_t{1}, task.L})};
     p.targets.fill(kNoTarget);
     p.aligned.fill(-1);
-    fill_pair(task, p, 0, article == "the", std::size_t(id_of(kNouns, noun)), adjective.empty() ? kNone : std::size_t(id_of(kAdjectives, adjective)),
+    fill_pair(task, p, 0, article == "the", std::size_t(id_of(kNouns, noun)),
+              adjective.empty() ? kNone : std::size_t(id_of(kAdjectives, adjective)),
               std::size_t(id_of(kVerbs, verb)));
     return p;
 }
@@ -104,7 +115,8 @@ Seq2Seq init_seq2seq(const PairTask& task, Random& rng) {
 
 //! [seq2seq_forward]
 Seq2SeqForward seq2seq_forward(const Seq2Seq& m, const PairBatch& batch) {
-    const std::size_t B = batch.source.shape(0), S = batch.source.shape(1), L = batch.input.shape(1);
+    const std::size_t B = batch.source.shape(0), S = batch.source.shape(1),
+                      L = batch.input.shape(1);
     const std::size_t E = m.decoder.size.E, C = m.decoder.size.classes;
     const MhaParams& cross = m.decoder.layers[0];
     Seq2SeqForward f;
@@ -113,9 +125,11 @@ Seq2SeqForward seq2seq_forward(const Seq2Seq& m, const PairBatch& batch) {
         // 1) encode: e (S, E);  2) embed: x (L, E)
         Matrix e = xt::empty<double>({S, E}), x = xt::empty<double>({L, E});
         for (std::size_t j = 0; j < S; ++j)
-            xt::row(e, j) = xt::row(m.encoder.embedding, std::size_t(batch.source(b, j))) + xt::row(m.encoder.position, j);
+            xt::row(e, j) = xt::row(m.encoder.embedding, std::size_t(batch.source(b, j))) +
+                            xt::row(m.encoder.position, j);
         for (std::size_t i = 0; i < L; ++i)
-            xt::row(x, i) = xt::row(m.decoder.embedding, std::size_t(batch.input(b, i))) + xt::row(m.decoder.position, i);
+            xt::row(x, i) = xt::row(m.decoder.embedding, std::size_t(batch.input(b, i))) +
+                            xt::row(m.decoder.position, i);
         // 3) attend: queries from the target side, keys and values from the source
         const Matrix mask = source_mask(batch.source, b, L);
         const MhaForward a = mha_forward(cross, x, e, e, &mask);
@@ -123,7 +137,9 @@ Seq2SeqForward seq2seq_forward(const Seq2Seq& m, const PairBatch& batch) {
         // 4) read out: logits (L, C)
         for (std::size_t i = 0; i < L; ++i)
             for (std::size_t k = 0; k < C; ++k)
-                f.logits(b * L + i, k) = m.decoder.readout_bias(k) + xt::sum(xt::row(h, i) * xt::row(m.decoder.readout_weight, k))();
+                f.logits(b * L + i, k) =
+                        m.decoder.readout_bias(k) +
+                        xt::sum(xt::row(h, i) * xt::row(m.decoder.readout_weight, k))();
         f.e.push_back(std::move(e)), f.x.push_back(std::move(x)), f.h.push_back(std::move(h));
         f.weights.push_back(a.heads.weights);
     }
@@ -147,12 +163,14 @@ Seq2SeqForward seq2seq_forward(const Seq2Seq& m, const PairBatch& batch) {
 
 //! [seq2seq_backward]
 Seq2Seq seq2seq_backward(const Seq2Seq& m, const Seq2SeqForward& f, const PairBatch& batch) {
-    const std::size_t B = batch.source.shape(0), S = batch.source.shape(1), L = batch.input.shape(1);
+    const std::size_t B = batch.source.shape(0), S = batch.source.shape(1),
+                      L = batch.input.shape(1);
     const std::size_t E = m.decoder.size.E, C = m.decoder.size.classes;
     Seq2Seq g{zeros_like(m.encoder), zeros_like(m.decoder)};
     MhaParams& gc = g.decoder.layers[0];
     // 4) the loss and the read-out: dlogits (B·L, C), chapter 22's
-    const Matrix dlogits = cross_entropy_backward(f.probs, std::vector<long>(batch.targets.begin(), batch.targets.end()));
+    const Matrix dlogits = cross_entropy_backward(
+            f.probs, std::vector<long>(batch.targets.begin(), batch.targets.end()));
     for (std::size_t b = 0; b < B; ++b) {
         const Matrix dl = xt::view(dlogits, xt::range(b * L, (b + 1) * L), xt::all());  // (L, C)
         g.decoder.readout_weight += xt::linalg::dot(xt::transpose(dl), f.h[b]);

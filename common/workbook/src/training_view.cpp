@@ -13,10 +13,10 @@
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xview.hpp>
 
+#include "attention/masks.hpp"
 #include "workbook/errors.hpp"
 #include "workbook/npy.hpp"
 #include "workbook/show.hpp"
-#include "attention/masks.hpp"
 
 namespace attn {
 
@@ -56,7 +56,8 @@ void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, 
     const bool padded = tokens != nullptr && m.size.pad >= 0;
     const bool masked = m.size.causal || padded;
     for (std::size_t j = 0; padded && j < L; ++j) {
-        if ((*tokens)(b, j) == m.size.pad) xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
+        if ((*tokens)(b, j) == m.size.pad)
+            xt::view(mask, xt::all(), j) = -std::numeric_limits<double>::infinity();
     }
     make_dir(dir);
     write_text(dir + "/tokens.txt", lines(words));
@@ -79,7 +80,8 @@ void dump_layers(const std::string& dir, const Model& m, const ModelForward& f, 
 void dump_state_dict(const std::string& dir, Model& m) {
     make_dir(dir);
     for (const NamedArray& a : named_parameters(m))
-        dump_npy(dir + "/" + a.name + ".npy", xt::adapt(a.data, a.size(), xt::no_ownership(), a.shape));
+        dump_npy(dir + "/" + a.name + ".npy",
+                 xt::adapt(a.data, a.size(), xt::no_ownership(), a.shape));
 }
 
 std::string checkpoint_dir(const std::string& dir, std::size_t step) {
@@ -88,7 +90,8 @@ std::string checkpoint_dir(const std::string& dir, std::size_t step) {
     return dir + "/checkpoints/" + name;
 }
 
-std::string loss_curve_text(const std::vector<double>& loss, std::size_t width, std::size_t height) {
+std::string loss_curve_text(const std::vector<double>& loss, std::size_t width,
+                            std::size_t height) {
     if (loss.empty()) return "";
     width = std::min(width, loss.size());
     std::vector<double> col(width, 0.0);  // the mean loss of the steps in each column
@@ -128,9 +131,11 @@ LinePlot loss_curve_plot(const std::vector<double>& loss, const std::string& tit
     return p;
 }
 
-std::vector<GradientCheck> check_gradients(const Model& m, const TaskBatch& batch, std::size_t stride) {
+std::vector<GradientCheck> check_gradients(const Model& m, const TaskBatch& batch,
+                                           std::size_t stride) {
     Model probe = m;
-    Model grad = model_backward(m, model_forward(m, batch.tokens, batch.targets), batch.tokens, batch.targets);
+    Model grad = model_backward(m, model_forward(m, batch.tokens, batch.targets), batch.tokens,
+                                batch.targets);
     std::vector<NamedArray> p = named_parameters(probe), g = named_parameters(grad);
     std::vector<GradientCheck> out;
     const double h = 1e-5;
@@ -151,6 +156,8 @@ std::vector<GradientCheck> check_gradients(const Model& m, const TaskBatch& batc
     return out;
 }
 
-Labels word_labels(const std::vector<std::string>& words) { return {words, words}; }
+Labels word_labels(const std::vector<std::string>& words) {
+    return {words, words};
+}
 
 }  // namespace attn

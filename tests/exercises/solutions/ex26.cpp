@@ -12,7 +12,8 @@ double alignment_accuracy(const Tensor3& weights, const Matrix& aligned) {
             if (aligned(b, i) < 0) continue;  // a target word that translates no source word
             std::size_t best = 0;
             for (std::size_t j = 1; j < S; ++j)
-                if (weights(b, i, j) > weights(b, i, best)) best = j;  // the largest weight, first on a tie
+                if (weights(b, i, j) > weights(b, i, best))
+                    best = j;  // the largest weight, first on a tie
             right += double(best) == aligned(b, i);
             ++rows;
         }

@@ -9,7 +9,8 @@ Matrix sentence_vectors(const Matrix& embedding, const Matrix& words) {
     Matrix s = xt::zeros<double>({K, E});
     for (std::size_t k = 0; k < K; ++k)
         for (std::size_t w = 0; w < words.shape(1); ++w)
-            for (std::size_t e = 0; e < E; ++e) s(k, e) += embedding(std::size_t(words(k, w)), e);  // add word w's row
+            for (std::size_t e = 0; e < E; ++e)
+                s(k, e) += embedding(std::size_t(words(k, w)), e);  // add word w's row
     return s;
 }
 

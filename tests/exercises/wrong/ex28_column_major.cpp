@@ -10,7 +10,8 @@ Matrix patchify(const Matrix& image, std::size_t P) {
     for (std::size_t i = 0; i < rows; ++i)
         for (std::size_t j = 0; j < cols; ++j)
             for (std::size_t r = 0; r < P; ++r)
-                for (std::size_t c = 0; c < P; ++c) patches(j * rows + i, r * P + c) = image(i * P + r, j * P + c);
+                for (std::size_t c = 0; c < P; ++c)
+                    patches(j * rows + i, r * P + c) = image(i * P + r, j * P + c);
     return patches;
 }
 

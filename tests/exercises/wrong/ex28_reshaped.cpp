@@ -7,7 +7,8 @@ namespace ex {
 Matrix patchify(const Matrix& image, std::size_t P) {
     const std::size_t n = image.size() / (P * P);
     Matrix patches = xt::empty<double>({n, P * P});
-    for (std::size_t k = 0; k < image.size(); ++k) patches(k / (P * P), k % (P * P)) = image.data()[k];
+    for (std::size_t k = 0; k < image.size(); ++k)
+        patches(k / (P * P), k % (P * P)) = image.data()[k];
     return patches;
 }
 

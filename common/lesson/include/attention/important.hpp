@@ -38,11 +38,11 @@ struct DocBatch {
 struct DocTask {
     std::vector<std::string> words;   ///< id → word: the names, then the places
     std::vector<std::string> places;  ///< class id → place
-    std::size_t K = 4;        ///< sentences in a document
-    std::size_t E = 32;       ///< embed_dim
-    std::size_t batch = 32;   ///< documents per step
-    std::size_t steps = 300;  ///< steps built in
-    double lr = 1e-2;         ///< Adam's learning rate
+    std::size_t K = 4;                ///< sentences in a document
+    std::size_t E = 32;               ///< embed_dim
+    std::size_t batch = 32;           ///< documents per step
+    std::size_t steps = 300;          ///< steps built in
+    double lr = 1e-2;                 ///< Adam's learning rate
     /// Draws B documents; held_out: from those training never sees.
     std::function<DocBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };
@@ -55,12 +55,12 @@ Model init_doc_model(const DocTask& task, Random& rng);
 
 /// What the forward pass keeps, document by document.
 struct DocForward {
-    std::vector<Matrix> u;        ///< (1, E) per document: the question's vector
-    std::vector<Matrix> s;        ///< (K, E) per document: the sentence vectors
-    std::vector<Matrix> o;        ///< (1, E) per document: what the query read
-    Matrix weights;               ///< (B, K) the query's weights over the sentences
-    Matrix probs;                 ///< (B, C) softmax of the logits
-    double loss = 0.0;            ///< mean cross-entropy
+    std::vector<Matrix> u;  ///< (1, E) per document: the question's vector
+    std::vector<Matrix> s;  ///< (K, E) per document: the sentence vectors
+    std::vector<Matrix> o;  ///< (1, E) per document: what the query read
+    Matrix weights;         ///< (B, K) the query's weights over the sentences
+    Matrix probs;           ///< (B, C) softmax of the logits
+    double loss = 0.0;      ///< mean cross-entropy
 };
 
 /// The sentence vectors (K, E) of document b: each the sum of its two words' rows.

@@ -37,10 +37,10 @@ struct ImageBatch {
 struct ImageTask {
     std::vector<std::string> colours = {"red", "green", "blue"};    ///< the caption words
     std::vector<std::string> shapes = {"square", "ring", "cross"};  ///< the answers
-    std::size_t E = 32;       ///< embed_dim
-    std::size_t batch = 32;   ///< images per step
-    std::size_t steps = 300;  ///< steps built in
-    double lr = 1e-2;         ///< Adam's learning rate
+    std::size_t E = 32;                                             ///< embed_dim
+    std::size_t batch = 32;                                         ///< images per step
+    std::size_t steps = 300;                                        ///< steps built in
+    double lr = 1e-2;                                               ///< Adam's learning rate
     /// Draws B images; held_out: from those training never sees.
     std::function<ImageBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };

@@ -23,13 +23,13 @@ struct TaskBatch {
 
 /// A task: its vocabulary, its answers, its model and how to draw its batches.
 struct Task {
-    std::string name;                      ///< e.g. "previous_token"
-    std::vector<std::string> vocab;        ///< a name for every token id
-    std::vector<std::string> classes;      ///< a name for every answer
-    ModelSize size;                        ///< the model that learns it
-    std::size_t batch = 16;                ///< sequences per training step
-    std::size_t steps = 300;               ///< training steps built in
-    double lr = 1e-2;                      ///< Adam's learning rate
+    std::string name;                  ///< e.g. "previous_token"
+    std::vector<std::string> vocab;    ///< a name for every token id
+    std::vector<std::string> classes;  ///< a name for every answer
+    ModelSize size;                    ///< the model that learns it
+    std::size_t batch = 16;            ///< sequences per training step
+    std::size_t steps = 300;           ///< training steps built in
+    double lr = 1e-2;                  ///< Adam's learning rate
     /// Draws B sequences; held_out: from the part of the data training never sees.
     std::function<TaskBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };

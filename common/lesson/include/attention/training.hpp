@@ -58,12 +58,13 @@ struct ModelSize {
 /// The parameters, named as in the PyTorch module's state_dict. The same struct holds
 /// their gradients (each the shape of its parameter).
 struct Model {
-    ModelSize size;                 ///< the sizes it was made with
-    Matrix embedding;               ///< (vocab, E) embedding.weight
-    Matrix position;                ///< (L, E) position.weight
-    std::vector<MhaParams> layers;  ///< layers.i.self_attn.{in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias}
-    Matrix readout_weight;          ///< (classes, E) readout.weight
-    Vector readout_bias;            ///< (classes,) readout.bias
+    ModelSize size;    ///< the sizes it was made with
+    Matrix embedding;  ///< (vocab, E) embedding.weight
+    Matrix position;   ///< (L, E) position.weight
+    std::vector<MhaParams>
+            layers;  ///< layers.i.self_attn.{in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias}
+    Matrix readout_weight;  ///< (classes, E) readout.weight
+    Vector readout_bias;    ///< (classes,) readout.bias
 };
 
 /// One parameter (or its gradient) as a flat run of doubles, with its state_dict name.
@@ -94,13 +95,13 @@ struct LayerCache {
 
 /// Every intermediate of one forward pass on a batch.
 struct ModelForward {
-    std::size_t B = 0;                ///< sequences in the batch
-    std::vector<LayerCache> layers;   ///< one per attention layer
-    Matrix x;                         ///< (B·L, E) the last layer's output
-    Matrix logits;                    ///< (B·L, C) step 3
-    Matrix probs;                     ///< (B·L, C) softmax of each row of logits
-    double loss = 0.0;                ///< step 4: the mean cross-entropy over the targets
-    std::size_t n_targets = 0;        ///< positions with a target (not kNoTarget)
+    std::size_t B = 0;               ///< sequences in the batch
+    std::vector<LayerCache> layers;  ///< one per attention layer
+    Matrix x;                        ///< (B·L, E) the last layer's output
+    Matrix logits;                   ///< (B·L, C) step 3
+    Matrix probs;                    ///< (B·L, C) softmax of each row of logits
+    double loss = 0.0;               ///< step 4: the mean cross-entropy over the targets
+    std::size_t n_targets = 0;       ///< positions with a target (not kNoTarget)
 };
 
 /// The forward pass on tokens (B, L); targets (B, L) with kNoTarget where there is none

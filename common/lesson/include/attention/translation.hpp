@@ -41,12 +41,12 @@ struct PairBatch {
 struct PairTask {
     std::vector<std::string> source_vocab;  ///< id → source word (id 0 pads)
     std::vector<std::string> target_vocab;  ///< id → target word (also the answers)
-    std::size_t S = 0;        ///< source length
-    std::size_t L = 0;        ///< target length
-    std::size_t E = 0;        ///< embed_dim
-    std::size_t H = 0;        ///< heads of the cross-attention
-    std::size_t batch = 32;   ///< sentence pairs per step
-    std::size_t steps = 300;  ///< steps built in
+    std::size_t S = 0;                      ///< source length
+    std::size_t L = 0;                      ///< target length
+    std::size_t E = 0;                      ///< embed_dim
+    std::size_t H = 0;                      ///< heads of the cross-attention
+    std::size_t batch = 32;                 ///< sentence pairs per step
+    std::size_t steps = 300;                ///< steps built in
     double lr = 1e-2;                       ///< Adam's learning rate
     /// Draws B pairs; held_out: from the pairs training never sees.
     std::function<PairBatch(Random& rng, std::size_t B, bool held_out)> draw;
@@ -59,21 +59,21 @@ PairTask reordering_task();
 
 /// The pair the reordering task makes of "article [adjective] noun verb" (article "the" or "a",
 /// adjective "" for none).
-PairBatch reordering_pair(const PairTask& task, const std::string& article, const std::string& noun, const std::string& adjective,
-                          const std::string& verb);
+PairBatch reordering_pair(const PairTask& task, const std::string& article, const std::string& noun,
+                          const std::string& adjective, const std::string& verb);
 
 /// Random weights as chapter 22's init_model draws them.
 Seq2Seq init_seq2seq(const PairTask& task, Random& rng);
 
 /// What the forward pass keeps, sentence by sentence.
 struct Seq2SeqForward {
-    std::vector<Matrix> e;        ///< (S, E) per sentence: the encoded source
-    std::vector<Matrix> x;        ///< (L, E) per sentence: the decoder's input
-    std::vector<Matrix> h;        ///< (L, E) per sentence: after the cross-attention
-    std::vector<Tensor3> weights; ///< (H, L, S) per sentence: the cross-attention weights
-    Matrix probs;                 ///< (B·L, C) softmax of the logits
-    Matrix logits;                ///< (B·L, C)
-    double loss = 0.0;            ///< mean cross-entropy over the targets
+    std::vector<Matrix> e;         ///< (S, E) per sentence: the encoded source
+    std::vector<Matrix> x;         ///< (L, E) per sentence: the decoder's input
+    std::vector<Matrix> h;         ///< (L, E) per sentence: after the cross-attention
+    std::vector<Tensor3> weights;  ///< (H, L, S) per sentence: the cross-attention weights
+    Matrix probs;                  ///< (B·L, C) softmax of the logits
+    Matrix logits;                 ///< (B·L, C)
+    double loss = 0.0;             ///< mean cross-entropy over the targets
 };
 
 /// Steps 1-4 on a batch.

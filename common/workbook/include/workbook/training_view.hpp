@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "workbook/chapter.hpp"
-#include "workbook/heatmap.hpp"
 #include "attention/tasks.hpp"
 #include "attention/training.hpp"
+#include "workbook/chapter.hpp"
+#include "workbook/heatmap.hpp"
 
 namespace attn {
 
@@ -41,7 +41,8 @@ std::string checkpoint_dir(const std::string& dir, std::size_t step);
 
 /// The loss of every step as a text chart: `height` rows, `width` columns (each column the
 /// mean of its steps), the loss on the left, the steps underneath.
-std::string loss_curve_text(const std::vector<double>& loss, std::size_t width = 60, std::size_t height = 10);
+std::string loss_curve_text(const std::vector<double>& loss, std::size_t width = 60,
+                            std::size_t height = 10);
 
 /// The loss at steps 1, 2, 4, 8, … and the last step, as a LinePlot (log₂ step axis).
 LinePlot loss_curve_plot(const std::vector<double>& loss, const std::string& title);
@@ -56,7 +57,8 @@ struct GradientCheck {
 
 /// Compares model_backward with central differences (h = 1e-5) on every `stride`-th entry
 /// of every parameter, on one batch.
-std::vector<GradientCheck> check_gradients(const Model& m, const TaskBatch& batch, std::size_t stride);
+std::vector<GradientCheck> check_gradients(const Model& m, const TaskBatch& batch,
+                                           std::size_t stride);
 
 /// The example's words as labels for a map (L, L).
 Labels word_labels(const std::vector<std::string>& words);

@@ -23,18 +23,22 @@ namespace attn {
 /// Writes DIR/tokens.txt and DIR/layer0/ (see above) for one attention whose keys and values
 /// are the same rows: query (L, E), key (S, E), weights (H, L, S), mask (L, S) additive or null.
 /// Chapter 27 writes its question's query over the sentences this way.
-void dump_attention_layer(const std::string& dir, const MhaParams& p, const Matrix& query, const Matrix& key,
-                          const Tensor3& weights, const Matrix* mask, const std::vector<std::string>& queries,
+void dump_attention_layer(const std::string& dir, const MhaParams& p, const Matrix& query,
+                          const Matrix& key, const Tensor3& weights, const Matrix* mask,
+                          const std::vector<std::string>& queries,
                           const std::vector<std::string>& keys);
 
 /// Writes DIR/tokens.txt and DIR/layer0/ for pair b of a forward pass (see above).
-void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqForward& f, const PairBatch& batch,
-                      std::size_t b, const std::vector<std::string>& queries, const std::vector<std::string>& keys);
+void dump_cross_layer(const std::string& dir, const Seq2Seq& m, const Seq2SeqForward& f,
+                      const PairBatch& batch, std::size_t b,
+                      const std::vector<std::string>& queries,
+                      const std::vector<std::string>& keys);
 
 /// Chapter 28: an image (H, W, 3) drawn pixel by pixel, with a grid (g, g) of attention weights
 /// laid over it: each patch's outline is as dark as its weight (the largest black), and the
 /// weight is written in the patch.
-std::string patch_weights_svg(const Tensor3& image, const Matrix& weights, const std::string& title);
+std::string patch_weights_svg(const Tensor3& image, const Matrix& weights,
+                              const std::string& title);
 
 /// Chapter 28: the image (H, W, 3) as text, one character per pixel: R, G, B for the colour
 /// that is lit, · for black.
