@@ -220,6 +220,20 @@ std::string Catch::StringMaker<xt::xarray<double>>::convert(const xt::xarray<dou
 
 namespace wbtest {
 
+void check_dump_replayed(const TempDir& dump, const std::vector<std::string>& files) {
+    for (const std::string& f : files) {
+        INFO("the dump's " << f);
+        CHECK(fs::exists(dump / f));
+    }
+    const xt::xarray<double> w = attn::load_npy(dump / "layer0/weights.npy").data;
+    TempDir replay("replay_by_ch11");
+    const Run r = run_chapter("11_multihead_attention",
+                              {"--load", dump / "layer0", "--dump", replay.path()});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(attn::load_npy(replay / "weights.npy").data, Near(w, 1e-12));
+}
+
 void check_recorded_output(const std::string& slug) {
     const Run r = run_chapter(slug);
     INFO("stderr: " << r.err);

@@ -112,6 +112,10 @@ namespace wbtest {
 /// (re-record with `./workbook record NN` after an intended change).
 void check_recorded_output(const std::string& slug);
 
+/// A dump of a trained model (chapters 22-28) holds every file of `files`, and chapter 11,
+/// replaying DIR/layer0 (`--load`), computes that layer's dumped weights to 1e-12.
+void check_dump_replayed(const TempDir& dump, const std::vector<std::string>& files);
+
 /// The chapter, run with these arguments, fails cleanly: exit status 2, nothing but one
 /// line on stderr, starting "<slug>: error: " and containing every one of `mentions`.
 void check_bad_input(const std::string& slug, const std::vector<std::string>& args,

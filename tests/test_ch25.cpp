@@ -174,18 +174,10 @@ TEST_CASE(
         "[ch25]") {
     wbtest::TempDir out("ch25_dump");
     wbtest::run_dumping(slug, out, {"--steps", "8"});
-    for (const std::string f :
-         {"tokens.txt", "layer0/weights.npy", "layer0/attn_mask.npy", "layer0/query.npy",
-          "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000008/tokens.txt",
-          "layers.0.self_attn.in_proj_weight.npy"})
-        CHECK(std::filesystem::exists(out / f));
-    const xt::xarray<double> w = attn::load_npy(out / "layer0/weights.npy").data;
-    wbtest::TempDir replay("ch25_replay");
-    const auto r = wbtest::run_chapter("11_multihead_attention",
-                                       {"--load", out / "layer0", "--dump", replay.path()});
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    CHECK_THAT(attn::load_npy(replay / "weights.npy").data, Near(w, 1e-12));
+    wbtest::check_dump_replayed(
+            out, {"tokens.txt", "layer0/weights.npy", "layer0/attn_mask.npy", "layer0/query.npy",
+                  "checkpoints/step_000000/layer0/weights.npy",
+                  "checkpoints/step_000008/tokens.txt", "layers.0.self_attn.in_proj_weight.npy"});
 }
 
 TEST_CASE("ch25: a bad --steps or --seed gets one line and exit status 2", "[ch25]") {

@@ -102,17 +102,10 @@ TEST_CASE("ch27: the chapter's figures: >= 95% right, most of the weight on the 
 TEST_CASE("ch27: --dump writes the query's layout, and chapter 11 replays it", "[ch27]") {
     wbtest::TempDir out("ch27_dump");
     wbtest::run_dumping(slug, out, {"--steps", "4"});
-    for (const std::string f :
-         {"tokens.txt", "layer0/weights.npy", "layer0/key.npy", "layer0/key_tokens.txt",
-          "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000004/tokens.txt"})
-        CHECK(std::filesystem::exists(out / f));
-    const xt::xarray<double> w = attn::load_npy(out / "layer0/weights.npy").data;
-    wbtest::TempDir replay("ch27_replay");
-    const auto r = wbtest::run_chapter("11_multihead_attention",
-                                       {"--load", out / "layer0", "--dump", replay.path()});
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-    CHECK_THAT(attn::load_npy(replay / "weights.npy").data, Near(w, 1e-12));
+    wbtest::check_dump_replayed(
+            out,
+            {"tokens.txt", "layer0/weights.npy", "layer0/key.npy", "layer0/key_tokens.txt",
+             "checkpoints/step_000000/layer0/weights.npy", "checkpoints/step_000004/tokens.txt"});
 }
 
 TEST_CASE("ch27: a bad --steps or --seed gets one line and exit status 2", "[ch27]") {

@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
                "default "
                "average_attn_weights). The target this chapter was written for is 90%" +
                std::string(s.alignment >= 0.9 ? ", reached."
-                                              : ": not reached with this seed, and the figure "
+                                              : ": not reached with this random seed, and the figure "
                                                 "above is the honest one."));
         const attn::Seq2SeqForward after = attn::seq2seq_forward(model, ex);
         ch.heatmap("cross_after", after.weights[0], labels,

@@ -54,22 +54,16 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) images, patches, and the model");
-        ch.say("Generated images of 16×16 pixels with two objects, each filling one 4×4 patch: a "
-               "square, a ring or a cross, red, green or blue (the two of different colours). The "
-               "image "
-               "is cut into a 4×4 grid of patches, and each patch's 48 numbers (16 pixels × 3 "
-               "colours) "
-               "become one token through a learned linear layer, plus a learned vector for its "
-               "place in "
-               "the grid. The caption word, a colour, gives one query (E = 32, one head) over the "
-               "16 "
-               "patch tokens; a read-out names the shape of that colour from what the query read, "
-               "and from "
-               "nothing else. A third of the (colour, shape, patch) combinations appear in no "
-               "training "
-               "image; in every held-out image the named object is one of them. Random weights "
-               "(random "
-               "seed " +
+        ch.say("Generated images of 16×16 pixels with two objects, each filling one 4×4 "
+               "patch: a square, a ring or a cross, red, green or blue (the two of different"
+               " colours). The image is cut into a 4×4 grid of patches, and each patch's 48 "
+               "numbers (16 pixels × 3 colours) become one token through a learned linear "
+               "layer, plus a learned vector for its place in the grid. The caption word, a "
+               "colour, gives one query (E = 32, one head) over the 16 patch tokens; a read-"
+               "out names the shape of that colour from what the query read, and from "
+               "nothing else. A third of the (colour, shape, patch) combinations appear in "
+               "no training image; in every held-out image the named object is one of them. "
+               "Random weights (random seed " +
                std::to_string(rng_seed) + "); nothing is set by hand.");
         ch.out() << "  a held-out image (R, G, B: the lit colour; the gaps split the patches), and "
                     "the word \""
