@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
         ch.say("The alignment is read from the weights averaged over the two heads (PyTorch's "
                "default "
                "average_attn_weights). The target this chapter was written for is 90%" +
-               std::string(s.alignment >= 0.9 ? ", reached."
-                                              : ": not reached with this random seed, and the figure "
-                                                "above is the honest one."));
+               std::string(s.alignment >= 0.9
+                                   ? ", reached."
+                                   : ": not reached with this random seed, and the figure "
+                                     "above is the honest one."));
         const attn::Seq2SeqForward after = attn::seq2seq_forward(model, ex);
         ch.heatmap("cross_after", after.weights[0], labels,
                    "(H, L, S) trained, beside the true alignment above");
