@@ -55,10 +55,6 @@ void role_table(attn::Chapter& ch, const attn::ModelForward& f,
     ch.out() << "\n";
 }
 
-std::string percent(double x) {
-    return attn::format_number(100 * x, 1) + "%";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -146,12 +142,16 @@ int main(int argc, char** argv) {
                                              held.targets);
             sum2 += a2, sum1 += a1;
             ch.out() << "  " << std::string(11 - std::to_string(s).size(), ' ') << s << "   "
-                     << std::string(7 - percent(a2).size(), ' ') << percent(a2) << "  "
-                     << std::string(7 - percent(a1).size(), ' ') << percent(a1) << "\n";
+                     << std::string(7 - attn::format_percent(a2).size(), ' ')
+                     << attn::format_percent(a2) << "  "
+                     << std::string(7 - attn::format_percent(a1).size(), ' ')
+                     << attn::format_percent(a1) << "\n";
         }
-        ch.out() << "  mean          " << std::string(7 - percent(sum2 / 5).size(), ' ')
-                 << percent(sum2 / 5) << "  " << std::string(7 - percent(sum1 / 5).size(), ' ')
-                 << percent(sum1 / 5) << "\n\n";
+        ch.out() << "  mean          "
+                 << std::string(7 - attn::format_percent(sum2 / 5).size(), ' ')
+                 << attn::format_percent(sum2 / 5) << "  "
+                 << std::string(7 - attn::format_percent(sum1 / 5).size(), ' ')
+                 << attn::format_percent(sum1 / 5) << "\n\n";
         ch.say("Where one head stalls (near 29%) it has not found the unequal weighting that would "
                "keep "
                "the two digits apart; where it finds it, it can be as right as two heads. Two "
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
                      [&](std::size_t b, std::size_t i) { return verb(b, i) ? long(i) : -1L; }}},
                    2, 7);
         ch.out() << "  held-out accuracy (the verb's subject and object): "
-                 << percent(attn::accuracy(fs, sent.targets)) << "\n\n";
+                 << attn::format_percent(attn::accuracy(fs, sent.targets)) << "\n\n";
         const double best_object = std::max(attn::role_score(fs, 0, 0, object, 7),
                                             attn::role_score(fs, 0, 1, object, 7));
         const double best_subject = std::max(attn::role_score(fs, 0, 0, subject, 7),

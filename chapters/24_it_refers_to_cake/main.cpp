@@ -30,10 +30,6 @@ std::size_t position_of(const Words& w, const std::string& word) {
     return i;
 }
 
-std::string percent(double x) {
-    return attn::format_number(100 * x, 1) + "%";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,8 +90,9 @@ int main(int argc, char** argv) {
         const double acc2 = attn::accuracy(f, held.targets);
         const double acc1 = attn::accuracy(
                 attn::model_forward(one_layer, held.tokens, held.targets), held.targets);
-        ch.out() << "\n  referent accuracy on 1000 held-out sentences:  1 layer " << percent(acc1)
-                 << "   2 layers " << percent(acc2) << "\n\n";
+        ch.out() << "\n  referent accuracy on 1000 held-out sentences:  1 layer "
+                 << attn::format_percent(acc1) << "   2 layers " << attn::format_percent(acc2)
+                 << "\n\n";
         //! [step2]
 
         //! [step3]
@@ -190,7 +187,7 @@ int main(int argc, char** argv) {
                                            std::size_t(roles[3].second(b, it_at(b)))) >= 0.5;
         ch.out() << "\n  held-out sentences where the last layer's best head (head " << best_head
                  << ") puts >= 0.5 on the referent: "
-                 << percent(double(pointed) / double(held.tokens.shape(0))) << "\n\n";
+                 << attn::format_percent(double(pointed) / double(held.tokens.shape(0))) << "\n\n";
         const double adjective = std::max(attn::role_score(f, 0, 0, roles[2].second, L),
                                           attn::role_score(f, 0, 1, roles[2].second, L));
         if (adjective >= 0.5)

@@ -25,10 +25,6 @@ attn::Tokens one(const attn::Task& task, const Words& words) {
     return t;
 }
 
-std::string percent(double x) {
-    return attn::format_number(100 * x, 1) + "%";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,14 +115,14 @@ int main(int argc, char** argv) {
                 }
         ch.out() << "  2000 held-out sentences (noun pairs training never saw):\n"
                  << "    next-word accuracy at the deciding position   "
-                 << percent(attn::accuracy(f, deciding)) << "\n"
+                 << attn::format_percent(attn::accuracy(f, deciding)) << "\n"
                  << "    mean attention there on the first noun        head 0 "
                  << attn::format_number(attn::role_score(f, 0, 0, first_noun, task.size.L), 2)
                  << "   head 1 "
                  << attn::format_number(attn::role_score(f, 0, 1, first_noun, task.size.L), 2)
                  << "\n"
                  << "    copying the nearer noun's number would score  "
-                 << percent(double(nearer_agrees) / double(rows)) << "\n\n";
+                 << attn::format_percent(double(nearer_agrees) / double(rows)) << "\n\n";
         const double share = std::max(attn::role_score(f, 0, 0, first_noun, task.size.L),
                                       attn::role_score(f, 0, 1, first_noun, task.size.L));
         if (share >= 0.9)

@@ -18,10 +18,6 @@ using Words = std::vector<std::string>;
 const Words kSource = {"the", "black", "cat", "sleeps"};
 const Words kTarget = {"le", "chat", "noir", "dort", "</s>"};
 
-std::string percent(double x) {
-    return attn::format_number(100 * x, 1) + "%";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,9 +100,9 @@ int main(int argc, char** argv) {
                     "word\n"
                  << "  predicted from the source and the right words before it:\n"
                  << "    translation accuracy (target words right)                  "
-                 << percent(s.words) << "\n"
+                 << attn::format_percent(s.words) << "\n"
                  << "    alignment accuracy (largest weight on the translated word) "
-                 << percent(s.alignment) << "\n\n";
+                 << attn::format_percent(s.alignment) << "\n\n";
         ch.say("The alignment is read from the weights averaged over the two heads (PyTorch's "
                "default "
                "average_attn_weights). The target this chapter was written for is 90%" +

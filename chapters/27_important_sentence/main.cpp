@@ -9,14 +9,6 @@
 #include <workbook/training_view.hpp>
 #include <workbook/translation_view.hpp>
 
-namespace {
-
-std::string percent(double x) {
-    return attn::format_number(100 * x, 1) + "%";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
             "27_important_sentence",
@@ -109,7 +101,7 @@ int main(int argc, char** argv) {
         const attn::DocScore s = attn::score(attn::doc_forward(model, held), held);
         ch.out() << "  1000 held-out documents:\n"
                  << "    accuracy (the right place)                          "
-                 << percent(s.accuracy) << "\n"
+                 << attn::format_percent(s.accuracy) << "\n"
                  << "    mean weight on the sentence that answers            "
                  << attn::format_number(s.weight, 3) << "\n"
                  << "    the same, spread evenly over the " << task.K << " sentences       "

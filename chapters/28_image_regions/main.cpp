@@ -9,14 +9,6 @@
 #include <workbook/training_view.hpp>
 #include <workbook/translation_view.hpp>
 
-namespace {
-
-std::string percent(double x) {
-    return attn::format_number(100 * x, 1) + "%";
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     const attn::ChapterInfo info{
             "28_image_regions",
@@ -110,8 +102,8 @@ int main(int argc, char** argv) {
         const attn::ImageBatch held = task.draw(test_rng, 1000, true);
         const attn::ImageScore s = attn::score(attn::image_forward(model, held), held);
         ch.out() << "  1000 held-out images:\n"
-                 << "    accuracy (the shape of the named colour)          " << percent(s.accuracy)
-                 << "\n"
+                 << "    accuracy (the shape of the named colour)          "
+                 << attn::format_percent(s.accuracy) << "\n"
                  << "    attention share on the named object's patch       "
                  << attn::format_number(s.share, 3) << "\n"
                  << "    the same, spread evenly over the 16 patches       "

@@ -11,6 +11,10 @@
 
 namespace attn {
 
+std::string format_percent(double fraction) {
+    return format_number(100 * fraction, 1) + "%";
+}
+
 std::string format_number(double x, int decimals) {
     if (std::isnan(x)) return "nan";
     if (std::isinf(x)) return x > 0 ? "inf" : "-inf";

@@ -22,6 +22,8 @@ constexpr double kScientificFrom = 1e16;
 /// One number with `decimals` decimals, as PyTorch prints it ("0.4223", "-1.0000", "inf");
 /// from 1e16 on in scientific notation ("3.4558e+199").
 std::string format_number(double x, int decimals = 4);
+/// A fraction as a percentage with one decimal: 0.9843 → "98.4%".
+std::string format_percent(double fraction);
 /// One number, fixed ("%.4f") or scientific ("%.4e"): a matrix prints all its entries in
 /// scientific notation when its largest is 1e16 or more.
 std::string format_number(double x, int decimals, bool scientific);
