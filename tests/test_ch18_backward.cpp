@@ -10,30 +10,17 @@
 #include <attention/mha.hpp>
 #include <attention/random.hpp>
 
+#include "efficient_support.hpp"
+
 using attn::FastMethod;
 using attn::Matrix;
 using attn::MatrixF;
 
 namespace {
 
-// One test shape: L queries, S keys, width E, H heads, the tiled method's tiles.
-struct Shape {
-    std::size_t L, S, E, H, block_q, block_k;
-    bool bias;
-};
-
-std::string describe(const Shape& s) {
-    std::ostringstream o;
-    o << "L=" << s.L << " S=" << s.S << " E=" << s.E << " H=" << s.H << " tiles " << s.block_q
-      << "x" << s.block_k << (s.bias ? "" : " no bias");
-    return o.str();
-}
-
-// Sets the threads for one scope, then back to 1.
-struct Threads {
-    explicit Threads(std::size_t n) { attn::set_fast_threads(n); }
-    ~Threads() { attn::set_fast_threads(1); }
-};
+using wbtest::describe;
+using wbtest::Shape;
+using wbtest::Threads;
 
 // ours (float32) against the float64 reference, relative to the reference's largest entry.
 void check_close(const char* name, const xt::xarray<float>& ours,
