@@ -33,6 +33,10 @@ TEST_CASE("every method equals the float64 reference, on many shapes", "[ch18]")
             {33, 33, 16, 4, 8, 10, false},  // no bias
             {1, 1, 4, 1, 256, 512, true},   // one token, tiles larger than everything
             {40, 70, 32, 8, 16, 24, true},  // 8 heads of 4
+            // products large enough that two threads split their rows (gemm(): 150 = 80 + 70,
+            // 180 = 96 + 84), op(A) transposed or not
+            {150, 150, 160, 5, 64, 96, true},
+            {200, 180, 192, 4, 64, 128, true},
     };
     attn::Random rng(1801);
     for (const Shape& s : shapes) {

@@ -42,6 +42,10 @@ TEST_CASE("the batched and tiled backward passes equal the float64 reference, on
             {33, 33, 16, 4, 8, 10, false},  // no bias
             {1, 1, 4, 1, 256, 512, true},   // one token, tiles larger than everything
             {70, 40, 32, 8, 16, 24, true},  // 8 heads of 4, L > S, several blocks both ways
+            // products large enough that two threads split their rows (gemm(): 150 = 80 + 70,
+            // 180 = 96 + 84), op(A) transposed or not
+            {150, 150, 160, 5, 64, 96, true},
+            {200, 180, 192, 4, 64, 128, true},
     };
     attn::Random rng(1811);
     for (const Shape& s : shapes) {

@@ -80,7 +80,9 @@ std::size_t threads_now() {
     return g_threads;
 }
 
-// While it lives, OpenBLAS runs on one thread (our own threads each call it).
+// While it lives, OpenBLAS runs on one thread: the batched and tiled methods split their work
+// over their own threads (gemm() below, parallel_for), so that OpenBLAS's threads, idle but
+// spinning for a while after each product they share, never compete with ours for the cores.
 class OneBlasThread {
 public:
     OneBlasThread() : n_(threads_now()) {
@@ -94,6 +96,9 @@ private:
     std::size_t n_;
 };
 
+// True on a thread while it works for parallel_for: what it calls runs on that thread alone.
+thread_local bool t_in_worker = false;
+
 // Calls f(item, worker) for every item in [0, n) on `workers` threads (worker < workers).
 template <class F>
 void parallel_for(std::size_t n, std::size_t workers, const F& f) {
@@ -103,7 +108,10 @@ void parallel_for(std::size_t n, std::size_t workers, const F& f) {
     }
     std::atomic<std::size_t> next{0};
     auto work = [&](std::size_t w) {
+        const bool was = t_in_worker;
+        t_in_worker = true;
         for (std::size_t i; (i = next++) < n;) f(i, w);
+        t_in_worker = was;
     };
     std::vector<std::thread> pool;
     for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
@@ -166,27 +174,47 @@ void scale_row(float* x, std::size_t n, float c) {
 
 // ---- products with OpenBLAS's sgemm, addressing slices through leading dimensions ---------
 
+// C (m, n) = α·op(A)·op(B) + β·C, row-major, op(X) = Xᵀ where asked: one cblas_sgemm with
+// the sizes as size_t, on the calling thread.
+void blas_gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+               const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta,
+               float* C, std::size_t ldc) {
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+                trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                static_cast<int>(k), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb),
+                beta, C, static_cast<int>(ldc));
+}
+
+// The same product, its rows of C split over the threads (set_fast_threads) when it is
+// large and not already inside a worker: rows [i0, i0 + r) of C need rows [i0, i0 + r) of
+// op(A) (A + i0·lda, or columns A + i0 when op(A) = Aᵀ) and all of op(B). Each share is a
+// multiple of 16 rows, the height of OpenBLAS's kernel.
+void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
+          const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
+          std::size_t ldc) {
+    constexpr double kSplitFlops = 1 << 24;  // below ~16 Mflop a thread costs more than it saves
+    const std::size_t threads = t_in_worker ? 1 : threads_now();
+    const std::size_t share = (m / std::max<std::size_t>(threads, 1) + 15) / 16 * 16;
+    if (threads <= 1 || share == 0 || 2.0 * double(m) * double(n) * double(k) < kSplitFlops) {
+        blas_gemm(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    const std::size_t parts = (m + share - 1) / share;
+    parallel_for(parts, parts, [&](std::size_t part, std::size_t) {
+        const std::size_t i0 = part * share, rows = std::min(share, m - i0);
+        blas_gemm(trans_a, trans_b, rows, n, k, alpha, trans_a ? A + i0 : A + i0 * lda, lda, B, ldb,
+                  beta, C + i0 * ldc, ldc);
+    });
+}
+
 // C (n, m) = X (n, k)·Wᵀ + b: X row-major with row stride ldx, W (m, k) with stride ldw,
-// b (m,) or null, C with row stride ldc. One sgemm; W is never transposed in memory.
+// b (m,) or null, C with row stride ldc. One product; W is never transposed in memory.
 void gemm_xwt(std::size_t n, std::size_t m, std::size_t k, const float* X, std::size_t ldx,
               const float* W, std::size_t ldw, const float* b, float* C, std::size_t ldc) {
     if (b != nullptr) {
         for (std::size_t i = 0; i < n; ++i) std::copy(b, b + m, C + i * ldc);
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(m),
-                static_cast<int>(k), 1.0f, X, static_cast<int>(ldx), W, static_cast<int>(ldw),
-                b != nullptr ? 1.0f : 0.0f, C, static_cast<int>(ldc));
-}
-
-// C (m, n) = α·op(A)·op(B) + β·C, row-major, op(X) = Xᵀ where asked: cblas_sgemm with the
-// sizes as size_t (the backward pass's products, each one line).
-void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, float alpha,
-          const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
-          std::size_t ldc) {
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-                static_cast<int>(k), alpha, A, static_cast<int>(lda), B, static_cast<int>(ldb),
-                beta, C, static_cast<int>(ldc));
+    gemm(false, true, n, m, k, 1.0f, X, ldx, W, ldw, b != nullptr ? 1.0f : 0.0f, C, ldc);
 }
 
 // Which inputs are one and the same matrix: that decides how the projections are fused.
@@ -444,13 +472,10 @@ void attend_batched(const Projected& pr, std::size_t L, std::size_t S, std::size
              P + h * L * S, S);
     }
     // softmax over all H·L rows (vectorised exp)
-    {
-        const OneBlasThread one;
-        parallel_for(H * L, threads_now(), [&](std::size_t r, std::size_t) {
-            float* row = P + r * S;
-            scale_row(row, S, 1.0f / exp2_shifted(row, S, max_of(row, S)));
-        });
-    }
+    parallel_for(H * L, threads_now(), [&](std::size_t r, std::size_t) {
+        float* row = P + r * S;
+        scale_row(row, S, 1.0f / exp2_shifted(row, S, max_of(row, S)));
+    });
     // weights·V per head, into head h's columns of out
     for (std::size_t h = 0; h < H; ++h) {
         gemm(false, false, L, d, S, 1.0f, P + h * L * S, S, pr.v + h * d, pr.ld_v, 0.0f,
@@ -551,15 +576,12 @@ MatrixF mha_tiled(const MhaParamsF& p, const MatrixF& query, const MatrixF& key,
     std::vector<std::unique_ptr<TileScratch>> scratch;
     for (std::size_t w = 0; w < workers; ++w)
         scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
-    {
-        const OneBlasThread one;
-        parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
-            const std::size_t h = item / q_tiles, i0 = (item % q_tiles) * bq;
-            float* own = pr.q + i0 * pr.ld_q + h * d;  // the tile's queries, read before written
-            attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w], own, pr.ld_q,
-                        nullptr);
-        });
-    }
+    parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
+        const std::size_t h = item / q_tiles, i0 = (item % q_tiles) * bq;
+        float* own = pr.q + i0 * pr.ld_q + h * d;  // the tile's queries, read before written
+        attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w], own, pr.ld_q,
+                    nullptr);
+    });
     // 5) output projection, from the heads' outputs in the Q buffer
     return project_out(p, pr.q, L, pr.ld_q);
 }
@@ -766,7 +788,6 @@ FastBackward mha_backward_fast(FastMethod method, const MhaParamsF& p, const Mat
         for (std::size_t w = 0; w < workers; ++w)
             scratch.push_back(std::make_unique<TileScratch>(meter, bq, bk, d));
         const float alpha = kLog2e / std::sqrt(static_cast<float>(d));
-        const OneBlasThread one;
         parallel_for(H * q_tiles, workers, [&](std::size_t item, std::size_t w) {
             const std::size_t h = item / q_tiles, i0 = (item % q_tiles) * bq;
             attend_tile(pr, S, d, h, i0, std::min(bq, L - i0), bk, alpha, *scratch[w],
@@ -801,7 +822,6 @@ FastBackward mha_backward_fast(FastMethod method, const MhaParamsF& p, const Mat
             else
                 dP_of.push_back(std::make_unique<Buffer>(meter, L * S));
         }
-        const OneBlasThread one;
         parallel_for(H, workers, [&](std::size_t h, std::size_t w) {
             const Kept kept{concat.data(), tiled ? lse.data() : nullptr,
                             tiled ? nullptr : P.data()};
@@ -902,12 +922,16 @@ FastResult fast_mha(FastMethod method, const MhaParamsF& p, const MatrixF& query
         case FastMethod::blas:
             r.output = mha_blas(p, query, key, value, meter);
             break;
-        case FastMethod::batched:
+        case FastMethod::batched: {
+            const OneBlasThread one;
             r.output = mha_batched(p, query, key, value, meter);
             break;
-        case FastMethod::tiled:
+        }
+        case FastMethod::tiled: {
+            const OneBlasThread one;
             r.output = mha_tiled(p, query, key, value, tiles, meter);
             break;
+        }
     }
     r.peak_bytes = meter.peak();
     return r;
@@ -1040,7 +1064,7 @@ FastBackward fast_mha_backward(FastMethod method, const MhaParamsF& p, const Mat
                 "fast_mha_backward: dO " + shape_str(dO.shape()) + " must be the output's shape (" +
                 std::to_string(query.shape(0)) + ", " + std::to_string(p.E) + ")");
     }
-    threads_now();
+    const OneBlasThread one;
     MemoryMeter meter;
     FastBackward r = mha_backward_fast(method, p, query, key, value, dO, tiles, meter);
     r.peak_bytes = meter.peak();
