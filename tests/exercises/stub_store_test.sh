@@ -42,6 +42,17 @@ ctest --test-dir build/dev -R '^ex02\.stub$' --output-on-failure | tail -n 3
 ctest --test-dir build/dev -R '^ex02\.stub$' >/dev/null || fail "ex02.stub fails after the learner's commit"
 build/dev/exercises/exercise_02 --summary | grep -q '^done' || fail "the learner's solved exercise 02 does not pass"
 
+step "./workbook run from another folder: --load and --dump paths start in that folder"
+mkdir -p "$tmp/elsewhere/mine"
+(cd "$tmp/elsewhere" && WORKBOOK_JOBS=1 "$tmp/repo/workbook" run 6 --dump first >/dev/null) ||
+  fail "./workbook run 6 --dump first failed when run from another folder"
+[[ -f $tmp/elsewhere/first/Q.npy ]] || fail "run 6 --dump first did not write into the folder it was run from"
+cp "$tmp/elsewhere/first/Q.npy" "$tmp/elsewhere/mine/query.npy"
+(cd "$tmp/elsewhere" && WORKBOOK_JOBS=1 "$tmp/repo/workbook" run 6 --load mine --dump second >/dev/null) ||
+  fail "./workbook run 6 --load mine did not read mine/ in the folder it was run from"
+[[ -f $tmp/elsewhere/second/output.npy ]] || fail "run 6 --dump second did not write where it was run"
+[[ ! -e first && ! -e second ]] || fail "run --dump wrote into the repository instead"
+
 step "./workbook reset 02 --yes brings back the stub, and keeps the learner's version"
 WORKBOOK_JOBS=1 ./workbook reset 02 --yes
 cmp -s "$learner" "$stub" || fail "reset did not bring back the stub"
