@@ -4,7 +4,8 @@
 #   tools/bench.sh                    table: every method at (L, E, H) = (128, 256, 8),
 #                                     (512, 512, 8), (2048, 512, 8), (8192, 512, 8), one thread
 #   tools/bench.sh --json             one JSON object per line instead
-#   tools/bench.sh --threads N        N threads (OpenBLAS, the tiled method; PyTorch too)
+#   tools/bench.sh --threads N        N threads (batched and tiled on their own threads, blas on
+#                                     OpenBLAS's; PyTorch too)
 #   tools/bench.sh --vs-torch         ours (batched, tiled) and PyTorch's nn.MultiheadAttention side by
 #                                     side in one run, size by size, with the ratio of the times:
 #                                     the forward pass, then forward + backward (autograd)

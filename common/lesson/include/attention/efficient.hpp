@@ -192,7 +192,9 @@ MhaFlops mha_flop_count(std::size_t L, std::size_t S, std::size_t E);
 /// Their total: mha_flop_count(L, S, E).total().
 double mha_flops(std::size_t L, std::size_t S, std::size_t E);
 
-/// Sets the threads OpenBLAS and the tiled method use (1 = one thread, the default).
+/// Sets the threads (1 = one thread, the default): the batched and tiled methods split their
+/// products and tiles over their own threads, with OpenBLAS on one; the blas method runs on
+/// OpenBLAS's threads.
 void set_fast_threads(std::size_t n);
 /// The threads set by set_fast_threads().
 std::size_t fast_threads();
