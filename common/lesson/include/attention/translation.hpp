@@ -48,6 +48,8 @@ struct PairTask {
     std::size_t batch = 32;                 ///< sentence pairs per step
     std::size_t steps = 300;                ///< steps built in
     double lr = 1e-2;                       ///< Adam's learning rate
+    double init_std = 0.02;                 ///< std of the embedding and position tables
+                                            ///< at init (GPT-2's; nn.Embedding draws 1)
     /// Draws B pairs; held_out: from the pairs training never sees.
     std::function<PairBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };
@@ -62,7 +64,10 @@ PairTask reordering_task();
 PairBatch reordering_pair(const PairTask& task, const std::string& article, const std::string& noun,
                           const std::string& adjective, const std::string& verb);
 
-/// Random weights as chapter 22's init_model draws them.
+/// Random weights as chapter 22's init_model draws them, except the embedding and position
+/// tables: N(0, task.init_std²), not N(0, 1). Large random vectors give every (target word,
+/// source word) pair a random score of its own, which training corrects only for the pairs it
+/// shows: a held-out pair keeps it, and its row can look at the wrong word.
 Seq2Seq init_seq2seq(const PairTask& task, Random& rng);
 
 /// What the forward pass keeps, sentence by sentence.
