@@ -48,8 +48,9 @@ struct PairTask {
     std::size_t batch = 32;                 ///< sentence pairs per step
     std::size_t steps = 300;                ///< steps built in
     double lr = 1e-2;                       ///< Adam's learning rate
-    double init_std = 0.02;                 ///< std of the embedding and position tables
-                                            ///< at init (GPT-2's; nn.Embedding draws 1)
+    /// The standard deviation of the embedding and position tables at init: 0.02, GPT-2's
+    /// initializer_range (nn.Embedding draws 1; chapter 26's page says why not here).
+    double init_std = 0.02;
     /// Draws B pairs; held_out: from the pairs training never sees.
     std::function<PairBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };
