@@ -72,6 +72,12 @@ int main(int argc, char** argv) {
         const attn::Seq2SeqForward before = attn::seq2seq_forward(model, ex);
         ch.heatmap("cross_before", before.weights[0], labels,
                    "(H, L, S) untrained: rows the target words written, columns the source");
+        ch.say(task.init_std < 0.1
+                       ? "Small tables give every score a start near 0: each row spreads evenly, "
+                         "and where it comes to look is what training puts there "
+                         "(--pytorch-init draws the tables N(0, 1), as nn.Embedding does)."
+                       : "Tables drawn N(0, 1) give every score a large random start: some rows "
+                         "already look hard at words no training chose.");
         if (!dump.empty())
             attn::dump_cross_layer(attn::checkpoint_dir(dump, 0), model, before, ex, 0, kTarget,
                                    kSource);
