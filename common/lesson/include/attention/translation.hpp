@@ -66,9 +66,10 @@ PairBatch reordering_pair(const PairTask& task, const std::string& article, cons
                           const std::string& adjective, const std::string& verb);
 
 /// Random weights as chapter 22's init_model draws them, except the embedding and position
-/// tables: N(0, task.init_std²), not N(0, 1). Large random vectors give every (target word,
-/// source word) pair a random score of its own, which training corrects only for the pairs it
-/// shows: a held-out pair keeps it, and its row can look at the wrong word.
+/// tables: N(0, task.init_std²), not N(0, 1). Large random vectors start rows sharp on
+/// arbitrary words, where a softmax passes back little gradient, and give each word pair a
+/// random score that training corrects only for the pairs it shows: rows then translate right
+/// while looking at the wrong word (chapter 26's page has the numbers).
 Seq2Seq init_seq2seq(const PairTask& task, Random& rng);
 
 /// What the forward pass keeps, sentence by sentence.
