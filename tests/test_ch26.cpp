@@ -1,6 +1,7 @@
 // Chapter 26 — translation alignment: a trained cross-attention.
 #include "support.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -105,19 +106,64 @@ TEST_CASE(
 }
 
 TEST_CASE(
-        "ch26: trained as the chapter trains, held-out words are right and most rows look at their "
-        "word",
+        "ch26: trained from small tables, held-out words are right and rows look at their word, "
+        "for three random seeds",
         "[ch26]") {
     const attn::PairTask task = attn::reordering_task();
-    attn::Random rng(26);
-    attn::Seq2Seq m = attn::init_seq2seq(task, rng);
-    attn::train_seq2seq(m, task, 300, rng);
-    attn::Random test_rng(99);
-    const attn::PairBatch held = task.draw(test_rng, 300, true);
-    const attn::TranslationScore s = attn::score(attn::seq2seq_forward(m, held), held);
-    CHECK(s.words >= 0.95);
-    CHECK(s.alignment >=
-          0.85);  // the target is 0.9: not reached with this random seed (the chapter says so)
+    for (const std::uint64_t random_seed : {26, 1, 2}) {
+        INFO("random seed " << random_seed);
+        attn::Random rng(random_seed);
+        attn::Seq2Seq m = attn::init_seq2seq(task, rng);
+        attn::train_seq2seq(m, task, 100, rng);  // a third of the chapter's steps
+        attn::Random test_rng(99);
+        const attn::PairBatch held = task.draw(test_rng, 300, true);
+        const attn::TranslationScore s = attn::score(attn::seq2seq_forward(m, held), held);
+        CHECK(s.words >= 0.95);
+        CHECK(s.alignment >= 0.9);  // the target, with every random seed tried
+    }
+}
+
+TEST_CASE("ch26: the tables start with standard deviation init_std, and the chapter prints it",
+          "[ch26]") {
+    attn::PairTask task = attn::reordering_task();
+    CHECK(task.init_std == 0.02);
+    for (const double init_std : {0.02, 1.0}) {
+        task.init_std = init_std;
+        attn::Random rng(26);
+        const attn::Seq2Seq m = attn::init_seq2seq(task, rng);
+        for (const attn::Matrix* t : {&m.encoder.embedding, &m.encoder.position,
+                                      &m.decoder.embedding, &m.decoder.position}) {
+            const double sd = std::sqrt(xt::mean(xt::square(*t))());
+            CHECK(sd > 0.7 * init_std);
+            CHECK(sd < 1.3 * init_std);
+        }
+    }
+    const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
+    const std::string flat = std::regex_replace(out, std::regex("\\s+"), " ");
+    CHECK(flat.find("tables drawn with standard deviation 0.02;") != std::string::npos);
+}
+
+TEST_CASE(
+        "ch26: --pytorch-init (N(0, 1) tables) misses 90% aligned with the default random seed, "
+        "the figures the page gives",
+        "[ch26]") {
+    const wbtest::Run r = wbtest::run_chapter(slug, {"--pytorch-init"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::smatch m, t;
+    REQUIRE(std::regex_search(
+            r.out, m,
+            std::regex(
+                    "alignment accuracy \\(largest weight on the translated word\\) +([0-9.]+%)")));
+    REQUIRE(std::regex_search(
+            r.out, t, std::regex("translation accuracy \\(target words right\\) +([0-9.]+%)")));
+    CHECK(std::stod(m[1]) < 90.0);
+    const std::string page = std::regex_replace(
+            wbtest::source_file("docs/ch26_translation_alignment.dox"), std::regex("\\s+"), " ");
+    CHECK(page.find("--pytorch-init` aligns " + std::string(m[1])) != std::string::npos);
+    CHECK(page.find("though it translates " + std::string(t[1])) != std::string::npos);
+    const std::string flat = std::regex_replace(r.out, std::regex("\\s+"), " ");
+    CHECK(flat.find("90%: not reached with this random seed") != std::string::npos);
 }
 
 TEST_CASE(
@@ -135,7 +181,7 @@ TEST_CASE(
             std::regex(
                     "alignment accuracy \\(largest weight on the translated word\\) +([0-9.]+)%")));
     const double alignment = std::stod(m[1]);
-    CHECK(alignment >= 85.0);
+    CHECK(alignment >= 90.0);
     const std::string flat =
             std::regex_replace(out, std::regex("\\s+"), " ");  // the prose is wrapped
     CHECK((flat.find("90%, reached.") != std::string::npos) == (alignment >= 90.0));

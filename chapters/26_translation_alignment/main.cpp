@@ -25,9 +25,12 @@ int main(int argc, char** argv) {
             "26_translation_alignment",
             "",
             {{"--steps", "N", "training steps (default 300)"},
-             {"--seed", "S", "the random seed of the weights and batches (default 26)"}}};
+             {"--seed", "S", "the random seed of the weights and batches (default 26)"},
+             {"--pytorch-init", "",
+              "draw the embedding and position tables N(0, 1), nn.Embedding's default"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
-        const attn::PairTask task = attn::reordering_task();
+        attn::PairTask task = attn::reordering_task();
+        if (ch.flag("--pytorch-init")) task.init_std = 1.0;
         const std::size_t steps = ch.option_count("--steps", task.steps);
         const std::uint64_t rng_seed = attn::seed_option(ch, 26);
         const std::string dump = ch.dump_dir();
@@ -54,7 +57,9 @@ int main(int argc, char** argv) {
                "(E = 32, two heads) from the target positions to the source words, added to the "
                "query's "
                "vector; a read-out scoring the next target word. Random weights (random seed " +
-               std::to_string(rng_seed) + "); nothing is set by hand.");
+               std::to_string(rng_seed) + "), the embedding and position tables drawn with " +
+               "standard deviation " + attn::format_number(task.init_std, 2) +
+               "; nothing is set by hand.");
         ch.heatmap("alignment_true", attn::alignment_map(ex, 0), labels,
                    "(L, S) the true alignment of \"the black cat sleeps\": which source word each "
                    "target word translates");
@@ -67,6 +72,12 @@ int main(int argc, char** argv) {
         const attn::Seq2SeqForward before = attn::seq2seq_forward(model, ex);
         ch.heatmap("cross_before", before.weights[0], labels,
                    "(H, L, S) untrained: rows the target words written, columns the source");
+        ch.say(task.init_std < 0.1
+                       ? "Small tables give every score a start near 0: each row spreads evenly, "
+                         "and where it comes to look is what training puts there "
+                         "(--pytorch-init draws the tables N(0, 1), as nn.Embedding does)."
+                       : "Tables drawn N(0, 1) give every score a large random start: some rows "
+                         "already look hard at words no training chose.");
         if (!dump.empty())
             attn::dump_cross_layer(attn::checkpoint_dir(dump, 0), model, before, ex, 0, kTarget,
                                    kSource);

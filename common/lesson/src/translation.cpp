@@ -109,8 +109,11 @@ PairBatch reordering_pair(const PairTask& task, const std::string& article, cons
 
 Seq2Seq init_seq2seq(const PairTask& task, Random& rng) {
     const std::size_t C = task.target_vocab.size();
-    return {init_model({task.source_vocab.size(), 0, task.S, task.E, task.H, 0}, rng),
-            init_model({C, C, task.L, task.E, task.H, 1}, rng)};
+    Seq2Seq m{init_model({task.source_vocab.size(), 0, task.S, task.E, task.H, 0}, rng),
+              init_model({C, C, task.L, task.E, task.H, 1}, rng)};
+    for (Model* part : {&m.encoder, &m.decoder})  // N(0, 1) scaled: N(0, init_std²)
+        part->embedding *= task.init_std, part->position *= task.init_std;
+    return m;
 }
 
 //! [seq2seq_forward]

@@ -48,6 +48,9 @@ struct PairTask {
     std::size_t batch = 32;                 ///< sentence pairs per step
     std::size_t steps = 300;                ///< steps built in
     double lr = 1e-2;                       ///< Adam's learning rate
+    /// The standard deviation of the embedding and position tables at init: 0.02, GPT-2's
+    /// initializer_range (nn.Embedding draws 1; chapter 26's page says why not here).
+    double init_std = 0.02;
     /// Draws B pairs; held_out: from the pairs training never sees.
     std::function<PairBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };
@@ -62,7 +65,11 @@ PairTask reordering_task();
 PairBatch reordering_pair(const PairTask& task, const std::string& article, const std::string& noun,
                           const std::string& adjective, const std::string& verb);
 
-/// Random weights as chapter 22's init_model draws them.
+/// Random weights as chapter 22's init_model draws them, except the embedding and position
+/// tables: N(0, task.init_std²), not N(0, 1). Large random vectors start rows sharp on
+/// arbitrary words, where a softmax passes back little gradient, and give each word pair a
+/// random score that training corrects only for the pairs it shows: rows then translate right
+/// while looking at the wrong word (chapter 26's page has the numbers).
 Seq2Seq init_seq2seq(const PairTask& task, Random& rng);
 
 /// What the forward pass keeps, sentence by sentence.
