@@ -309,6 +309,7 @@ void Adam::step(Model& params, Model& grad) {
     const double bias_correction2 = 1.0 - std::pow(beta2, double(t));
     const double step_size = lr / bias_correction1;
     const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+    const double decay = 1.0 - lr * weight_decay;  // AdamW: p *= 1 − lr·λ first (1 for Adam)
     std::vector<NamedArray> p = named_parameters(params), g = named_parameters(grad);
     std::vector<NamedArray> mm = named_parameters(m), vv = named_parameters(v);
     for (std::size_t a = 0; a < p.size(); ++a) {
@@ -319,7 +320,7 @@ void Adam::step(Model& params, Model& grad) {
             mi = beta1 * mi + (1.0 - beta1) * gi;       // exp_avg
             vi = beta2 * vi + (1.0 - beta2) * gi * gi;  // exp_avg_sq
             const double denom = std::sqrt(vi) / bias_correction2_sqrt + eps;
-            p[a].data[i] -= step_size * mi / denom;
+            p[a].data[i] = decay * p[a].data[i] - step_size * mi / denom;
         }
     }
 }
