@@ -365,6 +365,20 @@ double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
     return rows ? total / double(rows) : 0.0;
 }
 
+double role_share(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L,
+                  double at_least) {
+    std::size_t rows = 0, hits = 0;
+    for (std::size_t b = 0; b < f.B; ++b)
+        for (std::size_t i = 0; i < L; ++i) {
+            const long key = key_of(b, i);
+            if (key < 0) continue;
+            hits += f.layers[layer].weights(b, head, i, std::size_t(key)) >= at_least;
+            ++rows;
+        }
+    return rows ? double(hits) / double(rows) : 0.0;
+}
+
 double held_out_accuracy(const Model& m, const Task& task, std::size_t n, Random& rng) {
     const TaskBatch batch = task.draw(rng, n, true);
     return accuracy(model_forward(m, batch.tokens, batch.targets), batch.targets);

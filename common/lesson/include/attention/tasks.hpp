@@ -81,6 +81,13 @@ std::vector<long> encode(const Task& task, const std::vector<std::string>& words
 double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
                   const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L);
 
+/// Over the same rows as role_score, the share in which head h of layer `layer` puts at least
+/// `at_least` of its weight on the key that `key_of(b, i)` names: 1 means the head always
+/// points there (chapter 24: "it" at its referent).
+double role_share(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L,
+                  double at_least = 0.5);
+
 /// What train() records.
 struct TrainLog {
     std::vector<double> loss;  ///< the training loss of every step, before its update
