@@ -60,7 +60,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-        "ch24: the source's sentence is resolved to cake; two layers point \"it\" at its referent, "
+        "ch24: the source's sentence is resolved to cake, two layers point it at its referent, "
         "one layer cannot choose between two nouns",
         "[ch24]") {
     // the recorded output, which the first test holds the chapter to
@@ -80,7 +80,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-        "ch24: after 700 steps the last layer's best head points \"it\" at its referent in "
+        "ch24: after 700 steps the last layer's best head points it at its referent in "
         "nine held-out sentences of ten",
         "[ch24]") {
     // the chapter's training (task, seed 24) stopped early; the property shows from ~500 steps
