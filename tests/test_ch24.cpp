@@ -32,30 +32,79 @@ TEST_CASE(
     std::set<std::string> seen;
     for (std::size_t s = 0; s < 400; ++s) seen.insert(sentence(train, s));
     for (std::size_t s = 0; s < 400; ++s) CHECK(seen.count(sentence(held, s)) == 0);
-    // by hand: in every sentence "it" names the noun its adjective fits
+    // by hand: in every sentence "it" names the noun its adjective fits. "... eat the FOOD
+    // ..." / "... take the CONTAINER ...": a taste fits the food, a shape the container.
+    // "she couldn't fit the X in the Y ...": a size (big ...) fits X, small/full/narrow fit Y.
     const std::set<std::string> tastes = {"sweet", "salty", "sour", "spicy", "stale"};
+    const std::set<std::string> sizes = {"big", "wide", "tall", "long", "large"};
     const std::set<std::string> foods = {"cake", "soup", "bread", "pie", "apple", "cookie"};
+    std::size_t fit = 0, two_containers = 0;
     for (std::size_t s = 0; s < 400; ++s) {
         std::size_t it = 0;
         while (train.targets(s, it) == attn::kNoTarget) ++it;
-        const std::string adjective = task.vocab[std::size_t(train.tokens(s, it + 3))];
+        const auto word = [&](std::size_t i) {
+            return task.vocab[std::size_t(train.tokens(s, i))];
+        };
+        const std::string adjective = word(it + 3);
         const std::string referent = task.classes[std::size_t(train.targets(s, it))];
-        CHECK(tastes.count(adjective) == foods.count(referent));
+        if (word(1) == "couldn't") {
+            ++fit;
+            two_containers += foods.count(word(4)) == 0;
+            CHECK(referent == (sizes.count(adjective) ? word(4) : word(7)));
+        } else {
+            CHECK(tastes.count(adjective) == foods.count(referent));
+        }
     }
+    CHECK(fit > 100);            // about two in five
+    CHECK(two_containers > 40);  // where the kind of noun cannot decide
 }
 
 TEST_CASE(
-        "ch24: the source's sentence is resolved to cake, and two layers beat one on held-out "
-        "sentences",
+        "ch24: the source's sentence is resolved to cake, two layers point it at its referent, "
+        "one layer cannot choose between two nouns",
         "[ch24]") {
     // the recorded output, which the first test holds the chapter to
     const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
     CHECK(out.find("\"she didn't want to eat the cake because it was too sweet\"  ->  it = cake") !=
           std::string::npos);
-    std::smatch m;
-    REQUIRE(std::regex_search(out, m, std::regex("1 layer ([0-9.]+)% +2 layers ([0-9.]+)%")));
-    CHECK(std::stod(m[2]) >= 95.0);
-    CHECK(std::stod(m[1]) < std::stod(m[2]));
+    const auto row = [&](const std::string& name) {  // (1 layer, 2 layers) of a row of step 2
+        std::smatch m;
+        REQUIRE(std::regex_search(out, m, std::regex(name + " +([0-9.]+)% +([0-9.]+)%")));
+        return std::make_pair(std::stod(m[1]), std::stod(m[2]));
+    };
+    CHECK(row("referent accuracy").second >= 95.0);
+    CHECK(row("points at the referent \\(>= 0.5\\)").second >= 90.0);
+    const auto two_nouns = row("in the sentences with two nouns");
+    CHECK(two_nouns.first < 75.0);  // one layer: about as often at the other noun
+    CHECK(two_nouns.second >= 90.0);
+}
+
+TEST_CASE(
+        "ch24: after 700 steps the last layer's best head points it at its referent in "
+        "nine held-out sentences of ten",
+        "[ch24]") {
+    // the chapter's training (task, seed 24) stopped early; the property shows from ~500 steps
+    const attn::Task task = attn::referent_task(2);
+    const attn::Model m = attn::train_quietly(task, 700, 24);
+    attn::Random test_rng(25);
+    const attn::TaskBatch held = task.draw(test_rng, 500, true);
+    const attn::ModelForward f = attn::model_forward(m, held.tokens, held.targets);
+    const long noun0 = attn::encode(task, {"cake"})[0];
+    // at "it" (the row with a target): the key holding the referent's token
+    const auto referent = [&](std::size_t b, std::size_t i) {
+        if (held.targets(b, i) == attn::kNoTarget) return -1L;
+        long k = 0;
+        while (held.tokens(b, std::size_t(k)) != noun0 + held.targets(b, i)) ++k;
+        return k;
+    };
+    const std::size_t L = task.size.L;
+    // the best head, as the chapter picks it: the most weight on the referent, on average
+    const std::size_t h =
+            attn::role_score(f, 1, 0, referent, L) >= attn::role_score(f, 1, 1, referent, L) ? 0
+                                                                                             : 1;
+    const double share = attn::role_share(f, 1, h, referent, L);
+    CHECK(share >= 0.9);
+    CHECK(attn::accuracy(f, held.targets) >= 0.95);
 }
 
 TEST_CASE("ch24: --dump writes both layers in the agreed layout", "[ch24]") {

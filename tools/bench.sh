@@ -121,7 +121,7 @@ if [[ $training == 1 ]]; then
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print("Chapters 22-24's built-in training: the workbook's loop (forward, backward, Adam; C++, float64)")
-print("against the same loop in PyTorch %s (float64, torch.optim.Adam), one thread, the same initial" %
+print("against the same loop in PyTorch %s (float64, torch.optim.Adam; AdamW for chapter 24), one thread, the same initial" %
       next(r["torch"] for r in rows if r["name"] == "torch"))
 print("weights and batches; medians over %d round(s). ratio = PyTorch's time / ours.\n" %
       sum(1 for r in rows if r["name"] == "ours" and r["chapter"] == 22))

@@ -30,6 +30,65 @@ std::size_t position_of(const Words& w, const std::string& word) {
     return i;
 }
 
+std::string pad_left(const std::string& s, std::size_t width) {
+    return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+}
+
+std::string sentence(const Words& w) {
+    std::string out;
+    for (const std::string& x : w)
+        if (x != "<pad>") out += (out.empty() ? "" : " ") + x;
+    return out;
+}
+
+// The class the model names at "it" in one sentence.
+std::string resolve(const attn::Model& m, const attn::Task& task, const Words& w) {
+    const attn::ModelForward fw = attn::model_forward(m, one(task, w), {});
+    const std::size_t it = position_of(w, "it");
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < task.classes.size(); ++k)
+        if (fw.logits(it, k) > fw.logits(it, best)) best = k;
+    return task.classes[best];
+}
+
+using KeyOf = std::function<long(std::size_t, std::size_t)>;
+using Roles = std::vector<std::pair<std::string, KeyOf>>;
+
+// For the rows (b, "it") of held-out sentences: the key of the referent, of the other noun
+// (−1 in one-noun sentences) and of the adjective; −1 on every other row.
+Roles held_out_roles(const attn::Task& task, const attn::TaskBatch& held, long noun0, long nouns) {
+    const std::size_t L = task.size.L;
+    const long adjective0 = long(attn::encode(task, {"sweet"})[0]);
+    const long adjectives = long(task.vocab.size()) - adjective0;  // the adjectives come last
+    const auto it_at = [&held](std::size_t b) {
+        std::size_t i = 0;
+        while (held.targets(b, i) == attn::kNoTarget) ++i;
+        return i;
+    };
+    // the first key of sequence b whose token id t is in [lo, hi) and passes pick(t); −1: none
+    const auto find = [&held, L](std::size_t b, long lo, long hi, auto pick) {
+        for (std::size_t i = 0; i < L; ++i)
+            if (held.tokens(b, i) >= lo && held.tokens(b, i) < hi && pick(held.tokens(b, i)))
+                return long(i);
+        return -1L;
+    };
+    const auto at_it = [it_at](auto key) {
+        return [it_at, key](std::size_t b, std::size_t i) { return i == it_at(b) ? key(b) : -1L; };
+    };
+    const auto referent = [&held, it_at, noun0](std::size_t b) {
+        return noun0 + held.targets(b, it_at(b));
+    };
+    return {{"referent", at_it([=](std::size_t b) {
+                 return find(b, noun0, noun0 + nouns, [&](long t) { return t == referent(b); });
+             })},
+            {"other noun", at_it([=](std::size_t b) {
+                 return find(b, noun0, noun0 + nouns, [&](long t) { return t != referent(b); });
+             })},
+            {"adjective", at_it([=](std::size_t b) {
+                 return find(b, adjective0, adjective0 + adjectives, [](long) { return true; });
+             })}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,31 +106,29 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) the sentences");
-        ch.say("Generated in one pattern: \"she didn't want to eat the FOOD from the CONTAINER "
-               "because it "
-               "was too ADJECTIVE\", the same with the nouns the other way round (\"... take the "
-               "CONTAINER "
-               "with the FOOD ...\"), and the one-noun form \"... eat the FOOD because it was too "
-               "ADJECTIVE\". Six foods, six containers; five adjectives fit a food (sweet, salty, "
-               "sour, "
-               "spicy, stale), five a container (small, heavy, full, narrow, dirty). At \"it\" the "
-               "model "
-               "names the noun the adjective fits. Training never shows about a third of the "
-               "noun-adjective pairs, nor about a third of the noun orders; the held-out sentences "
-               "use "
-               "only those.");
+        ch.say("Generated in two patterns. \"she didn't want to eat the FOOD from the CONTAINER "
+               "because it was too ADJECTIVE\", the same with the nouns the other way round "
+               "(\"... take the CONTAINER with the FOOD ...\"), and the one-noun form \"... eat "
+               "the FOOD because it was too ADJECTIVE\": six foods, six containers; five "
+               "adjectives fit a food (sweet, salty, sour, spicy, stale), five a container "
+               "(small, heavy, full, narrow, dirty). And \"she couldn't fit the THING in the "
+               "CONTAINER because it was too ADJECTIVE\", the thing a food or another container: "
+               "big, wide, tall, long and large fit the thing, small, full and narrow the "
+               "container. At \"it\" the model names the noun the adjective fits. Training never "
+               "shows about a third of the noun-adjective pairs, nor about a third of the noun "
+               "orders; the held-out sentences use only those.");
         //! [step1]
 
         //! [step2]
         ch.step("2) what one layer cannot do");
-        ch.say("In one attention layer, \"it\"'s query is made from \"it\" and its position alone: "
-               "the "
-               "adjective comes after it, so the query cannot yet ask for the food or for the "
-               "container. "
+        ch.say("In one attention layer, \"it\"'s query is made from \"it\" and its position "
+               "alone: the adjective comes after it, so the query cannot ask for the noun the "
+               "adjective fits. Such a layer can still bring both nouns and the adjective into "
+               "\"it\"'s vector for the read-out to combine, but it cannot point at the referent. "
                "A second layer can: the first brings the adjective into \"it\"'s vector, and the "
-               "second "
-               "layer's query is made from that. Both models, trained " +
-               std::to_string(steps) + " steps from random weights (E = 24, H = 2):");
+               "second layer's query is made from that. Both models, trained " +
+               std::to_string(steps) +
+               " steps from random weights (E = 24, H = 2; AdamW, weight decay 1):");
         attn::Random rng(rng_seed);
         attn::Model two = attn::init_model(task.size, rng);
         attn::Model first_state = two;
@@ -87,12 +144,42 @@ int main(int argc, char** argv) {
         attn::Random test_rng(rng_seed + 1);
         const attn::TaskBatch held = task.draw(test_rng, 1000, true);
         const attn::ModelForward f = attn::model_forward(two, held.tokens, held.targets);
-        const double acc2 = attn::accuracy(f, held.targets);
-        const double acc1 = attn::accuracy(
-                attn::model_forward(one_layer, held.tokens, held.targets), held.targets);
-        ch.out() << "\n  referent accuracy on 1000 held-out sentences:  1 layer "
-                 << attn::format_percent(acc1) << "   2 layers " << attn::format_percent(acc2)
-                 << "\n\n";
+        const attn::ModelForward f1 = attn::model_forward(one_layer, held.tokens, held.targets);
+        // the key each held-out sentence's "it" should look at: its referent (−1 on other rows)
+        const long noun0 = long(attn::encode(task, {"cake"})[0]), nouns = long(task.classes.size());
+        const Roles roles = held_out_roles(task, held, noun0, nouns);
+        // the referent's key in the sentences with two nouns only (−1 in the others)
+        const KeyOf referent_of_two = [&roles](std::size_t b, std::size_t i) {
+            return roles[1].second(b, i) >= 0 ? roles[0].second(b, i) : -1L;
+        };
+        // the last layer's best head (the most weight on the referent, on average); the share
+        // of sentences where it puts >= 0.5 there, in all of them and in those with two nouns
+        const auto pointing = [&](const attn::ModelForward& fw) {
+            const std::size_t last = fw.layers.size() - 1;
+            const std::size_t h = attn::role_score(fw, last, 0, roles[0].second, L) >=
+                                                  attn::role_score(fw, last, 1, roles[0].second, L)
+                                          ? 0
+                                          : 1;
+            return std::make_tuple(h, attn::role_share(fw, last, h, roles[0].second, L),
+                                   attn::role_share(fw, last, h, referent_of_two, L));
+        };
+        const auto [best1, pointed1, pointed1_two] = pointing(f1);
+        const auto [best_head, pointed, pointed_two] = pointing(f);
+        const auto row = [&](const std::string& name, double one, double two_layers) {
+            ch.out() << "  " << name << std::string(40 - name.size(), ' ')
+                     << pad_left(attn::format_percent(one), 7) << "    "
+                     << pad_left(attn::format_percent(two_layers), 7) << "\n";
+        };
+        ch.out() << "\n  on 1000 held-out sentences" << std::string(14, ' ')
+                 << "1 layer   2 layers\n";
+        row("referent accuracy", attn::accuracy(f1, held.targets), attn::accuracy(f, held.targets));
+        row("\"it\" points at the referent (>= 0.5)", pointed1, pointed);
+        row("  in the sentences with two nouns", pointed1_two, pointed_two);
+        ch.out() << "\n";
+        ch.say("\"Points\": the last layer's best head (head " + std::to_string(best1) +
+               " of one layer, head " + std::to_string(best_head) +
+               " of two) puts at least half of \"it\"'s weight on the referent. With one noun "
+               "there is nothing to choose; with two, one layer's query cannot choose.");
         //! [step2]
 
         //! [step3]
@@ -106,17 +193,14 @@ int main(int argc, char** argv) {
         const Words sweet = padded({"she", "didn't", "want", "to", "eat", "the", "cake", "from",
                                     "the", "box", "because", "it", "was", "too", "sweet"},
                                    L);
-        for (const Words* w : {&cake, &sweet, &box}) {
-            const attn::ModelForward fw = attn::model_forward(two, one(task, *w), {});
-            const std::size_t it = position_of(*w, "it");
-            std::size_t best = 0;
-            for (std::size_t k = 1; k < task.classes.size(); ++k)
-                if (fw.logits(it, k) > fw.logits(it, best)) best = k;
-            std::string sentence;
-            for (const std::string& x : *w)
-                if (x != "<pad>") sentence += (sentence.empty() ? "" : " ") + x;
-            ch.out() << "  \"" << sentence << "\"  ->  it = " << task.classes[best] << "\n";
-        }
+        const Words big = padded({"she", "couldn't", "fit", "the", "box", "in", "the", "bag",
+                                  "because", "it", "was", "too", "big"},
+                                 L);
+        const Words small = padded({"she", "couldn't", "fit", "the", "box", "in", "the", "bag",
+                                    "because", "it", "was", "too", "small"},
+                                   L);
+        for (const Words* w : {&cake, &sweet, &box, &big, &small})
+            ch.out() << "  \"" << sentence(*w) << "\"  ->  it = " << resolve(two, task, *w) << "\n";
         ch.out() << "\n";
         const attn::ModelForward fc = attn::model_forward(two, one(task, cake), {});
         const std::size_t it = position_of(cake, "it");
@@ -131,85 +215,38 @@ int main(int argc, char** argv) {
 
         //! [step4]
         ch.step("4) where the last layer looks");
-        ch.say("On the held-out sentences, each head's mean weight from \"it\" on the food, on the "
-               "container, on the adjective, and on the noun \"it\" refers to:");
-        const auto find = [&](std::size_t b, long lo, long hi) {
-            for (std::size_t i = 0; i < L; ++i)
-                if (held.tokens(b, i) >= lo && held.tokens(b, i) < hi) return long(i);
-            return -1L;
-        };
-        const auto it_at = [&](std::size_t b) {
-            std::size_t i = 0;
-            while (held.targets(b, i) == attn::kNoTarget) ++i;
-            return i;
-        };
-        const long food0 = long(attn::encode(task, {"cake"})[0]),
-                   box0 = long(attn::encode(task, {"box"})[0]);
-        const long taste0 = long(attn::encode(task, {"sweet"})[0]);
-        const std::vector<std::pair<std::string, std::function<long(std::size_t, std::size_t)>>>
-                roles = {{"food",
-                          [&](std::size_t b, std::size_t i) {
-                              return i == it_at(b) ? find(b, food0, food0 + 6) : -1L;
-                          }},
-                         {"container",
-                          [&](std::size_t b, std::size_t i) {
-                              return i == it_at(b) ? find(b, box0, box0 + 6) : -1L;
-                          }},
-                         {"adjective",
-                          [&](std::size_t b, std::size_t i) {
-                              return i == it_at(b) ? find(b, taste0, taste0 + 10) : -1L;
-                          }},
-                         {"referent", [&](std::size_t b, std::size_t i) {
-                              return i == it_at(b) ? find(b, food0 + held.targets(b, i),
-                                                          food0 + held.targets(b, i) + 1)
-                                                   : -1L;
-                          }}};
+        ch.say("On the held-out sentences, each head's mean weight from \"it\" on the noun \"it\" "
+               "refers to, on the other noun (in the sentences that have two), and on the "
+               "adjective:");
         ch.out() << "                 ";
         for (const auto& r : roles) ch.out() << "  " << r.first;
         ch.out() << "\n";
         for (std::size_t layer = 0; layer < 2; ++layer)
             for (std::size_t h = 0; h < 2; ++h) {
                 ch.out() << "  layer " << layer << " head " << h << " ";
-                for (const auto& r : roles) {
-                    const std::string v =
-                            attn::format_number(attn::role_score(f, layer, h, r.second, L), 2);
-                    ch.out() << std::string(r.first.size() + 2 - v.size(), ' ') << v;
-                }
+                for (const auto& r : roles)
+                    ch.out() << pad_left(
+                            attn::format_number(attn::role_score(f, layer, h, r.second, L), 2),
+                            r.first.size() + 2);
                 ch.out() << "\n";
             }
-        std::size_t pointed = 0;
-        std::size_t best_head = attn::role_score(f, 1, 0, roles[3].second, L) >=
-                                                attn::role_score(f, 1, 1, roles[3].second, L)
-                                        ? 0
-                                        : 1;
-        for (std::size_t b = 0; b < held.tokens.shape(0); ++b)
-            pointed += f.layers[1].weights(b, best_head, it_at(b),
-                                           std::size_t(roles[3].second(b, it_at(b)))) >= 0.5;
-        ch.out() << "\n  held-out sentences where the last layer's best head (head " << best_head
-                 << ") puts >= 0.5 on the referent: "
-                 << attn::format_percent(double(pointed) / double(held.tokens.shape(0))) << "\n\n";
+        ch.out() << "\n";
         const double adjective = std::max(attn::role_score(f, 0, 0, roles[2].second, L),
                                           attn::role_score(f, 0, 1, roles[2].second, L));
-        if (adjective >= 0.5)
+        if (adjective >= 0.3)
             ch.say("The first layer has a head that looks from \"it\" at the adjective (its mean "
-                   "weight "
-                   "there: " +
+                   "weight there: " +
                    attn::format_number(adjective, 2) +
-                   "): that is how the adjective reaches "
-                   "\"it\"'s vector, and so the second layer's query.");
-        if (double(pointed) >= 0.9 * double(held.tokens.shape(0)))
-            ch.say("The last layer then points at the referent: the picture of \"it\" looking back "
-                   "at "
-                   "\"cake\", learned.");
+                   "): that is how the adjective reaches \"it\"'s vector, and so the second "
+                   "layer's query.");
+        if (pointed >= 0.9)
+            ch.say("The last layer then points at the referent: the picture of \"it\" looking "
+                   "back at \"cake\", learned.");
         else
-            ch.say("The last layer does not simply point at the referent: its heads share their "
-                   "weight "
-                   "between the two nouns, and the read-out, with the adjective already in "
-                   "\"it\"'s vector, "
-                   "names the right one. Looking back at \"cake\" alone is one way attention can "
-                   "resolve "
-                   "\"it\"; this training found a mix, and the table shows it rather than the "
-                   "picture.");
+            ch.say("The last layer does not simply point at the referent. Pointing is one way "
+                   "attention can resolve \"it\"; this run found another (a head can share its "
+                   "weight between the two nouns, or look at the adjective once the first layer "
+                   "has brought a noun there), and the table shows it rather than the picture.");
         //! [step4]
 
         if (!dump.empty()) {

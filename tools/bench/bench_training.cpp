@@ -1,9 +1,11 @@
 // The training benchmark behind `./workbook bench --training`: the built-in training of
 // chapters 22-24 (their task, model, batch size, steps and Adam settings, tasks.hpp), timed.
+// Chapter 24's Adam has weight decay (AdamW, torch.optim.AdamW on the PyTorch side).
 //
 //   bench_training --chapter 22 --out DIR    writes DIR/initial/<state_dict name>.npy,
 //                                            DIR/tokens.npy and DIR/targets.npy (steps, B, L),
-//                                            DIR/config.txt; trains; prints one JSON line
+//                                            DIR/config.txt (vocab classes L E H layers pad lr
+//                                            weight_decay); trains; prints one JSON line
 //
 // The batches are drawn before the clock starts (tools/bench_training_torch.py reads the same
 // files and runs the same loop in PyTorch, one thread): what is timed is forward, backward and
@@ -73,11 +75,12 @@ int main(int argc, char** argv) {
     const attn::ModelSize& z = task.size;
     std::ofstream(out + "/config.txt")
             << z.vocab << " " << z.classes << " " << z.L << " " << z.E << " " << z.H << " "
-            << z.layers << " " << z.pad << " " << task.lr << "\n";
+            << z.layers << " " << z.pad << " " << task.lr << " " << task.weight_decay << "\n";
 
     // The loop of train(): forward, backward, Adam; timed.
     attn::Adam adam;
     adam.lr = task.lr;
+    adam.weight_decay = task.weight_decay;
     double last = 0.0;
     const auto start = std::chrono::steady_clock::now();
     for (const attn::TaskBatch& b : batches) {

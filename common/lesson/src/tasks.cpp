@@ -140,8 +140,13 @@ const std::vector<std::string> kTastes = {"sweet", "salty", "sour", "spicy",
                                           "stale"};  // fit a food
 const std::vector<std::string> kShapes = {"small", "heavy", "full", "narrow",
                                           "dirty"};  // fit a container
-const std::vector<std::string> kFrame = {"<pad>", "she",  "didn't", "want",    "to", "eat", "take",
-                                         "the",   "from", "with",   "because", "it", "was", "too"};
+const std::vector<std::string> kBigs = {"big", "wide", "tall", "long",
+                                        "large"};      // fit the thing put in
+const std::vector<std::size_t> kTooSmall = {0, 2, 3};  // small, full, narrow: fit the container
+const std::vector<std::string> kFrame = {"<pad>", "she", "didn't",   "want", "to",      "eat",
+                                         "take",  "the", "from",     "with", "because", "it",
+                                         "was",   "too", "couldn't", "fit",  "in"};
+using Words = std::vector<std::string>;
 // A (referent, adjective) pair training never shows: about one in three.
 bool held_out_pair(std::size_t noun, std::size_t adj) {
     return (noun + 2 * adj) % 3 == 0;
@@ -150,13 +155,64 @@ bool held_out_pair(std::size_t noun, std::size_t adj) {
 bool held_out_order(std::size_t first, std::size_t second) {
     return (2 * first + second) % 3 == 1;
 }
+// Nouns are numbered foods 0..F−1, then containers F..F+C−1 (the classes' order).
+const std::string& noun_name(std::size_t n) {
+    return n < kFoods.size() ? kFoods[n] : kBoxes[n - kFoods.size()];
+}
+
+// "she couldn't fit the X in the Y because it was too ADJ": X a food or a container, Y
+// another container; a size (big ...) fits X, small/full/narrow fit Y. Both nouns may be
+// containers, so which noun the adjective fits is the role, not the kind. false: the
+// sentence drawn is not in the part asked for.
+bool fit_sentence(Random& rng, bool held_out, Words& w, std::size_t& referent) {
+    const std::size_t F = kFoods.size(), C = kBoxes.size(), A = kTastes.size();
+    const std::size_t x = rng.integer(0, F + C - 1);
+    std::size_t y = F + rng.integer(0, C - 2);
+    if (y >= x && x >= F) ++y;  // Y is another container than X
+    const bool big = rng.uniform() < 0.5;
+    const std::size_t a = big ? rng.integer(0, kBigs.size() - 1)
+                              : kTooSmall[rng.integer(0, kTooSmall.size() - 1)];
+    referent = big ? x : y;
+    const bool pair_unseen = held_out_pair(referent, big ? 2 * A + a : A + a);  // sizes: 2A..
+    const bool order_unseen = held_out_order(x, y);
+    if (held_out ? !(pair_unseen && order_unseen) : (pair_unseen || order_unseen)) return false;
+    w = {"she", "couldn't", "fit", "the", noun_name(x), "in", "the", noun_name(y)};
+    for (const char* word : {"because", "it", "was", "too"}) w.push_back(word);
+    w.push_back(big ? kBigs[a] : kShapes[a]);
+    return true;
+}
+
+// "she didn't want to eat the FOOD from the CONTAINER because it was too ADJ" (forms 0-1),
+// "... take the CONTAINER with the FOOD ..." (2-3), "... eat the FOOD because ..." (4): a
+// taste fits the food, a shape the container. false: not in the part asked for.
+bool eat_sentence(Random& rng, bool held_out, Words& w, std::size_t& referent) {
+    const std::size_t F = kFoods.size(), C = kBoxes.size(), A = kTastes.size();
+    const std::size_t form = rng.integer(0, 4);
+    const std::size_t f = rng.integer(0, F - 1), c = rng.integer(0, C - 1),
+                      a = rng.integer(0, A - 1);
+    const bool taste = form == 4 || rng.uniform() < 0.5;  // the adjective fits the food
+    referent = taste ? f : F + c;
+    const bool pair_unseen = held_out_pair(referent, taste ? a : A + a);
+    const bool order_unseen = form < 2 ? held_out_order(f, F + c) : held_out_order(F + c, f);
+    if (held_out ? !(pair_unseen && (form == 4 || order_unseen)) : (pair_unseen || order_unseen))
+        return false;
+    if (form < 2)
+        w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f], "from", "the", kBoxes[c]};
+    else if (form < 4)
+        w = {"she", "didn't", "want", "to", "take", "the", kBoxes[c], "with", "the", kFoods[f]};
+    else
+        w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f]};
+    for (const char* x : {"because", "it", "was", "too"}) w.push_back(x);
+    w.push_back(taste ? kTastes[a] : kShapes[a]);
+    return true;
+}
 }  // namespace
 
 Task referent_task(std::size_t layers) {
     Task t;
     t.name = "referent";
     t.vocab = kFrame;
-    for (const auto* group : {&kFoods, &kBoxes, &kTastes, &kShapes})
+    for (const auto* group : {&kFoods, &kBoxes, &kTastes, &kShapes, &kBigs})
         t.vocab.insert(t.vocab.end(), group->begin(), group->end());
     t.classes = kFoods;
     t.classes.insert(t.classes.end(), kBoxes.begin(), kBoxes.end());
@@ -165,37 +221,15 @@ Task referent_task(std::size_t layers) {
     t.batch = 16;
     t.steps = 1000;
     t.lr = 5e-3;
+    t.weight_decay = 1.0;
     t.draw = [t](Random& rng, std::size_t B, bool held_out) {
         TaskBatch out{xt::zeros<long>({B, L}), xt::empty<long>({B, L})};
-        const std::size_t F = kFoods.size(), C = kBoxes.size(), A = kTastes.size();
         for (std::size_t b = 0; b < B; ++b) {
-            std::vector<std::string> w;
+            Words w;
             std::size_t referent = 0;
-            for (;;) {
-                const std::size_t form =
-                        rng.integer(0, 4);  // 0-1: food first, 2-3: container first, 4: one noun
-                const std::size_t f = rng.integer(0, F - 1), c = rng.integer(0, C - 1),
-                                  a = rng.integer(0, A - 1);
-                const bool taste = form == 4 || rng.uniform() < 0.5;  // the adjective fits the food
-                referent = taste ? f : F + c;
-                const bool pair_unseen = held_out_pair(referent, taste ? a : A + a);
-                const bool order_unseen =
-                        form < 2 ? held_out_order(f, F + c) : held_out_order(F + c, f);
-                if (held_out ? !(pair_unseen && (form == 4 || order_unseen))
-                             : (pair_unseen || order_unseen))
-                    continue;
-                const std::string adj = taste ? kTastes[a] : kShapes[a];
-                if (form < 2)
-                    w = {"she", "didn't",  "want", "to",  "eat",
-                         "the", kFoods[f], "from", "the", kBoxes[c]};
-                else if (form < 4)
-                    w = {"she", "didn't",  "want", "to",  "take",
-                         "the", kBoxes[c], "with", "the", kFoods[f]};
-                else
-                    w = {"she", "didn't", "want", "to", "eat", "the", kFoods[f]};
-                for (const char* x : {"because", "it", "was", "too"}) w.push_back(x);
-                w.push_back(adj);
-                break;
+            // two in five draws are "fit" sentences; each is redrawn until in its part
+            while (!(rng.uniform() < 0.4 ? fit_sentence(rng, held_out, w, referent)
+                                         : eat_sentence(rng, held_out, w, referent))) {
             }
             const std::vector<long> ids = encode(t, w);
             for (std::size_t i = 0; i < L; ++i) {
@@ -296,6 +330,7 @@ TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
                const std::function<void(std::size_t, double)>& on_step) {
     Adam adam;
     adam.lr = task.lr;
+    adam.weight_decay = task.weight_decay;
     TrainLog log;
     for (std::size_t step = 1; step <= steps; ++step) {
         const TaskBatch batch = task.draw(rng, task.batch, false);             // a) a batch
@@ -328,6 +363,20 @@ double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
             ++rows;
         }
     return rows ? total / double(rows) : 0.0;
+}
+
+double role_share(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L,
+                  double at_least) {
+    std::size_t rows = 0, hits = 0;
+    for (std::size_t b = 0; b < f.B; ++b)
+        for (std::size_t i = 0; i < L; ++i) {
+            const long key = key_of(b, i);
+            if (key < 0) continue;
+            hits += f.layers[layer].weights(b, head, i, std::size_t(key)) >= at_least;
+            ++rows;
+        }
+    return rows ? double(hits) / double(rows) : 0.0;
 }
 
 double held_out_accuracy(const Model& m, const Task& task, std::size_t n, Random& rng) {

@@ -146,18 +146,18 @@ ModelForward model_forward(const Model& m, const Tokens& tokens, const Tokens& t
                 // scores S = Q_h·K_hᵀ / √d, then P = softmax of each row (minus its max first)
                 block_product(false, true, L, L, d, scale, Q, 3 * E, K, 3 * E, 0.0, P, L);
                 for (std::size_t i = 0; i < L; ++i) {
+                    // a padding key, or (causal) a later one, is blocked: weight 0, no exp
+                    const auto blocked = [&](std::size_t j) {
+                        return tokens(b, j) == m.size.pad || (m.size.causal && j > i);
+                    };
+                    double* row = P + i * L;
                     double mx = -std::numeric_limits<double>::infinity();
-                    for (std::size_t j = 0; j < L; ++j) {
-                        if (tokens(b, j) == m.size.pad ||
-                            (m.size.causal && j > i))  // a padding key, or a
-                            P[i * L +
-                              j] = -std::numeric_limits<double>::infinity();  // later one: weight 0
-                        mx = std::max(mx, P[i * L + j]);
-                    }
+                    for (std::size_t j = 0; j < L; ++j)
+                        if (!blocked(j)) mx = std::max(mx, row[j]);
                     double sum = 0.0;
                     for (std::size_t j = 0; j < L; ++j)
-                        sum += (P[i * L + j] = std::exp(P[i * L + j] - mx));
-                    for (std::size_t j = 0; j < L; ++j) P[i * L + j] /= sum;
+                        sum += (row[j] = blocked(j) ? 0.0 : std::exp(row[j] - mx));
+                    for (std::size_t j = 0; j < L; ++j) row[j] /= sum;
                 }
                 // output O_h = P·V_h, written into head h's columns of concat
                 block_product(false, false, L, d, L, 1.0, P, L, V, 3 * E, 0.0,
@@ -309,17 +309,21 @@ void Adam::step(Model& params, Model& grad) {
     const double bias_correction2 = 1.0 - std::pow(beta2, double(t));
     const double step_size = lr / bias_correction1;
     const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+    const double decay = 1.0 - lr * weight_decay;  // AdamW: p *= 1 − lr·λ first (1 for Adam)
     std::vector<NamedArray> p = named_parameters(params), g = named_parameters(grad);
     std::vector<NamedArray> mm = named_parameters(m), vv = named_parameters(v);
     for (std::size_t a = 0; a < p.size(); ++a) {
-        for (std::size_t i = 0; i < p[a].size(); ++i) {
-            const double gi = g[a].data[i];
-            double& mi = mm[a].data[i];
-            double& vi = vv[a].data[i];
-            mi = beta1 * mi + (1.0 - beta1) * gi;       // exp_avg
-            vi = beta2 * vi + (1.0 - beta2) * gi * gi;  // exp_avg_sq
-            const double denom = std::sqrt(vi) / bias_correction2_sqrt + eps;
-            p[a].data[i] -= step_size * mi / denom;
+        // one parameter's numbers, its gradient and its two means: four arrays that never
+        // overlap (__restrict__ lets the compiler use vector instructions)
+        double* __restrict__ w = p[a].data;
+        const double* __restrict__ grad_w = g[a].data;
+        double* __restrict__ exp_avg = mm[a].data;
+        double* __restrict__ exp_avg_sq = vv[a].data;
+        for (std::size_t i = 0, n = p[a].size(); i < n; ++i) {
+            exp_avg[i] = beta1 * exp_avg[i] + (1.0 - beta1) * grad_w[i];
+            exp_avg_sq[i] = beta2 * exp_avg_sq[i] + (1.0 - beta2) * grad_w[i] * grad_w[i];
+            const double denom = std::sqrt(exp_avg_sq[i]) / bias_correction2_sqrt + eps;
+            w[i] = decay * w[i] - step_size * exp_avg[i] / denom;
         }
     }
 }

@@ -7,7 +7,8 @@
 //   out: the new weights, for every entry:
 //        m = β1·m + (1 − β1)·g,   v = β2·v + (1 − β2)·g²,
 //        w − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + ε)
-// Chapter 22, step 4 (the same update as torch.optim.Adam). Plain loops are fine.
+// Chapter 22, step 4 (the same update as torch.optim.Adam; chapter 24 trains with AdamW, this
+// step plus a weight decay, left out here). Plain loops are fine.
 //
 // Check it: ./workbook check 24    on every save: ./workbook watch 24    stuck: ./workbook hint 24
 #include "exercises.hpp"

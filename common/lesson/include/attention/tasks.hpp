@@ -30,6 +30,7 @@ struct Task {
     std::size_t batch = 16;            ///< sequences per training step
     std::size_t steps = 300;           ///< training steps built in
     double lr = 1e-2;                  ///< Adam's learning rate
+    double weight_decay = 0.0;         ///< AdamW's weight decay (0: plain Adam)
     /// Draws B sequences; held_out: from the part of the data training never sees.
     std::function<TaskBatch(Random& rng, std::size_t B, bool held_out)> draw;
 };
@@ -46,10 +47,12 @@ Task previous_and_first_task(std::size_t heads);
 /// verb, name (subject, object). Adjectives are optional, so the nouns' positions vary.
 Task subject_verb_object_task(std::size_t heads);
 
-/// Chapter 24: "she didn't want to eat the FOOD from the CONTAINER because it was too ADJ" and
-/// "... take the CONTAINER with the FOOD ..." (and the source's one-noun sentence): at "it",
-/// name the noun the adjective fits. Held-out sentences pair nouns with adjectives, and
-/// nouns with each other in an order, that training never shows.
+/// Chapter 24: "she didn't want to eat the FOOD from the CONTAINER because it was too ADJ",
+/// "... take the CONTAINER with the FOOD ...", the source's one-noun sentence, and "she
+/// couldn't fit the THING in the CONTAINER because it was too big / small" (the thing a food
+/// or a container, so the nouns' kinds do not decide): at "it", name the noun the adjective
+/// fits. Held-out sentences pair nouns with adjectives, and nouns with each other in an
+/// order, that training never shows.
 Task referent_task(std::size_t layers = 2);
 
 /// A language model's targets: at every position the token after it, kNoTarget at the last
@@ -77,6 +80,13 @@ std::vector<long> encode(const Task& task, const std::vector<std::string>& words
 /// detectors: previous token, a matching word, itself).
 double role_score(const ModelForward& f, std::size_t layer, std::size_t head,
                   const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L);
+
+/// Over the same rows as role_score, the share in which head h of layer `layer` puts at least
+/// `at_least` of its weight on the key that `key_of(b, i)` names: 1 means the head always
+/// points there (chapter 24: "it" at its referent).
+double role_share(const ModelForward& f, std::size_t layer, std::size_t head,
+                  const std::function<long(std::size_t b, std::size_t i)>& key_of, std::size_t L,
+                  double at_least = 0.5);
 
 /// What train() records.
 struct TrainLog {

@@ -9,7 +9,7 @@
 ///   3) read out  logits = x·readout.weightᵀ + readout.bias                 (B·L, C)
 ///   4) loss      softmax cross-entropy, the mean over the positions that have a target
 /// and its backward pass, each step reversed (Part V's gradients), then one optimiser step
-/// (SGD or Adam, the same update as torch.optim.Adam).
+/// (SGD or Adam, the same update as torch.optim.Adam; with weight decay, torch.optim.AdamW).
 ///
 /// The positions are learned (an `nn.Embedding(L, E)` named `position`), not chapter 15's
 /// fixed sinusoids: the relationships the chapters ask for ("the previous token", "the first
@@ -126,16 +126,19 @@ Model model_backward(const Model& m, const ModelForward& f, const Tokens& tokens
 /// Plain gradient descent: every parameter p −= lr·grad.
 void sgd_step(Model& m, Model& grad, double lr);
 
-/// torch.optim.Adam (weight_decay 0, amsgrad off), its state and its update.
+/// torch.optim.Adam (weight_decay 0, amsgrad off), its state and its update; with
+/// weight_decay > 0, torch.optim.AdamW (decoupled weight decay).
 struct Adam {
-    double lr = 1e-3;      ///< learning rate
-    double beta1 = 0.9;    ///< decay of the mean of the gradients
-    double beta2 = 0.999;  ///< decay of the mean of their squares
-    double eps = 1e-8;     ///< keeps the division finite
-    std::size_t t = 0;     ///< steps taken
-    Model m;               ///< first moment (exp_avg), one per parameter
-    Model v;               ///< second moment (exp_avg_sq)
+    double lr = 1e-3;           ///< learning rate
+    double beta1 = 0.9;         ///< decay of the mean of the gradients
+    double beta2 = 0.999;       ///< decay of the mean of their squares
+    double eps = 1e-8;          ///< keeps the division finite
+    double weight_decay = 0.0;  ///< AdamW's: every weight shrinks by lr·weight_decay of itself
+    std::size_t t = 0;          ///< steps taken
+    Model m;                    ///< first moment (exp_avg), one per parameter
+    Model v;                    ///< second moment (exp_avg_sq)
     /// One step: t += 1, then for every number p with gradient g
+    ///   p −= lr·weight_decay·p   (AdamW's decay, apart from the gradient; none when 0)
     ///   m = β1·m + (1 − β1)·g,   v = β2·v + (1 − β2)·g²
     ///   p −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
     void step(Model& params, Model& grad);
