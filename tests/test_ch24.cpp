@@ -107,6 +107,49 @@ TEST_CASE(
     CHECK(attn::accuracy(f, held.targets) >= 0.95);
 }
 
+namespace {
+// The 2-layer column of a row of step 2's table in the chapter's output, as printed ("94.4%").
+std::string two_layer_figure(const std::string& out, const std::string& row) {
+    std::smatch m;
+    REQUIRE(std::regex_search(out, m, std::regex(row + " +[0-9.]+% +([0-9.]+%)")));
+    return m[1];
+}
+}  // namespace
+
+TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the chapter prints",
+          "[ch24]") {
+    const std::string page = std::regex_replace(
+            wbtest::source_file("docs/ch24_it_refers_to_cake.dox"), std::regex("\\s+"), " ");
+    // --weight-decay 0: plain Adam, the chapter's seed, well short of 90% pointing
+    const wbtest::Run adam = wbtest::run_chapter(slug, {"--weight-decay", "0"});
+    REQUIRE(adam.status == 0);
+    CHECK(adam.out.find("Adam, no weight decay") != std::string::npos);
+    const std::string adam_points =
+            two_layer_figure(adam.out, "points at the referent \\(>= 0.5\\)");
+    CHECK(std::stod(adam_points) < 90.0);
+    CHECK(page.find("plain Adam, and its best head points at the referent in " + adam_points) !=
+          std::string::npos);
+    // seeds 24 to 28: the figures the page lists, in order (24's from the recorded output)
+    std::vector<std::string> points, accuracy;
+    for (const std::string seed : {"24", "25", "26", "27", "28"}) {
+        const std::string out = seed == "24"
+                                        ? wbtest::source_file("chapters/" + slug + "/expected.txt")
+                                        : wbtest::run_chapter(slug, {"--seed", seed}).out;
+        points.push_back(two_layer_figure(out, "points at the referent \\(>= 0.5\\)"));
+        accuracy.push_back(two_layer_figure(out, "referent accuracy"));
+    }
+    const auto listed = [](const std::vector<std::string>& v) {
+        return v[0] + ", " + v[1] + ", " + v[2] + ", " + v[3] + " and " + v[4];
+    };
+    CHECK(page.find("points at the referent in " + listed(points)) != std::string::npos);
+    CHECK(page.find("referent accuracy is " + listed(accuracy)) != std::string::npos);
+    // "not every seed does"
+    bool all_reach = true;
+    for (std::size_t i = 0; i < points.size(); ++i)
+        all_reach = all_reach && std::stod(points[i]) >= 90.0 && std::stod(accuracy[i]) >= 95.0;
+    CHECK_FALSE(all_reach);
+}
+
 TEST_CASE("ch24: --dump writes both layers in the agreed layout", "[ch24]") {
     wbtest::TempDir out("ch24_dump");
     wbtest::run_dumping(slug, out, {"--steps", "3"});
@@ -120,4 +163,6 @@ TEST_CASE("ch24: --dump writes both layers in the agreed layout", "[ch24]") {
 TEST_CASE("ch24: a bad --steps or --seed gets one line and exit status 2", "[ch24]") {
     wbtest::check_bad_input(slug, {"--steps", "1.5"}, {"--steps 1.5"});
     wbtest::check_bad_input(slug, {"--seed", ""}, {"--seed"});
+    wbtest::check_bad_input(slug, {"--weight-decay", "-1"}, {"--weight-decay -1"});
+    wbtest::check_bad_input(slug, {"--weight-decay", "nan"}, {"--weight-decay nan"});
 }

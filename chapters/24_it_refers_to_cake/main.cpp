@@ -30,6 +30,13 @@ std::size_t position_of(const Words& w, const std::string& word) {
     return i;
 }
 
+// x as few digits as it needs: 1, 0.5, 0.25
+std::string shortest(double x) {
+    std::string s = attn::format_number(x, 6);
+    while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) s.pop_back();
+    return s;
+}
+
 std::string pad_left(const std::string& s, std::size_t width) {
     return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
 }
@@ -96,9 +103,11 @@ int main(int argc, char** argv) {
             "24_it_refers_to_cake",
             "",
             {{"--steps", "N", "training steps (default 1000)"},
-             {"--seed", "S", "the random seed of the weights and batches (default 24)"}}};
+             {"--seed", "S", "the random seed of the weights and batches (default 24)"},
+             {"--weight-decay", "W", "AdamW's weight decay (default 1; 0 is plain Adam)"}}};
     return attn::run_chapter(info, argc, argv, [](attn::Chapter& ch) {
-        const attn::Task task = attn::referent_task(2);
+        attn::Task task = attn::referent_task(2);
+        task.weight_decay = ch.option_number("--weight-decay", task.weight_decay);
         const std::size_t steps = ch.option_count("--steps", task.steps), L = task.size.L;
         const std::uint64_t rng_seed = attn::seed_option(ch, 24);
         const std::string dump = ch.dump_dir();
@@ -127,8 +136,10 @@ int main(int argc, char** argv) {
                "\"it\"'s vector for the read-out to combine, but it cannot point at the referent. "
                "A second layer can: the first brings the adjective into \"it\"'s vector, and the "
                "second layer's query is made from that. Both models, trained " +
-               std::to_string(steps) +
-               " steps from random weights (E = 24, H = 2; AdamW, weight decay 1):");
+               std::to_string(steps) + " steps from random weights (E = 24, H = 2; " +
+               (task.weight_decay > 0 ? "AdamW, weight decay " + shortest(task.weight_decay)
+                                      : std::string("Adam, no weight decay")) +
+               "):");
         attn::Random rng(rng_seed);
         attn::Model two = attn::init_model(task.size, rng);
         attn::Model first_state = two;
@@ -140,7 +151,9 @@ int main(int argc, char** argv) {
                 });
         ch.write_svg("loss_curve", attn::line_plot_svg(attn::loss_curve_plot(
                                            log.loss, "Chapter 24: two layers, training loss")));
-        const attn::Model one_layer = attn::train_quietly(attn::referent_task(1), steps, rng_seed);
+        attn::Task one_layer_task = attn::referent_task(1);
+        one_layer_task.weight_decay = task.weight_decay;
+        const attn::Model one_layer = attn::train_quietly(one_layer_task, steps, rng_seed);
         attn::Random test_rng(rng_seed + 1);
         const attn::TaskBatch held = task.draw(test_rng, 1000, true);
         const attn::ModelForward f = attn::model_forward(two, held.tokens, held.targets);

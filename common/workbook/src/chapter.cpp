@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -326,6 +327,22 @@ std::size_t Chapter::option_count(const std::string& flag, std::size_t fallback)
         throw InputError(flag + " " + *value + ": expected a positive whole number");
     }
     return n;
+}
+
+double Chapter::option_number(const std::string& flag, double fallback) const {
+    const auto value = option(flag);
+    if (!value) return fallback;
+    std::size_t used = 0;
+    double x = -1.0;
+    try {
+        x = std::stod(*value, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != value->size() || !std::isfinite(x) || x < 0.0) {
+        throw InputError(flag + " " + *value + ": expected a number, 0 or more");
+    }
+    return x;
 }
 
 int run_chapter(const ChapterInfo& info, int argc, char** argv,

@@ -119,6 +119,8 @@ public:
     std::optional<std::string> option(const std::string& flag) const;
     /// An extra option parsed as a positive whole number, or `fallback` when absent.
     std::size_t option_count(const std::string& flag, std::size_t fallback) const;
+    /// An extra option parsed as a finite number ≥ 0, or `fallback` when absent.
+    double option_number(const std::string& flag, double fallback) const;
     /// True when a switch (an option without a value) was given.
     bool flag(const std::string& flag) const { return option(flag).has_value(); }
 
