@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
                "(E = 16, H = 2) added to its input, a linear read-out scoring the 8 answers. The "
                "weights "
                "are drawn at random (random seed " +
-               std::to_string(rng_seed) + "); nothing is set by hand.");
+               std::to_string(rng_seed) +
+               "); nothing is set by hand. The example the chapter follows is 3 1 4 1 5 2 6 5, "
+               "the first digits of π below 8, with the targets none, 3, 1, 4, 1, 5, 2, 6.");
         for (const attn::NamedArray& a : attn::named_parameters(model))
             ch.out() << "  " << a.name << "  " << attn::shape_str(a.shape) << "\n";
         ch.out() << "\n";
