@@ -86,7 +86,9 @@ int main(int argc, char** argv) {
                "answer, over the number of targets), the read-out, the residual and chapter 21's "
                "attention backward, and the embedding (each row of the gradient goes back to its "
                "token "
-               "and its position). Central differences, entry by entry, on one batch:");
+               "and its position). Central differences on every third entry of each parameter, on "
+               "one batch of 4 "
+               "sequences:");
         attn::Random check_rng(rng_seed + 1);
         for (const attn::GradientCheck& c :
              attn::check_gradients(model, task.draw(check_rng, 4, false), 3))
