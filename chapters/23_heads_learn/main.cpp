@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
         const attn::ModelForward fx = attn::model_forward(two, ex, {});
         ch.out() << "\n";
         ch.heatmap("heads_after", attn::head_weights(fx, 0, 0), labels, "(H, L, L) trained");
+        ch.say("Row 0 has no target, so nothing trained it; in row 1 the token before is the first "
+               "token, so both relationships point at key 0.");
         //! [step2]
 
         //! [step3]
