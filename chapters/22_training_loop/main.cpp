@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
         ch.step("2) the loss before training");
         const attn::ModelForward before = attn::model_forward(model, ex.tokens, ex.targets);
         ch.say("The loss is the mean over the positions with a target of −log(the probability the "
-               "read-out's softmax gives the right answer). A model that knows nothing gives each "
+               "read-out's softmax gives the right answer): the cross-entropy. A model that knows "
+               "nothing gives each "
                "of the "
                "8 answers 1/8, a loss of ln 8 = " +
                attn::format_number(std::log(8.0), 4) + ".");
