@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
 
         //! [step2]
         ch.step("2) the vector-Jacobian product: what training needs");
-        ch.say("Training never needs J itself, only dx = ∂loss/∂x for the upstream gradient "
+        ch.say("Training lowers a loss, one number that says how wrong the output is. It never "
+               "needs J itself, only dx = ∂loss/∂x for the upstream gradient "
                "g = ∂loss/∂y: dx_j = Σ_i g_i·∂y_i/∂x_j = y_j·(g_j - Σ_i g_i·y_i). One dot "
                "product per row instead of an S × S matrix:");
         const Vector g0 = xt::row(G, 0);

@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
                "(E = 16, H = 2) added to its input, a linear read-out scoring the 8 answers. The "
                "weights "
                "are drawn at random (random seed " +
-               std::to_string(rng_seed) + "); nothing is set by hand.");
+               std::to_string(rng_seed) +
+               "); nothing is set by hand. The example the chapter follows is 3 1 4 1 5 2 6 5, "
+               "the first digits of π below 8, with the targets none, 3, 1, 4, 1, 5, 2, 6.");
         for (const attn::NamedArray& a : attn::named_parameters(model))
             ch.out() << "  " << a.name << "  " << attn::shape_str(a.shape) << "\n";
         ch.out() << "\n";
@@ -68,7 +70,8 @@ int main(int argc, char** argv) {
         ch.step("2) the loss before training");
         const attn::ModelForward before = attn::model_forward(model, ex.tokens, ex.targets);
         ch.say("The loss is the mean over the positions with a target of −log(the probability the "
-               "read-out's softmax gives the right answer). A model that knows nothing gives each "
+               "read-out's softmax gives the right answer): the cross-entropy. A model that knows "
+               "nothing gives each "
                "of the "
                "8 answers 1/8, a loss of ln 8 = " +
                attn::format_number(std::log(8.0), 4) + ".");
@@ -84,7 +87,9 @@ int main(int argc, char** argv) {
                "answer, over the number of targets), the read-out, the residual and chapter 21's "
                "attention backward, and the embedding (each row of the gradient goes back to its "
                "token "
-               "and its position). Central differences, entry by entry, on one batch:");
+               "and its position). Central differences on every third entry of each parameter, on "
+               "one batch of 4 "
+               "sequences:");
         attn::Random check_rng(rng_seed + 1);
         for (const attn::GradientCheck& c :
              attn::check_gradients(model, task.draw(check_rng, 4, false), 3))

@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
         const attn::ModelForward fx = attn::model_forward(two, ex, {});
         ch.out() << "\n";
         ch.heatmap("heads_after", attn::head_weights(fx, 0, 0), labels, "(H, L, L) trained");
+        ch.say("Row 0 has no target, so nothing trained it; in row 1 the token before is the first "
+               "token, so both relationships point at key 0.");
         //! [step2]
 
         //! [step3]
@@ -154,7 +156,7 @@ int main(int argc, char** argv) {
                  << attn::format_percent(sum1 / 5) << "\n\n";
         ch.say("Where one head stalls (near 29%) it has not found the unequal weighting that would "
                "keep "
-               "the two digits apart; where it finds it, it can be as right as two heads. Two "
+               "the two digits apart; where it finds it, it comes close to two heads. Two "
                "heads give "
                "each relationship its own weights and find both quickly.");
         //! [step4]
@@ -203,14 +205,22 @@ int main(int argc, char** argv) {
         const double best_subject = std::max(attn::role_score(fs, 0, 0, subject, 7),
                                              attn::role_score(fs, 0, 1, subject, 7));
         if (best_subject >= 0.8 && best_object >= 0.8)
-            ch.say("The verb's row found both links, each in a head of its own: subject and "
-                   "object.");
+            ch.say("On the held-out sentences the verb's row found both links, each in a head of "
+                   "its own: subject and object.");
         else
             ch.say("Not every link got a head of its own here: the role scores show which did. The "
                    "answers "
                    "can be right all the same, because the read-out sees both heads' outputs side "
                    "by side; "
                    "a role score only tests the one template it is given.");
+        const attn::Tensor3 wc = attn::head_weights(fc, 0, 0);  // (H, L, L), the example
+        ch.say("In the example above, the verb \"chased\" gives \"cat\" " +
+               attn::format_number(wc(0, 2, 1), 2) + " in head 0 and " +
+               attn::format_number(wc(1, 2, 1), 2) + " in head 1, and \"mouse\" " +
+               attn::format_number(wc(0, 2, 4), 2) + " and " + attn::format_number(wc(1, 2, 4), 2) +
+               ": the role scores are means over 1000 held-out sentences, and one sentence need "
+               "not match them. Only the verb's row has a target; the other rows were never "
+               "trained.");
         ch.say("Chapter 12 set three heads' weights by hand to show how weights can find such "
                "links; here "
                "what each head links was learned from the loss alone.");

@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
                  << attn::format_percent(s.alignment) << "\n\n";
         ch.say("The alignment is read from the weights averaged over the two heads (PyTorch's "
                "default "
-               "average_attn_weights). The target this chapter was written for is 90%" +
+               "average_attn_weights). The alignment accuracy this chapter aims for is 90%" +
                std::string(s.alignment >= 0.9
                                    ? ", reached."
                                    : ": not reached with this random seed, and the figure "
@@ -140,8 +140,9 @@ int main(int argc, char** argv) {
             ch.say("In this run the example's rows for \"chat\" and \"noir\" do not both look most "
                    "at the "
                    "word they translate; the held-out figure above says how often the rows do.");
-        ch.say("The row that writes \"</s>\" translates no word: no loss says where it should "
-               "look.");
+        ch.say("The row that writes \"</s>\" translates no word: \"</s>\" always follows the "
+               "verb, so it can be written wherever that row looks, and training has no reason to "
+               "choose.");
         //! [step4]
 
         if (!dump.empty()) attn::dump_cross_layer(dump, model, after, ex, 0, kTarget, kSource);

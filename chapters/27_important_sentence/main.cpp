@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
 
         //! [step1]
         ch.step("1) documents, questions, and the model");
-        ch.say("Generated documents of " + std::to_string(task.K) +
+        ch.say("Generated documents of K = " + std::to_string(task.K) +
                " sentences \"NAME is in the PLACE\" "
                "(8 names, 6 places, the names of a document distinct), and a question \"where is "
                "NAME?\" "

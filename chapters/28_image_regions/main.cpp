@@ -113,6 +113,13 @@ int main(int argc, char** argv) {
                    "(4, 4) \"" + word + "\"'s weights over the patch grid, trained");
         ch.write_svg("image_after",
                      attn::patch_weights_svg(picture, grid(after), "\"" + word + "\", trained"));
+        const std::size_t at = std::size_t(ex.patch(0, 0));  // the named object's patch
+        ch.say("In this image \"" + word + "\" puts " +
+               attn::format_number(grid(after)(at / 4, at % 4), 2) + " of its weight on the " +
+               word + " object's patch (row " + std::to_string(at / 4) + ", col " +
+               std::to_string(at % 4) +
+               "). The share above is the mean over the 1000 held-out "
+               "images; one image need not match it.");
         ch.out() << "  answer: " << task.shapes[std::size_t(xt::argmax(xt::row(after.probs, 0))())]
                  << " (the " << word << " object is a " << task.shapes[std::size_t(ex.answer(0, 0))]
                  << ")\n\n";
