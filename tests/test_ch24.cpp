@@ -60,7 +60,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-        "ch24: the source's sentence is resolved to cake, two layers point it at its referent, "
+        "ch24: the explainer's sentence is resolved to cake, two layers point it at its referent, "
         "one layer cannot choose between two nouns",
         "[ch24]") {
     // the recorded output, which the first test holds the chapter to
@@ -120,7 +120,7 @@ TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the 
           "[ch24]") {
     const std::string page = std::regex_replace(
             wbtest::source_file("docs/ch24_it_refers_to_cake.dox"), std::regex("\\s+"), " ");
-    // --weight-decay 0: plain Adam, the chapter's seed, well short of 90% pointing
+    // --weight-decay 0: plain Adam, the chapter's random seed, well short of 90% pointing
     const wbtest::Run adam = wbtest::run_chapter(slug, {"--weight-decay", "0"});
     REQUIRE(adam.status == 0);
     CHECK(adam.out.find("Adam, no weight decay") != std::string::npos);
@@ -131,10 +131,10 @@ TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the 
           std::string::npos);
     // seeds 24 to 28: the figures the page lists, in order (24's from the recorded output)
     std::vector<std::string> points, accuracy;
-    for (const std::string seed : {"24", "25", "26", "27", "28"}) {
-        const std::string out = seed == "24"
+    for (const std::string random_seed : {"24", "25", "26", "27", "28"}) {
+        const std::string out = random_seed == "24"
                                         ? wbtest::source_file("chapters/" + slug + "/expected.txt")
-                                        : wbtest::run_chapter(slug, {"--seed", seed}).out;
+                                        : wbtest::run_chapter(slug, {"--seed", random_seed}).out;
         points.push_back(two_layer_figure(out, "points at the referent \\(>= 0.5\\)"));
         accuracy.push_back(two_layer_figure(out, "referent accuracy"));
     }
@@ -143,7 +143,7 @@ TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the 
     };
     CHECK(page.find("points at the referent in " + listed(points)) != std::string::npos);
     CHECK(page.find("referent accuracy is " + listed(accuracy)) != std::string::npos);
-    // "not every seed does"
+    // "not every random seed does"
     bool all_reach = true;
     for (std::size_t i = 0; i < points.size(); ++i)
         all_reach = all_reach && std::stod(points[i]) >= 90.0 && std::stod(accuracy[i]) >= 95.0;

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
         ch.step("4) merge: back to (L, E), exactly");
         ch.say("merge_heads undoes split_heads: transpose back to (L, H, d_head) and "
                "flatten each token's pieces into one row again (the 'concatenate' of the "
-               "source's diagram). Nothing is computed, only moved, so the round trip is exact.");
+               "explainer's diagram). Nothing is computed, only moved, so the round trip is "
+               "exact.");
         const Matrix merged = attn::merge_heads(heads);
         ch.show("merged", merged, rows, "(L, E) = merge_heads(split_heads(X))");
         const bool identical = merged.shape() == X.shape() && xt::all(xt::equal(merged, X));

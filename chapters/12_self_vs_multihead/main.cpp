@@ -1,6 +1,6 @@
 // Chapter 12 (its title: chapters/manifest.tsv).
 // Hand-set projection weights make three heads find three relationships that one head
-// cannot hold at once; then the source's comparison, applications and summary.
+// cannot hold at once; then the explainer's comparison, applications and summary.
 #include <xtensor/xview.hpp>
 
 #include <attention/mha.hpp>
@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
         //! [step3]
         ch.step("3) multi-head attention, three heads");
         ch.say("Three heads of d_head = 4, each with its own rows of W_q and W_k (numbered "
-               "from 0, as PyTorch indexes heads; the source's Head 1, 2, 3 are heads 0, 1, 2):\n"
+               "from 0, as PyTorch indexes heads; the explainer's Head 1, 2, 3 are heads 0, 1, "
+               "2):\n"
                "head 0: cat <-> mouse (q: cat, k: mouse; q: mouse, k: cat)\n"
                "head 1: chased <-> cat (q: chased, k: cat; q: cat, k: chased)\n"
                "head 2: the <-> the (q: the, k: the)");

@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
         //! [step2]
 
         //! [step3]
-        ch.step("3) the source's sentence");
+        ch.step("3) the explainer's sentence");
         const Words cake = padded({"she", "didn't", "want", "to", "eat", "the", "cake", "because",
                                    "it", "was", "too", "sweet"},
                                   L);
