@@ -133,16 +133,16 @@ TrainLog train_doc(Model& m, const DocTask& task, std::size_t steps, Random& rng
                    const std::function<void(std::size_t, double)>& on_step) {
     Adam adam;
     adam.lr = task.lr;
-    TrainLog log;
-    for (std::size_t step = 1; step <= steps; ++step) {
-        const DocBatch batch = task.draw(rng, task.batch, false);
-        const DocForward f = doc_forward(m, batch);
-        Model g = doc_backward(m, f, batch);
-        adam.step(m, g);
-        log.loss.push_back(f.loss);
-        if (on_step) on_step(step, f.loss);
-    }
-    return log;
+    return train_steps(
+            steps,
+            [&] {
+                const DocBatch batch = task.draw(rng, task.batch, false);
+                const DocForward f = doc_forward(m, batch);
+                Model g = doc_backward(m, f, batch);
+                adam.step(m, g);
+                return f.loss;
+            },
+            on_step);
 }
 
 DocScore score(const DocForward& f, const DocBatch& batch) {

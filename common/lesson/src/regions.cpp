@@ -136,16 +136,16 @@ TrainLog train_image(ImageModel& m, const ImageTask& task, std::size_t steps, Ra
                      const std::function<void(std::size_t, double)>& on_step) {
     Adam image_adam, caption_adam;  // Adam works number by number: one per Model is one over both
     image_adam.lr = caption_adam.lr = task.lr;
-    TrainLog log;
-    for (std::size_t step = 1; step <= steps; ++step) {
-        const ImageBatch batch = task.draw(rng, task.batch, false);
-        const ImageForward f = image_forward(m, batch);
-        ImageModel g = image_backward(m, f, batch);
-        image_adam.step(m.image, g.image), caption_adam.step(m.caption, g.caption);
-        log.loss.push_back(f.loss);
-        if (on_step) on_step(step, f.loss);
-    }
-    return log;
+    return train_steps(
+            steps,
+            [&] {
+                const ImageBatch batch = task.draw(rng, task.batch, false);
+                const ImageForward f = image_forward(m, batch);
+                ImageModel g = image_backward(m, f, batch);
+                image_adam.step(m.image, g.image), caption_adam.step(m.caption, g.caption);
+                return f.loss;
+            },
+            on_step);
 }
 
 ImageScore score(const ImageForward& f, const ImageBatch& batch) {

@@ -344,6 +344,16 @@ TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
 }
 //! [train]
 
+TrainLog train_steps(std::size_t steps, const std::function<double()>& one_step,
+                     const std::function<void(std::size_t, double)>& on_step) {
+    TrainLog log;
+    for (std::size_t step = 1; step <= steps; ++step) {
+        log.loss.push_back(one_step());
+        if (on_step) on_step(step, log.loss.back());
+    }
+    return log;
+}
+
 Model train_quietly(const Task& task, std::size_t steps, std::uint64_t seed) {
     Random rng(seed);
     Model m = init_model(task.size, rng);

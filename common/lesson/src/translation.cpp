@@ -204,16 +204,16 @@ TrainLog train_seq2seq(Seq2Seq& m, const PairTask& task, std::size_t steps, Rand
                        const std::function<void(std::size_t, double)>& on_step) {
     Adam enc, dec;  // Adam works number by number: one per Model is one over both
     enc.lr = dec.lr = task.lr;
-    TrainLog log;
-    for (std::size_t step = 1; step <= steps; ++step) {
-        const PairBatch batch = task.draw(rng, task.batch, false);
-        const Seq2SeqForward f = seq2seq_forward(m, batch);
-        Seq2Seq g = seq2seq_backward(m, f, batch);
-        enc.step(m.encoder, g.encoder), dec.step(m.decoder, g.decoder);
-        log.loss.push_back(f.loss);
-        if (on_step) on_step(step, f.loss);
-    }
-    return log;
+    return train_steps(
+            steps,
+            [&] {
+                const PairBatch batch = task.draw(rng, task.batch, false);
+                const Seq2SeqForward f = seq2seq_forward(m, batch);
+                Seq2Seq g = seq2seq_backward(m, f, batch);
+                enc.step(m.encoder, g.encoder), dec.step(m.decoder, g.decoder);
+                return f.loss;
+            },
+            on_step);
 }
 
 TranslationScore score(const Seq2SeqForward& f, const PairBatch& batch) {

@@ -99,6 +99,12 @@ struct TrainLog {
 TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
                const std::function<void(std::size_t, double)>& on_step = {});
 
+/// The loop of Part VII's models, whose batches and optimisers differ: `steps` times
+/// one_step() (draw a batch, forward, backward, update; it returns the batch's loss before
+/// the update), each loss logged and passed to on_step(step, loss) if given.
+TrainLog train_steps(std::size_t steps, const std::function<double()>& one_step,
+                     const std::function<void(std::size_t, double)>& on_step);
+
 /// A model of the task's sizes drawn from Random(seed), then trained `steps` steps on batches
 /// drawn from the same generator, without printing.
 Model train_quietly(const Task& task, std::size_t steps, std::uint64_t seed);
