@@ -540,3 +540,40 @@ TEST_CASE("cli: finite inputs so large that the scores overflow are refused, not
     wbtest::check_bad_input("11_multihead_attention", {"--load", dir.path()},
                             {"attn_mask.npy", "+inf"});
 }
+
+TEST_CASE(
+        "chapter --help: every option's description starts in one column, a long option's "
+        "on the next line",
+        "[common][help]") {
+    for (const std::string slug :
+         {"22_training_loop", "24_it_refers_to_cake", "26_translation_alignment"}) {
+        const wbtest::Run r = wbtest::run_chapter(slug, {"--help"});
+        REQUIRE(r.status == 0);
+        std::istringstream in(r.out);
+        std::vector<std::string> lines;
+        for (std::string l; std::getline(in, l);) lines.push_back(l);
+        std::size_t options = 0;
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            const std::string& l = lines[i];
+            if (l.rfind("  --", 0) != 0) continue;
+            ++options;
+            INFO(slug << ": \"" << l << "\"");
+            const std::size_t end = l.find_first_of(' ', 2);  // end of the option's name
+            const std::size_t metavar_end =
+                    end == std::string::npos ? end : l.find_first_of(' ', end + 1);
+            const bool alone = end == std::string::npos || metavar_end == std::string::npos ||
+                               l.find_first_not_of(' ', metavar_end) == std::string::npos;
+            if (alone) {  // "  --name [METAVAR]" alone: the description is the next line's
+                REQUIRE(i + 1 < lines.size());
+                CHECK(lines[i + 1].rfind(std::string(15, ' '), 0) == 0);
+                CHECK(lines[i + 1].size() > 15);
+                CHECK(lines[i + 1][15] != ' ');
+            } else {  // the description begins in column 15, after at least two spaces
+                CHECK(l.size() > 15);
+                CHECK(l.substr(13, 2) == "  ");
+                CHECK(l[15] != ' ');
+            }
+        }
+        CHECK(options >= 7);  // --dump, --svg, --no-color, --color, two of its own, --help
+    }
+}

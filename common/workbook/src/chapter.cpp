@@ -53,9 +53,11 @@ std::string usage(const ChapterInfo& info) {
       << "  --no-color   draw the heatmaps with shade characters, never colours (as NO_COLOR=1)\n"
       << "  --color      colour the heatmaps even when stdout is not a terminal\n";
     for (const Option& o : info.options) {
-        std::string lhs = o.flag + (o.metavar.empty() ? "" : " " + o.metavar);
-        u << "  " << lhs << std::string(lhs.size() < 12 ? 13 - lhs.size() : 1, ' ') << o.help
-          << "\n";
+        const std::string lhs = o.flag + (o.metavar.empty() ? "" : " " + o.metavar);
+        if (lhs.size() < 12)  // the description in the column the others use
+            u << "  " << lhs << std::string(13 - lhs.size(), ' ') << o.help << "\n";
+        else  // too long for that column: the description on the next line, indented as --load's
+            u << "  " << lhs << "\n" << std::string(15, ' ') << o.help << "\n";
     }
     u << "  --help       show this text\n";
     return u.str();
