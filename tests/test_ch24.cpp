@@ -4,12 +4,21 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <utility>
 
 #include <attention/random.hpp>
 #include <attention/tasks.hpp>
 
 namespace {
 const std::string slug = "24_it_refers_to_cake";
+const std::string kPoints = "points at the referent \\(>= 0.5\\)";  // a row of step 2, as a regex
+
+// A row of step 2's table in a chapter's output: (1 layer, 2 layers) as printed ("94.4%").
+std::pair<std::string, std::string> step2_row(const std::string& out, const std::string& name) {
+    std::smatch m;
+    REQUIRE(std::regex_search(out, m, std::regex(name + " +([0-9.]+%) +([0-9.]+%)")));
+    return {m[1], m[2]};
+}
 }  // namespace
 
 TEST_CASE("ch24: chapter 24 prints its recorded output", "[ch24]") {
@@ -67,16 +76,11 @@ TEST_CASE(
     const std::string out = wbtest::source_file("chapters/" + slug + "/expected.txt");
     CHECK(out.find("\"she didn't want to eat the cake because it was too sweet\"  ->  it = cake") !=
           std::string::npos);
-    const auto row = [&](const std::string& name) {  // (1 layer, 2 layers) of a row of step 2
-        std::smatch m;
-        REQUIRE(std::regex_search(out, m, std::regex(name + " +([0-9.]+)% +([0-9.]+)%")));
-        return std::make_pair(std::stod(m[1]), std::stod(m[2]));
-    };
-    CHECK(row("referent accuracy").second >= 95.0);
-    CHECK(row("points at the referent \\(>= 0.5\\)").second >= 90.0);
-    const auto two_nouns = row("in the sentences with two nouns");
-    CHECK(two_nouns.first < 75.0);  // one layer: about as often at the other noun
-    CHECK(two_nouns.second >= 90.0);
+    CHECK(std::stod(step2_row(out, "referent accuracy").second) >= 95.0);
+    CHECK(std::stod(step2_row(out, kPoints).second) >= 90.0);
+    const auto two_nouns = step2_row(out, "in the sentences with two nouns");
+    CHECK(std::stod(two_nouns.first) < 75.0);  // one layer: about as often at the other noun
+    CHECK(std::stod(two_nouns.second) >= 90.0);
 }
 
 TEST_CASE(
@@ -107,15 +111,6 @@ TEST_CASE(
     CHECK(attn::accuracy(f, held.targets) >= 0.95);
 }
 
-namespace {
-// The 2-layer column of a row of step 2's table in the chapter's output, as printed ("94.4%").
-std::string two_layer_figure(const std::string& out, const std::string& row) {
-    std::smatch m;
-    REQUIRE(std::regex_search(out, m, std::regex(row + " +[0-9.]+% +([0-9.]+%)")));
-    return m[1];
-}
-}  // namespace
-
 TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the chapter prints",
           "[ch24]") {
     const std::string page = std::regex_replace(
@@ -124,8 +119,7 @@ TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the 
     const wbtest::Run adam = wbtest::run_chapter(slug, {"--weight-decay", "0"});
     REQUIRE(adam.status == 0);
     CHECK(adam.out.find("Adam, no weight decay") != std::string::npos);
-    const std::string adam_points =
-            two_layer_figure(adam.out, "points at the referent \\(>= 0.5\\)");
+    const std::string adam_points = step2_row(adam.out, kPoints).second;
     CHECK(std::stod(adam_points) < 90.0);
     CHECK(page.find("plain Adam, and its best head points at the referent in " + adam_points) !=
           std::string::npos);
@@ -135,8 +129,8 @@ TEST_CASE("ch24: the other random seeds and plain Adam on the page are what the 
         const std::string out = random_seed == "24"
                                         ? wbtest::source_file("chapters/" + slug + "/expected.txt")
                                         : wbtest::run_chapter(slug, {"--seed", random_seed}).out;
-        points.push_back(two_layer_figure(out, "points at the referent \\(>= 0.5\\)"));
-        accuracy.push_back(two_layer_figure(out, "referent accuracy"));
+        points.push_back(step2_row(out, kPoints).second);
+        accuracy.push_back(step2_row(out, "referent accuracy").second);
     }
     const auto listed = [](const std::vector<std::string>& v) {
         return v[0] + ", " + v[1] + ", " + v[2] + ", " + v[3] + " and " + v[4];

@@ -143,17 +143,12 @@ int main(int argc, char** argv) {
             const double a1 = attn::accuracy(attn::model_forward(m1, held.tokens, held.targets),
                                              held.targets);
             sum2 += a2, sum1 += a1;
-            ch.out() << "  " << std::string(11 - std::to_string(s).size(), ' ') << s << "   "
-                     << std::string(7 - attn::format_percent(a2).size(), ' ')
-                     << attn::format_percent(a2) << "  "
-                     << std::string(7 - attn::format_percent(a1).size(), ' ')
-                     << attn::format_percent(a1) << "\n";
+            ch.out() << "  " << attn::pad_left(std::to_string(s), 11) << "   "
+                     << attn::pad_left(attn::format_percent(a2), 7) << "  "
+                     << attn::pad_left(attn::format_percent(a1), 7) << "\n";
         }
-        ch.out() << "  mean          "
-                 << std::string(7 - attn::format_percent(sum2 / 5).size(), ' ')
-                 << attn::format_percent(sum2 / 5) << "  "
-                 << std::string(7 - attn::format_percent(sum1 / 5).size(), ' ')
-                 << attn::format_percent(sum1 / 5) << "\n\n";
+        ch.out() << "  mean          " << attn::pad_left(attn::format_percent(sum2 / 5), 7) << "  "
+                 << attn::pad_left(attn::format_percent(sum1 / 5), 7) << "\n\n";
         ch.say("Where one head stalls (near 29%) it has not found the unequal weighting that would "
                "keep "
                "the two digits apart; where it finds it, it comes close to two heads. Two "

@@ -2,6 +2,8 @@
 // "She didn't want to eat the cake because it was too sweet": a two-layer model trained to name
 // what "it" refers to, on generated sentences, tested on noun-adjective pairs and noun orders
 // it never saw; what one layer cannot do, and where the heads look.
+#include <cstdio>
+
 #include <attention/random.hpp>
 #include <attention/tasks.hpp>
 #include <attention/training.hpp>
@@ -30,15 +32,11 @@ std::size_t position_of(const Words& w, const std::string& word) {
     return i;
 }
 
-// x as few digits as it needs: 1, 0.5, 0.25
+// x with as few digits as it needs: 1, 0.5, 0.25
 std::string shortest(double x) {
-    std::string s = attn::format_number(x, 6);
-    while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) s.pop_back();
-    return s;
-}
-
-std::string pad_left(const std::string& s, std::size_t width) {
-    return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return buf;
 }
 
 std::string sentence(const Words& w) {
@@ -180,8 +178,8 @@ int main(int argc, char** argv) {
         const auto [best_head, pointed, pointed_two] = pointing(f);
         const auto row = [&](const std::string& name, double one, double two_layers) {
             ch.out() << "  " << name << std::string(40 - name.size(), ' ')
-                     << pad_left(attn::format_percent(one), 7) << "    "
-                     << pad_left(attn::format_percent(two_layers), 7) << "\n";
+                     << attn::pad_left(attn::format_percent(one), 7) << "    "
+                     << attn::pad_left(attn::format_percent(two_layers), 7) << "\n";
         };
         ch.out() << "\n  on 1000 held-out sentences" << std::string(14, ' ')
                  << "1 layer   2 layers\n";
@@ -238,7 +236,7 @@ int main(int argc, char** argv) {
             for (std::size_t h = 0; h < 2; ++h) {
                 ch.out() << "  layer " << layer << " head " << h << " ";
                 for (const auto& r : roles)
-                    ch.out() << pad_left(
+                    ch.out() << attn::pad_left(
                             attn::format_number(attn::role_score(f, layer, h, r.second, L), 2),
                             r.first.size() + 2);
                 ch.out() << "\n";

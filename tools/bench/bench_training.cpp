@@ -78,9 +78,7 @@ int main(int argc, char** argv) {
             << z.layers << " " << z.pad << " " << task.lr << " " << task.weight_decay << "\n";
 
     // The loop of train(): forward, backward, Adam; timed.
-    attn::Adam adam;
-    adam.lr = task.lr;
-    adam.weight_decay = task.weight_decay;
+    attn::Adam adam = attn::task_adam(task);
     double last = 0.0;
     const auto start = std::chrono::steady_clock::now();
     for (const attn::TaskBatch& b : batches) {

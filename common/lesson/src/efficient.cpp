@@ -193,9 +193,9 @@ void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t 
           const float* A, std::size_t lda, const float* B, std::size_t ldb, float beta, float* C,
           std::size_t ldc) {
     constexpr double kSplitFlops = 1 << 24;  // below ~16 Mflop a thread costs more than it saves
-    const std::size_t threads = t_in_worker ? 1 : threads_now();
-    const std::size_t share = (m / std::max<std::size_t>(threads, 1) + 15) / 16 * 16;
-    if (threads <= 1 || share == 0 || 2.0 * double(m) * double(n) * double(k) < kSplitFlops) {
+    const std::size_t threads = t_in_worker ? 1 : threads_now();  // threads_now() >= 1
+    const std::size_t share = (m / threads + 15) / 16 * 16;       // 0 when m < threads
+    if (threads == 1 || share == 0 || 2.0 * double(m) * double(n) * double(k) < kSplitFlops) {
         blas_gemm(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }

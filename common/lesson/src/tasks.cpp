@@ -325,12 +325,17 @@ std::vector<long> encode(const Task& task, const std::vector<std::string>& words
 
 // ---- the loop ----------------------------------------------------------------------------
 
-//! [train]
-TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
-               const std::function<void(std::size_t, double)>& on_step) {
+Adam task_adam(const Task& task) {
     Adam adam;
     adam.lr = task.lr;
     adam.weight_decay = task.weight_decay;
+    return adam;
+}
+
+//! [train]
+TrainLog train(Model& m, const Task& task, std::size_t steps, Random& rng,
+               const std::function<void(std::size_t, double)>& on_step) {
+    Adam adam = task_adam(task);
     TrainLog log;
     for (std::size_t step = 1; step <= steps; ++step) {
         const TaskBatch batch = task.draw(rng, task.batch, false);             // a) a batch

@@ -15,6 +15,10 @@ std::string format_percent(double fraction) {
     return format_number(100 * fraction, 1) + "%";
 }
 
+std::string pad_left(const std::string& s, std::size_t width) {
+    return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+}
+
 std::string format_number(double x, int decimals) {
     if (std::isnan(x)) return "nan";
     if (std::isinf(x)) return x > 0 ? "inf" : "-inf";

@@ -48,7 +48,7 @@ Task previous_and_first_task(std::size_t heads);
 Task subject_verb_object_task(std::size_t heads);
 
 /// Chapter 24: "she didn't want to eat the FOOD from the CONTAINER because it was too ADJ",
-/// "... take the CONTAINER with the FOOD ...", the source's one-noun sentence, and "she
+/// "... take the CONTAINER with the FOOD ...", the explainer's one-noun sentence, and "she
 /// couldn't fit the THING in the CONTAINER because it was too big / small" (the thing a food
 /// or a container, so the nouns' kinds do not decide): at "it", name the noun the adjective
 /// fits. Held-out sentences pair nouns with adjectives, and nouns with each other in an
@@ -92,6 +92,10 @@ double role_share(const ModelForward& f, std::size_t layer, std::size_t head,
 struct TrainLog {
     std::vector<double> loss;  ///< the training loss of every step, before its update
 };
+
+/// The optimiser train() uses for the task: Adam at the task's learning rate, AdamW with the
+/// task's weight decay when it is not 0.
+Adam task_adam(const Task& task);
 
 /// Adam on the task's batches for `steps` steps: each step draws a batch from rng, runs the
 /// forward and backward passes and updates m. on_step(step, loss) is called after every

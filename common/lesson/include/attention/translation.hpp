@@ -69,7 +69,7 @@ PairBatch reordering_pair(const PairTask& task, const std::string& article, cons
 /// tables: N(0, task.init_std²), not N(0, 1). Large random vectors start rows sharp on
 /// arbitrary words, where a softmax passes back little gradient, and give each word pair a
 /// random score that training corrects only for the pairs it shows: rows then translate right
-/// while looking at the wrong word (chapter 26's page has the numbers).
+/// while looking at the wrong word (chapter 26's page explains it).
 Seq2Seq init_seq2seq(const PairTask& task, Random& rng);
 
 /// What the forward pass keeps, sentence by sentence.

@@ -24,6 +24,8 @@ constexpr double kScientificFrom = 1e16;
 std::string format_number(double x, int decimals = 4);
 /// A fraction as a percentage with one decimal: 0.9843 → "98.4%".
 std::string format_percent(double fraction);
+/// s with spaces before it up to `width` characters, for a right-aligned table column.
+std::string pad_left(const std::string& s, std::size_t width);
 /// One number, fixed ("%.4f") or scientific ("%.4e"): a matrix prints all its entries in
 /// scientific notation when its largest is 1e16 or more.
 std::string format_number(double x, int decimals, bool scientific);
